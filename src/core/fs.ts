@@ -1,0 +1,64 @@
+import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { CoreError, errorMessage } from './errors.js';
+
+function tempSibling(target: string): string {
+  return path.join(path.dirname(target), `.tmp-${path.basename(target)}-${randomBytes(6).toString('hex')}`);
+}
+
+async function fsyncPath(p: string): Promise<void> {
+  const fh = await open(p, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Writes `data` to `target` atomically: a temporary file in the same directory, fsync, rename.
+ * Readers see the old file or the whole new one, never a half-written one.
+ */
+export async function writeFileAtomic(target: string, data: Uint8Array | string, mode = 0o644): Promise<void> {
+  await mkdir(path.dirname(target), { recursive: true });
+  const tmp = tempSibling(target);
+  try {
+    const fh = await open(tmp, 'wx', mode);
+    try {
+      await fh.writeFile(data);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, target);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw new CoreError('IO_FAILED', `cannot write ${target}: ${errorMessage(err)}`, { cause: err });
+  }
+}
+
+/**
+ * Streams `source` through the given transforms into `target` atomically. If any stage fails
+ * (for instance a VerifyingStream rejecting the content) the temporary file is removed and
+ * nothing appears at `target`.
+ */
+export async function writeStreamAtomic(
+  target: string,
+  source: Readable,
+  transforms: NodeJS.ReadWriteStream[] = [],
+): Promise<void> {
+  await mkdir(path.dirname(target), { recursive: true });
+  const tmp = tempSibling(target);
+  try {
+    await pipeline([source, ...transforms, createWriteStream(tmp, { flags: 'wx' })]);
+    await fsyncPath(tmp);
+    await rename(tmp, target);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+}

@@ -1,0 +1,29 @@
+import { PortcullisError } from '../core/index.js';
+
+export type OciErrorCode =
+  | 'MANIFEST_INVALID'
+  | 'MANIFEST_UNSUPPORTED'
+  | 'MANIFEST_TOO_LARGE'
+  | 'MANIFEST_UNKNOWN'
+  | 'BLOB_UNKNOWN'
+  | 'CONFIG_INVALID'
+  | 'PLATFORM_INVALID'
+  | 'PLATFORM_NOT_FOUND'
+  | 'TARGET_INVALID'
+  | 'SOURCE_INVALID'
+  | 'ARCHIVE_INVALID'
+  | 'LAYER_INVALID'
+  | 'DIFFID_MISMATCH'
+  | 'LIMIT_EXCEEDED'
+  | 'REGISTRY_UNREACHABLE'
+  | 'REGISTRY_ERROR'
+  | 'INSECURE_REFUSED'
+  | 'UNAUTHORIZED'
+  | 'DENIED'
+  | 'TOO_MANY_REQUESTS'
+  | 'TIMEOUT'
+  | 'CREDENTIALS_INVALID'
+  | 'CREDENTIAL_HELPER_FAILED'
+  | 'CACHE_FAILED';
+
+export class OciError extends PortcullisError<OciErrorCode> {}
