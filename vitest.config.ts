@@ -8,6 +8,5 @@ export default defineConfig({
     hookTimeout: 600_000,
     pool: 'forks',
     maxWorkers: 2,
-    globalSetup: ['./src/testing/global-setup.ts'],
   },
 });
