@@ -16,3 +16,4 @@ export type { Logger } from './logger.js';
 export { normalizeImagePath, imagePathDir, imagePathBase, joinImagePath } from './paths.js';
 export { writeFileAtomic, writeStreamAtomic } from './fs.js';
 export { defaultCacheDir } from './cachedir.js';
+export { redactSecret, isSecretLikeName, isSecretLikeValue, redactEnvEntry } from './redact.js';

@@ -1,0 +1,70 @@
+// Shared helpers for the project's own scripts (test, start, bench). Plain Node, no
+// dependencies, because they run before `npm ci` has installed anything.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+
+export const repoRoot = path.resolve(import.meta.dirname, '..');
+
+/** Runs a command with inherited stdio; exits the script with its status when it fails. */
+export function run(cmd, args, options = {}) {
+  const r = spawnSync(cmd, args, { stdio: 'inherit', cwd: repoRoot, ...options });
+  if (r.error) {
+    console.error(`${cmd}: ${r.error.message}`);
+    process.exit(1);
+  }
+  if (r.status !== 0) {
+    console.error(`${cmd} ${args.join(' ')} failed (exit ${r.status ?? r.signal})`);
+    process.exit(r.status ?? 1);
+  }
+}
+
+export function hasCommand(name) {
+  return spawnSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' }).status === 0;
+}
+
+/** Installs npm dependencies from the lock file when node_modules is missing or stale. */
+export function ensureNodeModules() {
+  const marker = path.join(repoRoot, 'node_modules', '.package-lock.json');
+  const lock = path.join(repoRoot, 'package-lock.json');
+  if (existsSync(marker) && statSync(marker).mtimeMs >= statSync(lock).mtimeMs) return;
+  console.error('Installing npm dependencies (npm ci)…');
+  run('npm', ['ci', '--no-audit', '--no-fund']);
+}
+
+/**
+ * Installs Debian packages that provide the given commands, when any is missing. Needs root
+ * (as CI and the development machines run) or passwordless sudo.
+ */
+export function ensureDebianPackages(commandToPackage) {
+  const missing = Object.entries(commandToPackage).filter(([cmd]) => !hasCommand(cmd));
+  if (missing.length === 0) return;
+  const pkgs = [...new Set(missing.map(([, pkg]) => pkg))];
+  console.error(`Installing Debian packages: ${pkgs.join(' ')}`);
+  const asRoot = process.getuid?.() === 0;
+  const prefix = asRoot ? [] : ['sudo', '-n'];
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const apt = (args) => {
+    const [cmd, ...rest] = [...prefix, 'apt-get', ...args];
+    run(cmd, rest, { env });
+  };
+  apt(['update', '-q']);
+  apt(['install', '-y', '-q', '--no-install-recommends', ...pkgs]);
+}
+
+/** The packages the test suite and benchmarks start or call. */
+export const TEST_PACKAGES = {
+  'docker-registry': 'docker-registry',
+  skopeo: 'skopeo',
+  umoci: 'umoci',
+  debootstrap: 'debootstrap',
+  htpasswd: 'apache2-utils',
+  openssl: 'openssl',
+  zstd: 'zstd',
+  gzip: 'gzip',
+  tar: 'tar',
+};
+
+export function readJson(p) {
+  return JSON.parse(readFileSync(p, 'utf8'));
+}

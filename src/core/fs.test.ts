@@ -1,0 +1,34 @@
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { digestOf, VerifyingStream } from './digest.js';
+import { writeFileAtomic, writeStreamAtomic } from './fs.js';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'pc-fs-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('atomic writes', () => {
+  it('replaces a file whole', async () => {
+    const target = path.join(dir, 'sub', 'f.json');
+    await writeFileAtomic(target, 'one');
+    await writeFileAtomic(target, 'two');
+    expect(await readFile(target, 'utf8')).toBe('two');
+    expect(await readdir(path.dirname(target))).toEqual(['f.json']);
+  });
+
+  it('leaves nothing behind when the stream fails verification', async () => {
+    const target = path.join(dir, 'blob');
+    const verify = new VerifyingStream(digestOf('expected'), 8);
+    await expect(writeStreamAtomic(target, Readable.from([Buffer.from('tampered')]), [verify])).rejects.toMatchObject({
+      code: 'DIGEST_MISMATCH',
+    });
+    expect(await readdir(dir)).toEqual([]);
+  });
+});
