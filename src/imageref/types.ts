@@ -4,12 +4,15 @@
  * digest, both (`name:tag@sha256:…`, where the digest is what is pulled) or neither.
  */
 export type ImageRef = {
-  /** Registry host with optional port, lower-case: `docker.io`, `localhost:5000`, `ghcr.io`. */
+  /**
+   * Registry host with optional port, as written (the grammar allows upper-case host names):
+   * `docker.io`, `localhost:5000`, `ghcr.io`, `[::1]:5000`.
+   */
   readonly registry: string;
   /** Repository path within the registry: `library/nginx`, `org/team/app`. */
   readonly repository: string;
   readonly tag?: string;
-  /** `algorithm:hex`, validated. */
+  /** `algorithm:hex`, validated (sha256 or sha512). */
   readonly digest?: string;
 };
 
