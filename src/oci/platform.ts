@@ -46,10 +46,21 @@ export function normalizePlatform(p: PlatformSpec): PlatformSpec {
 
 /** The platform of this process, as an image index would name it. */
 export function hostPlatform(): PlatformSpec {
-  const arch: Record<string, string> = { x64: 'amd64', ia32: '386', arm64: 'arm64', arm: 'arm', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64', loong64: 'loong64' };
+  const arch: Record<string, string> = {
+    x64: 'amd64',
+    ia32: '386',
+    arm64: 'arm64',
+    arm: 'arm',
+    ppc64: 'ppc64le',
+    s390x: 's390x',
+    riscv64: 'riscv64',
+    loong64: 'loong64',
+  };
   const architecture = arch[process.arch] ?? process.arch;
   const os = process.platform === 'win32' ? 'windows' : process.platform;
-  return normalizePlatform(architecture === 'arm' ? { os, architecture, variant: 'v7' } : { os, architecture });
+  return normalizePlatform(
+    architecture === 'arm' ? { os, architecture, variant: 'v7' } : { os, architecture },
+  );
 }
 
 export function formatPlatform(p: PlatformSpec | Platform): string {
@@ -76,7 +87,9 @@ function matches(want: PlatformSpec, have: Platform): boolean {
  */
 export function selectPlatformManifest(index: ImageIndex, want: PlatformSpec): Descriptor {
   const candidates = index.manifests.filter((d) => d.platform !== undefined && matches(want, d.platform));
-  const best = candidates.sort((a, b) => (b.platform?.variant ?? '').localeCompare(a.platform?.variant ?? ''))[0];
+  const best = candidates.sort((a, b) =>
+    (b.platform?.variant ?? '').localeCompare(a.platform?.variant ?? ''),
+  )[0];
   if (best) return best;
   const offered = index.manifests
     .map((d) => (d.platform ? formatPlatform(d.platform) : undefined))

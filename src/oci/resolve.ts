@@ -1,5 +1,12 @@
 import type { Readable } from 'node:stream';
-import { digestOf, errorMessage, resolveLimits, truncateForMessage, type Digest, type Limits } from '../core/index.js';
+import {
+  digestOf,
+  errorMessage,
+  resolveLimits,
+  truncateForMessage,
+  type Digest,
+  type Limits,
+} from '../core/index.js';
 import { OciError } from './errors.js';
 import type { Layer, LayeredImage, SourceKind } from './image.js';
 import { MediaType, isIndexMediaType, isSchema1MediaType } from './mediatypes.js';
@@ -38,33 +45,57 @@ export type ParsedManifest =
  * @throws OciError MANIFEST_UNSUPPORTED for Docker schema 1 and unknown types, MANIFEST_INVALID
  *   for malformed JSON or shapes, MANIFEST_TOO_LARGE beyond `maxBytes`.
  */
-export function parseManifest(bytes: Buffer, declaredMediaType: string | undefined, what: string, maxBytes?: number): ParsedManifest {
+export function parseManifest(
+  bytes: Buffer,
+  declaredMediaType: string | undefined,
+  what: string,
+  maxBytes?: number,
+): ParsedManifest {
   const limit = maxBytes ?? resolveLimits().maxManifestBytes;
   if (bytes.length > limit) {
-    throw new OciError('MANIFEST_TOO_LARGE', `manifest ${what} is ${bytes.length} bytes, over the ${limit}-byte limit`);
+    throw new OciError(
+      'MANIFEST_TOO_LARGE',
+      `manifest ${what} is ${bytes.length} bytes, over the ${limit}-byte limit`,
+    );
   }
   if (isSchema1MediaType(declaredMediaType)) throw schema1Error(what);
   let json: unknown;
   try {
     json = JSON.parse(bytes.toString('utf8'));
   } catch (err) {
-    throw new OciError('MANIFEST_INVALID', `manifest ${what} is not valid JSON: ${errorMessage(err)}`, { cause: err });
+    throw new OciError('MANIFEST_INVALID', `manifest ${what} is not valid JSON: ${errorMessage(err)}`, {
+      cause: err,
+    });
   }
   const probe = manifestProbeSchema.safeParse(json);
   if (!probe.success) {
-    throw new OciError('MANIFEST_INVALID', `manifest ${what} is not an image manifest or index (no schemaVersion)`);
+    throw new OciError(
+      'MANIFEST_INVALID',
+      `manifest ${what} is not an image manifest or index (no schemaVersion)`,
+    );
   }
   if (probe.data.schemaVersion === 1 || isSchema1MediaType(probe.data.mediaType)) throw schema1Error(what);
-  const declared = declaredMediaType === undefined || declaredMediaType === '' || declaredMediaType === 'application/json' || declaredMediaType === 'application/octet-stream' ? undefined : declaredMediaType.split(';')[0]?.trim();
-  const mediaType = probe.data.mediaType ?? declared ?? (probe.data.manifests ? MediaType.ociIndex : MediaType.ociManifest);
-  const looksIndex = isIndexMediaType(mediaType) || (probe.data.manifests !== undefined && probe.data.config === undefined);
+  const declared =
+    declaredMediaType === undefined ||
+    declaredMediaType === '' ||
+    declaredMediaType === 'application/json' ||
+    declaredMediaType === 'application/octet-stream'
+      ? undefined
+      : declaredMediaType.split(';')[0]?.trim();
+  const mediaType =
+    probe.data.mediaType ?? declared ?? (probe.data.manifests ? MediaType.ociIndex : MediaType.ociManifest);
+  const looksIndex =
+    isIndexMediaType(mediaType) || (probe.data.manifests !== undefined && probe.data.config === undefined);
   if (looksIndex) {
     const r = imageIndexSchema.safeParse(json);
     if (!r.success) throw invalid(what, r.error.issues);
     return { kind: 'index', mediaType, index: r.data };
   }
   if (mediaType !== MediaType.ociManifest && mediaType !== MediaType.dockerManifest) {
-    throw new OciError('MANIFEST_UNSUPPORTED', `manifest ${what} has unsupported media type "${truncateForMessage(mediaType, 100)}"`);
+    throw new OciError(
+      'MANIFEST_UNSUPPORTED',
+      `manifest ${what} has unsupported media type "${truncateForMessage(mediaType, 100)}"`,
+    );
   }
   const r = imageManifestSchema.safeParse(json);
   if (!r.success) throw invalid(what, r.error.issues);
@@ -92,7 +123,9 @@ export function parseImageConfig(bytes: Buffer, digest: Digest): ImageConfig {
   try {
     json = JSON.parse(bytes.toString('utf8'));
   } catch (err) {
-    throw new OciError('CONFIG_INVALID', `image config ${digest} is not valid JSON: ${errorMessage(err)}`, { cause: err });
+    throw new OciError('CONFIG_INVALID', `image config ${digest} is not valid JSON: ${errorMessage(err)}`, {
+      cause: err,
+    });
   }
   const r = imageConfigSchema.safeParse(json);
   if (!r.success) {
@@ -108,11 +141,17 @@ export function parseImageConfig(bytes: Buffer, digest: Digest): ImageConfig {
 /** Checks in-memory content against its descriptor. @throws OciError naming the digest. */
 export function verifyContent(bytes: Buffer, desc: Descriptor, what: string): void {
   if (bytes.length !== desc.size) {
-    throw new OciError('MANIFEST_INVALID', `${what} ${desc.digest} has the wrong size: expected ${desc.size} bytes, got ${bytes.length}`);
+    throw new OciError(
+      'MANIFEST_INVALID',
+      `${what} ${desc.digest} has the wrong size: expected ${desc.size} bytes, got ${bytes.length}`,
+    );
   }
   const actual = digestOf(bytes, desc.digest.startsWith('sha512:') ? 'sha512' : 'sha256');
   if (actual !== desc.digest) {
-    throw new OciError('MANIFEST_INVALID', `${what} ${desc.digest} failed verification: content hashes to ${actual}`);
+    throw new OciError(
+      'MANIFEST_INVALID',
+      `${what} ${desc.digest} failed verification: content hashes to ${actual}`,
+    );
   }
 }
 
@@ -160,7 +199,10 @@ export async function resolveImage(opts: ResolveImageOptions): Promise<LayeredIm
     verifyContent(bytes, desc, 'manifest');
     const child = parseManifest(bytes, desc.mediaType, desc.digest, limits.maxManifestBytes);
     if (child.kind !== 'manifest') {
-      throw new OciError('MANIFEST_UNSUPPORTED', `index ${rootWhat} points to another index ${desc.digest} for the platform; nested indexes are not supported`);
+      throw new OciError(
+        'MANIFEST_UNSUPPORTED',
+        `index ${rootWhat} points to another index ${desc.digest} for the platform; nested indexes are not supported`,
+      );
     }
     manifest = child.manifest;
     mediaType = child.mediaType;
@@ -172,7 +214,10 @@ export async function resolveImage(opts: ResolveImageOptions): Promise<LayeredIm
     mediaType = root.mediaType;
   }
   if (manifest.config.size > limits.maxConfigBytes) {
-    throw new OciError('LIMIT_EXCEEDED', `image config ${manifest.config.digest} is ${manifest.config.size} bytes, over the maxConfigBytes limit of ${limits.maxConfigBytes}`);
+    throw new OciError(
+      'LIMIT_EXCEEDED',
+      `image config ${manifest.config.digest} is ${manifest.config.size} bytes, over the maxConfigBytes limit of ${limits.maxConfigBytes}`,
+    );
   }
   const configBytes = await opts.fetcher.fetchBlob(manifest.config, limits.maxConfigBytes);
   verifyContent(configBytes, manifest.config, 'image config');
@@ -195,7 +240,11 @@ export async function resolveImage(opts: ResolveImageOptions): Promise<LayeredIm
   const platform =
     platformFromIndex ??
     (config.os !== undefined && config.architecture !== undefined
-      ? { os: config.os, architecture: config.architecture, ...(config.variant !== undefined ? { variant: config.variant } : {}) }
+      ? {
+          os: config.os,
+          architecture: config.architecture,
+          ...(config.variant !== undefined ? { variant: config.variant } : {}),
+        }
       : undefined);
   const manifestDigest = opts.manifestDigestKnown === false ? undefined : digest;
   return {
