@@ -130,6 +130,7 @@ describe('indexTar refuses what is not a sound tar', () => {
     { what: 'an empty file', bytes: Buffer.alloc(0), message: /is not a tar archive: it is empty/ },
     { what: 'zero blocks only', bytes: Buffer.alloc(10240), message: /is not a tar archive: it holds no entries/ },
     { what: 'a text file', bytes: Buffer.from('{"hello": "world"}\n'.repeat(40)), message: /is not a tar archive: the first block is not a tar header/ },
+    { what: 'a short text file', bytes: Buffer.from('FROM busybox\n'), message: /is not a tar archive: it is 13 bytes long/ },
     { what: 'a partial header', bytes: header('x', '00000000001\0', '0').subarray(0, 300), message: /is truncated/ },
   ])('refuses $what with ARCHIVE_INVALID', async ({ what, bytes, message }) => {
     const file = path.join(work, `bad-${what.replace(/ /g, '-')}.tar`);

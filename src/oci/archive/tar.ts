@@ -167,7 +167,10 @@ async function readHeaders(fh: FileHandle, file: string, fileSize: number, maxEn
       if (headers === 0) throw notTar(file, 'it is empty');
       break;
     }
-    if (bytesRead < BLOCK) throw truncated(file, pos);
+    if (bytesRead < BLOCK) {
+      const looksTar = header.subarray(257, 262).toString('latin1') === 'ustar';
+      throw headers === 0 && !looksTar ? notTar(file, `it is ${bytesRead} bytes long, shorter than one tar header`) : truncated(file, pos);
+    }
     if (isZeroBlock(header)) {
       if (headers === 0) throw notTar(file, 'it holds no entries');
       break;
