@@ -8,6 +8,7 @@ import { createGunzip } from 'node:zlib';
 import { errorMessage, isPortcullisError, silentLogger, type Logger } from '../../core/index.js';
 import { OciError } from '../errors.js';
 
+/** Compression formats recognized by their magic bytes. */
 export type Compression = 'gzip' | 'zstd' | 'bzip2' | 'xz' | 'none';
 
 /** Recognizes a compression format from the first bytes of a stream (anything else is 'none'). */
@@ -41,6 +42,7 @@ export type LocalArchive = {
   dispose(): Promise<void>;
 };
 
+/** Options for prepareArchive. */
 export type PrepareArchiveOptions = {
   /** Where a decompressed copy goes (under `<cacheDir>/tmp`). */
   readonly cacheDir: string;

@@ -14,6 +14,7 @@ const BLOCK = 512;
 // Extended header payloads are names and a few numbers; anything bigger is not a real archive.
 const MAX_EXTENDED_HEADER = 1024 * 1024;
 
+/** What a tar member is; devices, fifos and the like are 'other' and never read. */
 export type TarEntryType = 'file' | 'directory' | 'symlink' | 'hardlink' | 'other';
 
 /** One archive member: where its data starts in the archive file and how long it is. */
@@ -28,6 +29,7 @@ export type TarEntry = {
   readonly linkname: string | undefined;
 };
 
+/** Options for indexTar. */
 export type TarIndexOptions = {
   /** Most entries accepted before the archive is refused. */
   readonly maxEntries?: number;

@@ -166,6 +166,16 @@ describe('oci: layout directories', () => {
     });
   });
 
+  it('reports a blob symlink loop as SOURCE_INVALID instead of a raw I/O error', async () => {
+    const file = blobFile(dir, configDigest);
+    await unlink(file);
+    await symlink(path.basename(file), file);
+    await expect(openLayered(new OciLayoutSource(dir, 'v1'))).rejects.toMatchObject({
+      code: 'SOURCE_INVALID',
+      message: expect.stringMatching(/cannot read blobs\/sha256\/[a-f0-9]{64}: .*ELOOP/) as unknown,
+    });
+  });
+
   it.each([
     { what: 'a missing directory', target: () => path.join(work, 'nope'), message: /does not exist/ },
     { what: 'a file', target: () => path.join(dir, 'index.json'), message: /is not a directory \(for an archive file use oci-archive:/ },

@@ -156,6 +156,7 @@ export function selectLayoutEntry(entries: readonly Descriptor[], tag: string | 
   );
 }
 
+/** Options for resolveLayout. */
 export type ResolveLayoutOptions = {
   readonly source: SourceKind;
   readonly tag: string | undefined;

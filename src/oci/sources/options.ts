@@ -11,6 +11,7 @@ export type SourceOptions = {
   readonly limits?: Partial<Limits> | undefined;
 };
 
+/** SourceOptions with every default filled in. */
 export type ResolvedSourceOptions = {
   readonly cacheDir: string;
   readonly platform: PlatformSpec | undefined;
@@ -18,6 +19,7 @@ export type ResolvedSourceOptions = {
   readonly limits: Limits;
 };
 
+/** Fills in the defaults: `defaultCacheDir()`, the silent logger, DEFAULT_LIMITS. Never throws. */
 export function resolveSourceOptions(options: SourceOptions | undefined): ResolvedSourceOptions {
   return {
     cacheDir: options?.cacheDir ?? defaultCacheDir(),

@@ -63,22 +63,22 @@ export class DirStore implements FileStore {
   async find(name: string): Promise<StoreFile | undefined> {
     const rel = safeRelative(name, this);
     const full = path.join(this.realRoot, rel);
+    let real: string;
+    let info;
     try {
       await lstat(full);
-    } catch {
-      return undefined;
-    }
-    let real: string;
-    try {
       real = await realpath(full);
-    } catch {
-      // A dangling symlink: nothing is there.
-      return undefined;
+      if (real !== this.realRoot && !real.startsWith(this.realRoot + path.sep)) {
+        throw new OciError('SOURCE_INVALID', `${this.location}: ${rel} is a symlink pointing outside the layout (to ${real}); refused`);
+      }
+      info = await stat(real);
+    } catch (err) {
+      if (isPortcullisError(err)) throw err;
+      const code = (err as NodeJS.ErrnoException).code;
+      // Missing, or a dangling symlink: nothing is there.
+      if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+      throw new OciError('SOURCE_INVALID', `${this.location}: cannot read ${rel}: ${errorMessage(err)}`, { cause: err });
     }
-    if (real !== this.realRoot && !real.startsWith(this.realRoot + path.sep)) {
-      throw new OciError('SOURCE_INVALID', `${this.location}: ${rel} is a symlink pointing outside the layout (to ${real}); refused`);
-    }
-    const info = await stat(real);
     if (!info.isFile()) return undefined;
     const size = info.size;
     return {

@@ -135,6 +135,7 @@ export function parseTarget(target: string, options?: { readonly cwd?: string })
   }
 }
 
+/** Options for openImageSource: the local sources' options plus the registry factory. */
 export type OpenImageSourceOptions = SourceOptions & {
   /** Makes the source for registry references; injected so this module needs no registry client. */
   readonly registry?: ((ref: ImageRef) => ImageSource) | undefined;
