@@ -1,11 +1,10 @@
-import { readdir } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isPortcullisError } from '../../core/index.js';
 import type { PlatformSpec } from '../platform.js';
 import { openImageSource } from './target.js';
 import { imageFixturesDir, listTree, readAll, tempDir } from './testdata/helpers.js';
-import { rm } from 'node:fs/promises';
 
 // Every image in ../shared/data/image-fixtures (see SOURCES.md there for provenance), one row
 // per way we open it: either it opens with the expected config digest and layer count and every
