@@ -125,7 +125,7 @@ describe.skipIf(FIXTURES === undefined)('image fixtures', () => {
   });
 
   it.each(ROWS)('$target', async (row) => {
-    const source = openImageSource(row.target.replace('$F', F), { cacheDir, platform: row.platform ?? AMD64 });
+    const source = await openImageSource(row.target.replace('$F', F), { cacheDir, platform: row.platform ?? AMD64 });
     try {
       if ('code' in row) {
         const err: unknown = await source.open().then(

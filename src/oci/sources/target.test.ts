@@ -109,16 +109,16 @@ describe('openImageSource', () => {
     { target: 'oci-archive:file.tar', type: OciArchiveSource, kind: 'oci-archive' },
     { target: 'docker-archive:file.tar@0', type: DockerArchiveSource, kind: 'docker-archive' },
     { target: 'rootfs:lay', type: RootfsSource, kind: 'rootfs' },
-  ])('makes the $kind source for $target without reading it', ({ target, type, kind }) => {
-    const source = openImageSource(target, { cwd });
+  ])('makes the $kind source for $target without reading it', async ({ target, type, kind }) => {
+    const source = await openImageSource(target, { cwd });
     expect(source).toBeInstanceOf(type);
     expect(source.kind).toBe(kind);
   });
 
-  it('hands registry references to the injected factory, parsed', () => {
+  it('hands registry references to the injected factory, parsed', async () => {
     const seen: ImageRef[] = [];
     const fake: ImageSource = { kind: 'docker', open: () => Promise.reject(new Error('unused')), close: () => Promise.resolve() };
-    const source = openImageSource('docker://alpine:3.19', {
+    const source = await openImageSource('docker://alpine:3.19', {
       registry: (ref) => {
         seen.push(ref);
         return fake;
@@ -128,11 +128,11 @@ describe('openImageSource', () => {
     expect(seen).toEqual([{ registry: 'docker.io', repository: 'library/alpine', tag: '3.19' }]);
   });
 
-  it('refuses a registry reference when no registry factory is given', () => {
-    expect(() => openImageSource('alpine:3.19')).toThrow(expect.objectContaining({ code: 'SOURCE_INVALID' }));
+  it('refuses a registry reference when no registry factory is given', async () => {
+    await expect(openImageSource('alpine:3.19')).rejects.toMatchObject({ code: 'SOURCE_INVALID' });
   });
 
-  it('refuses a malformed target with TARGET_INVALID', () => {
-    expect(() => openImageSource('dir:/x')).toThrow(expect.objectContaining({ code: 'TARGET_INVALID' }));
+  it('refuses a malformed target with TARGET_INVALID', async () => {
+    await expect(openImageSource('dir:/x')).rejects.toMatchObject({ code: 'TARGET_INVALID' });
   });
 });

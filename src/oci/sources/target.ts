@@ -146,10 +146,18 @@ export type OpenImageSourceOptions = SourceOptions & {
 /**
  * Makes the image source a target names; nothing is read until `open()`.
  *
- * @throws OciError TARGET_INVALID for a malformed target, SOURCE_INVALID for a registry
- *   reference when no `registry` factory was given.
+ * @throws OciError (as a rejection) TARGET_INVALID for a malformed target, SOURCE_INVALID for a
+ *   registry reference when no `registry` factory was given.
  */
-export function openImageSource(target: string, options: OpenImageSourceOptions = {}): ImageSource {
+export function openImageSource(target: string, options: OpenImageSourceOptions = {}): Promise<ImageSource> {
+  // Asynchronous so that callers handle a bad target like any other failure to open, and so
+  // that sources may later check their input before returning.
+  return new Promise((resolve) => {
+    resolve(makeImageSource(target, options));
+  });
+}
+
+function makeImageSource(target: string, options: OpenImageSourceOptions): ImageSource {
   const parsed = parseTarget(target, options.cwd !== undefined ? { cwd: options.cwd } : undefined);
   switch (parsed.kind) {
     case 'docker':

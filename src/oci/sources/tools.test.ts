@@ -48,7 +48,7 @@ describe.skipIf(!TOOLS)('images written by umoci and skopeo', () => {
   });
 
   async function openAll(target: string): Promise<{ image: LayeredImage; layerBytes: number[] }> {
-    const source = openImageSource(target, { cacheDir, platform: AMD64 });
+    const source = await openImageSource(target, { cacheDir, platform: AMD64 });
     try {
       const image = await source.open();
       if (image.kind !== 'layered') throw new Error('expected a layered image');
