@@ -27,9 +27,9 @@ const DIGEST = `sha256:${'a'.repeat(64)}`;
 describe('parseTarget', () => {
   // Paths in expectations are relative to the test's cwd; `abs` makes them absolute.
   const cases: { input: string; want: Target }[] = [
-    { input: 'alpine', want: { kind: 'docker', ref: { registry: 'docker.io', repository: 'library/alpine' } } },
-    { input: 'docker://ghcr.io/org/app:1.0', want: { kind: 'docker', ref: { registry: 'ghcr.io', repository: 'org/app', tag: '1.0' } } },
-    { input: `localhost:5000/team/app@${DIGEST}`, want: { kind: 'docker', ref: { registry: 'localhost:5000', repository: 'team/app', digest: DIGEST } } },
+    { input: 'alpine', want: { kind: 'docker', reference: 'alpine', ref: { registry: 'docker.io', repository: 'library/alpine' } } },
+    { input: 'docker://ghcr.io/org/app:1.0', want: { kind: 'docker', reference: 'ghcr.io/org/app:1.0', ref: { registry: 'ghcr.io', repository: 'org/app', tag: '1.0' } } },
+    { input: `localhost:5000/team/app@${DIGEST}`, want: { kind: 'docker', reference: `localhost:5000/team/app@${DIGEST}`, ref: { registry: 'localhost:5000', repository: 'team/app', digest: DIGEST } } },
     { input: 'oci:lay', want: { kind: 'oci', path: 'lay', tag: undefined } },
     { input: 'oci:lay:v1.2', want: { kind: 'oci', path: 'lay', tag: 'v1.2' } },
     // ref.name may contain ':' (OCI annotation grammar): the split moves left until the path exists.

@@ -12,7 +12,8 @@ import { RootfsSource } from './rootfs.js';
 
 /** A parsed image target: where to read an image from. Paths are absolute. */
 export type Target =
-  | { readonly kind: 'docker'; readonly ref: ImageRef }
+  /** `reference` is the reference as written (without `docker://`), `ref` its normalized form. */
+  | { readonly kind: 'docker'; readonly reference: string; readonly ref: ImageRef }
   | { readonly kind: 'oci'; readonly path: string; readonly tag: string | undefined }
   | { readonly kind: 'oci-archive'; readonly path: string; readonly tag: string | undefined }
   | { readonly kind: 'docker-archive'; readonly path: string; readonly selector: DockerArchiveSelector | undefined }
@@ -100,7 +101,7 @@ export function parseTarget(target: string, options?: { readonly cwd?: string })
   const dockerRef = prefixed('docker://');
   if (dockerRef !== undefined) {
     try {
-      return { kind: 'docker', ref: parseImageRef(dockerRef) };
+      return { kind: 'docker', reference: dockerRef, ref: parseImageRef(dockerRef) };
     } catch (err) {
       throw invalidTarget(target, errorMessage(err), err);
     }
@@ -126,7 +127,7 @@ export function parseTarget(target: string, options?: { readonly cwd?: string })
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(target)) throw invalidTarget(target, 'only docker:// URLs are image targets');
   try {
-    return { kind: 'docker', ref: parseImageRef(target) };
+    return { kind: 'docker', reference: target, ref: parseImageRef(target) };
   } catch (err) {
     const hint = existsSync(path.resolve(cwd, target))
       ? `; ${target} is a local path: prefix it with docker-archive:, oci-archive:, oci: or rootfs:`
