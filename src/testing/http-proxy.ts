@@ -15,6 +15,8 @@ export type ForwardOptions = {
   readonly cutBodyAfter?: number;
   /** Rewrites response headers before they are sent. */
   readonly rewriteHeaders?: (headers: http.OutgoingHttpHeaders) => http.OutgoingHttpHeaders;
+  /** Replaces the whole response (status kept): gets the upstream body and headers. */
+  readonly rewriteBody?: (body: Buffer, headers: http.OutgoingHttpHeaders) => { body: Buffer; headers: http.OutgoingHttpHeaders };
 };
 
 /**
@@ -48,6 +50,17 @@ export async function startProxy(upstream: string, hook?: ProxyHook): Promise<Te
       const up = http.request({ host: upHost, port: Number(upPort), method: req.method, path: req.url, headers, agent: false }, (ures) => {
         let outHeaders: http.OutgoingHttpHeaders = { ...ures.headers };
         if (opts.rewriteHeaders) outHeaders = opts.rewriteHeaders(outHeaders);
+        const rewriteBody = opts.rewriteBody;
+        if (rewriteBody !== undefined) {
+          const chunks: Buffer[] = [];
+          ures.on('data', (c: Buffer) => chunks.push(c));
+          ures.on('end', () => {
+            const out = rewriteBody(Buffer.concat(chunks), outHeaders);
+            res.writeHead(ures.statusCode ?? 502, { ...out.headers, 'content-length': String(out.body.length) });
+            res.end(out.body);
+          });
+          return;
+        }
         res.writeHead(ures.statusCode ?? 502, outHeaders);
         const cut = opts.cutBodyAfter;
         if (cut === undefined) {

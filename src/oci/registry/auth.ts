@@ -2,16 +2,7 @@ import { z } from 'zod';
 import { truncateForMessage, type Logger } from '../../core/index.js';
 import { OciError } from '../errors.js';
 import type { AuthChallenge } from './challenge.js';
-import type { Credential, CredentialStore } from './credentials.js';
-
-/**
- * A credential store that can also say where its answer for a registry comes from ("Docker
- * config ~/.docker/config.json, credHelpers"), so that a rejected login names the source.
- * Optional: plain stores are described generically.
- */
-export interface DescribedCredentialStore extends CredentialStore {
-  describe(registry: string): string;
-}
+import type { Credential, CredentialStore, DescribedCredentialStore } from './credentials.js';
 
 /** What a token request returns, read fully (the transport caps its size). */
 export type TokenHttpResponse = { readonly status: number; readonly body: Buffer };
@@ -136,6 +127,7 @@ export class Authenticator {
   private describeCredential(registry: string, cred: Credential): string {
     const what = cred.kind === 'basic' ? 'the password' : 'the identity token';
     const user = cred.username !== '' ? ` for user "${truncateForMessage(cred.username, 80)}"` : '';
+    // Stores may say where their answer came from (DescribedCredentialStore); plain ones get a generic name.
     const store = this.store as Partial<DescribedCredentialStore> | undefined;
     const source = typeof store?.describe === 'function' ? store.describe(registry) : 'the configured credential store';
     return `${what}${user} (from ${source})`;
