@@ -34,6 +34,13 @@ function parseOne(s: string): AuthChallenge[] {
     while (i < s.length && TOKEN_CHAR.test(s[i] ?? '')) i++;
     return s.slice(start, i);
   };
+  // RFC 9110 wants unquoted values to be tokens, but realms like https://host/token are sent
+  // unquoted in the wild; read up to the next separator instead.
+  const readBare = (): string => {
+    const start = i;
+    while (i < s.length && s[i] !== ',' && s[i] !== ' ' && s[i] !== '\t' && s[i] !== '"') i++;
+    return s.slice(start, i);
+  };
   const readQuoted = (): string => {
     // Caller has checked s[i] === '"'.
     i++;
@@ -68,7 +75,7 @@ function parseOne(s: string): AuthChallenge[] {
       }
       i++;
       skipSpace();
-      const value = s[i] === '"' ? readQuoted() : readToken();
+      const value = s[i] === '"' ? readQuoted() : readBare();
       params[name.toLowerCase()] = value;
       skipSpace();
       if (s[i] !== ',') break;

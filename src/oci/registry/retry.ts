@@ -26,7 +26,8 @@ export function parseRetryAfter(value: string | undefined, now: number = Date.no
   if (value === undefined) return undefined;
   const v = value.trim();
   if (/^\d{1,10}$/.test(v)) return Number(v) * 1000;
-  if (v.length > 64) return undefined;
+  // HTTP-dates (all three RFC 9110 §5.6.7 forms) start with a day name; Date.parse takes far more.
+  if (v.length > 64 || !/^[A-Za-z]{3}/.test(v)) return undefined;
   const at = Date.parse(v);
   if (Number.isNaN(at)) return undefined;
   return Math.max(0, at - now);

@@ -20,8 +20,9 @@ const MAX_PAGES = 10_000;
  * tag lists: `</v2/name/tags/list?last=x&n=100>; rel="next"`.
  */
 export function parseNextLink(values: readonly string[]): string | undefined {
-  for (const value of values) {
-    for (const m of value.matchAll(/<([^>]*)>((?:\s*;\s*[^;,]*)*)/g)) {
+  for (const value of values.map((v) => v.slice(0, 16 * 1024))) {
+    // Parameters may hold quoted strings with commas and semicolons (title="a, b").
+    for (const m of value.matchAll(/<([^>]*)>((?:\s*;\s*(?:[^;,"]|"[^"]*")*)*)/g)) {
       const params = m[2] ?? '';
       const rel = /;\s*rel\s*=\s*(?:"([^"]*)"|([^\s;,]+))/i.exec(params);
       const rels = (rel?.[1] ?? rel?.[2] ?? '').toLowerCase().split(/\s+/);
