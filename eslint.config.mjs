@@ -45,6 +45,8 @@ const boundaries = {
       const parts = target.split(path.sep);
       const toCap = parts[0] ?? '';
       if (toCap === fromCap) return;
+      // Tests may use the test-only helpers in src/testing directly; src code never may.
+      if (toCap === 'testing' && file.endsWith('.test.ts')) return;
       if (!(parts.length === 2 && parts[1] === 'index.js')) {
         context.report({ node, messageId: 'deep', data: { msg: `import ${toCap} through src/${toCap}/index.ts, not ${spec}` } });
         return;
