@@ -47,7 +47,9 @@ describe('BlobCache', () => {
     const cache = new BlobCache({ dir });
     const promised = randomBytes(50_000);
     const d = digestOf(promised);
-    await expect(cache.put({ digest: d, size: promised.length }, source(randomBytes(50_000)))).rejects.toMatchObject({
+    await expect(
+      cache.put({ digest: d, size: promised.length }, source(randomBytes(50_000))),
+    ).rejects.toMatchObject({
       code: 'DIGEST_MISMATCH',
       message: expect.stringContaining(d) as unknown,
     });
@@ -59,8 +61,12 @@ describe('BlobCache', () => {
     const cache = new BlobCache({ dir });
     const data = randomBytes(1000);
     const d = digestOf(data);
-    await expect(cache.put({ digest: d, size: 999 }, source(data))).rejects.toMatchObject({ code: 'SIZE_MISMATCH' });
-    await expect(cache.put({ digest: d, size: 1001 }, source(data))).rejects.toMatchObject({ code: 'SIZE_MISMATCH' });
+    await expect(cache.put({ digest: d, size: 999 }, source(data))).rejects.toMatchObject({
+      code: 'SIZE_MISMATCH',
+    });
+    await expect(cache.put({ digest: d, size: 1001 }, source(data))).rejects.toMatchObject({
+      code: 'SIZE_MISMATCH',
+    });
     expect(await readdir(path.join(dir, 'sha256'))).toEqual([]);
   });
 
@@ -101,7 +107,9 @@ describe('BlobCache', () => {
 
   it('refuses names that are not digests, so nothing outside the cache is touched', () => {
     const cache = new BlobCache({ dir });
-    expect(() => cache.path('sha256:../../../etc/passwd')).toThrow(expect.objectContaining({ code: 'CACHE_FAILED' }) as unknown);
+    expect(() => cache.path('sha256:../../../etc/passwd')).toThrow(
+      expect.objectContaining({ code: 'CACHE_FAILED' }) as unknown,
+    );
   });
 
   it('lives under the Portcullis cache directory by default', () => {
@@ -141,6 +149,10 @@ describe('BlobCache', () => {
   });
 
   it('prunes an empty or missing cache without error', async () => {
-    expect(await new BlobCache({ dir: path.join(dir, 'none') }).prune()).toEqual({ removedFiles: 0, removedBytes: 0, keptBytes: 0 });
+    expect(await new BlobCache({ dir: path.join(dir, 'none') }).prune()).toEqual({
+      removedFiles: 0,
+      removedBytes: 0,
+      keptBytes: 0,
+    });
   });
 });

@@ -25,7 +25,11 @@ export type BlobCacheOptions = {
   readonly logger?: Logger | undefined;
 };
 
-export type PruneResult = { readonly removedFiles: number; readonly removedBytes: number; readonly keptBytes: number };
+export type PruneResult = {
+  readonly removedFiles: number;
+  readonly removedBytes: number;
+  readonly keptBytes: number;
+};
 
 const DEFAULT_MAX_BYTES = 10 * 1024 * 1024 * 1024;
 // Temporary files older than this belong to a process that died mid-download.
@@ -33,7 +37,8 @@ const STALE_TEMP_MS = 60 * 60 * 1000;
 
 function checkDigest(digest: Digest | string): Digest {
   const d = tryParseDigest(digest);
-  if (d === undefined) throw new OciError('CACHE_FAILED', `not a valid blob digest: "${String(digest).slice(0, 80)}"`);
+  if (d === undefined)
+    throw new OciError('CACHE_FAILED', `not a valid blob digest: "${String(digest).slice(0, 80)}"`);
   return d;
 }
 
@@ -87,7 +92,11 @@ export class BlobCache {
       const s = await fh.stat();
       if (!s.isFile() || (size !== undefined && s.size !== size)) {
         await fh.close();
-        this.logger.warn('cached blob has the wrong size; discarding it', { digest: String(digest), expected: size, actual: s.size });
+        this.logger.warn('cached blob has the wrong size; discarding it', {
+          digest: String(digest),
+          expected: size,
+          actual: s.size,
+        });
         await rm(file, { force: true });
         return undefined;
       }
@@ -95,7 +104,9 @@ export class BlobCache {
       await fh.utimes(now, now).catch(() => undefined);
     } catch (err) {
       await fh.close().catch(() => undefined);
-      throw new OciError('CACHE_FAILED', `cannot read cached blob ${String(digest)}: ${errorMessage(err)}`, { cause: err });
+      throw new OciError('CACHE_FAILED', `cannot read cached blob ${String(digest)}: ${errorMessage(err)}`, {
+        cause: err,
+      });
     }
     return createReadStream('', { fd: fh, autoClose: true });
   }
@@ -106,7 +117,10 @@ export class BlobCache {
    * @throws CoreError DIGEST_MISMATCH / SIZE_MISMATCH naming the digest (nothing is stored),
    *   OciError CACHE_FAILED for file-system failures, or the source's own error.
    */
-  async put(desc: { readonly digest: Digest | string; readonly size?: number | undefined }, source: Readable): Promise<string> {
+  async put(
+    desc: { readonly digest: Digest | string; readonly size?: number | undefined },
+    source: Readable,
+  ): Promise<string> {
     const digest = checkDigest(desc.digest);
     const target = this.path(digest);
     if (await this.has(digest, desc.size)) {
@@ -119,7 +133,9 @@ export class BlobCache {
       await writeStreamAtomic(target, source, [new VerifyingStream(digest, desc.size, 'blob')]);
     } catch (err) {
       if (isPortcullisError(err)) throw err;
-      throw new OciError('CACHE_FAILED', `cannot store blob ${digest} in ${this.dir}: ${errorMessage(err)}`, { cause: err });
+      throw new OciError('CACHE_FAILED', `cannot store blob ${digest} in ${this.dir}: ${errorMessage(err)}`, {
+        cause: err,
+      });
     }
     this.logger.debug('blob cached', { digest, path: target });
     return target;
@@ -138,8 +154,11 @@ export class BlobCache {
     try {
       algorithms = await readdir(this.dir);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { removedFiles: 0, removedBytes: 0, keptBytes: 0 };
-      throw new OciError('CACHE_FAILED', `cannot read the blob cache ${this.dir}: ${errorMessage(err)}`, { cause: err });
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+        return { removedFiles: 0, removedBytes: 0, keptBytes: 0 };
+      throw new OciError('CACHE_FAILED', `cannot read the blob cache ${this.dir}: ${errorMessage(err)}`, {
+        cause: err,
+      });
     }
     const now = Date.now();
     for (const alg of algorithms) {
@@ -173,7 +192,8 @@ export class BlobCache {
       removedFiles++;
       removedBytes += e.size;
     }
-    if (removedFiles > 0) this.logger.info('pruned the blob cache', { removedFiles, removedBytes, keptBytes: total });
+    if (removedFiles > 0)
+      this.logger.info('pruned the blob cache', { removedFiles, removedBytes, keptBytes: total });
     return { removedFiles, removedBytes, keptBytes: total };
   }
 }

@@ -5,12 +5,21 @@ import path from 'node:path';
 import { requireCommand } from './registry.js';
 
 /** Runs a command without a shell; rejects with its stderr. Arguments must never hold secrets. */
-export function runCommand(cmd: string, args: readonly string[], options: { env?: NodeJS.ProcessEnv } = {}): Promise<string> {
+export function runCommand(
+  cmd: string,
+  args: readonly string[],
+  options: { env?: NodeJS.ProcessEnv } = {},
+): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(cmd, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...(options.env ? { env: options.env } : {}) }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`${cmd} ${args.join(' ')} failed: ${stderr.trim() || err.message}`));
-      else resolve(stdout);
-    });
+    execFile(
+      cmd,
+      args,
+      { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...(options.env ? { env: options.env } : {}) },
+      (err, stdout, stderr) => {
+        if (err) reject(new Error(`${cmd} ${args.join(' ')} failed: ${stderr.trim() || err.message}`));
+        else resolve(stdout);
+      },
+    );
   });
 }
 
@@ -23,14 +32,20 @@ export type TestImageSpec = {
   readonly os?: string;
 };
 
-type LayoutIndex = { schemaVersion: number; manifests: { mediaType: string; digest: string; size: number; annotations?: Record<string, string> }[] };
+type LayoutIndex = {
+  schemaVersion: number;
+  manifests: { mediaType: string; digest: string; size: number; annotations?: Record<string, string> }[];
+};
 
 async function readLayoutIndex(layout: string): Promise<LayoutIndex> {
   return JSON.parse(await readFile(path.join(layout, 'index.json'), 'utf8')) as LayoutIndex;
 }
 
 /** The manifest descriptor a layout tag points to. */
-export async function layoutDescriptor(layout: string, tag: string): Promise<{ mediaType: string; digest: string; size: number }> {
+export async function layoutDescriptor(
+  layout: string,
+  tag: string,
+): Promise<{ mediaType: string; digest: string; size: number }> {
   const index = await readLayoutIndex(layout);
   const d = index.manifests.find((m) => m.annotations?.['org.opencontainers.image.ref.name'] === tag);
   if (d === undefined) throw new Error(`tag ${tag} not in ${layout}`);
@@ -47,7 +62,11 @@ export function readLayoutBlob(layout: string, digest: string): Promise<Buffer> 
  * Builds single-layer images with umoci into an OCI layout (created when missing):
  * `umoci new`, unpack rootless, write the files, repack, set the platform.
  */
-export async function buildTestImages(layout: string, images: readonly TestImageSpec[], workDir: string): Promise<void> {
+export async function buildTestImages(
+  layout: string,
+  images: readonly TestImageSpec[],
+  workDir: string,
+): Promise<void> {
   requireCommand('umoci', 'umoci');
   try {
     await readLayoutIndex(layout);
@@ -71,7 +90,8 @@ export async function buildTestImages(layout: string, images: readonly TestImage
       ...(img.architecture !== undefined ? ['--architecture', img.architecture] : []),
       ...(img.os !== undefined ? ['--os', img.os] : []),
     ];
-    if (platform.length > 0) await runCommand('umoci', ['config', '--no-history', '--image', image, ...platform]);
+    if (platform.length > 0)
+      await runCommand('umoci', ['config', '--no-history', '--image', image, ...platform]);
   }
 }
 
@@ -82,18 +102,25 @@ export async function buildTestImages(layout: string, images: readonly TestImage
 export async function addIndexToLayout(
   layout: string,
   tag: string,
-  entries: readonly { readonly tag: string; readonly platform: { readonly os: string; readonly architecture: string; readonly variant?: string } }[],
+  entries: readonly {
+    readonly tag: string;
+    readonly platform: { readonly os: string; readonly architecture: string; readonly variant?: string };
+  }[],
 ): Promise<{ digest: string; size: number }> {
   const manifests = [];
   for (const e of entries) {
     const d = await layoutDescriptor(layout, e.tag);
     manifests.push({ mediaType: d.mediaType, digest: d.digest, size: d.size, platform: e.platform });
   }
-  const bytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests }));
+  const bytes = Buffer.from(
+    JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests }),
+  );
   const hex = createHash('sha256').update(bytes).digest('hex');
   await writeFile(path.join(layout, 'blobs', 'sha256', hex), bytes);
   const index = await readLayoutIndex(layout);
-  index.manifests = index.manifests.filter((m) => m.annotations?.['org.opencontainers.image.ref.name'] !== tag);
+  index.manifests = index.manifests.filter(
+    (m) => m.annotations?.['org.opencontainers.image.ref.name'] !== tag,
+  );
   index.manifests.push({
     mediaType: 'application/vnd.oci.image.index.v1+json',
     digest: `sha256:${hex}`,
@@ -108,7 +135,12 @@ export async function addIndexToLayout(
  * Writes a Docker-style auth file for skopeo's `--authfile`/`--dest-authfile`, so that
  * credentials reach skopeo through a 0600 file and never through its command line.
  */
-export async function writeAuthFile(file: string, registry: string, username: string, password: string): Promise<void> {
+export async function writeAuthFile(
+  file: string,
+  registry: string,
+  username: string,
+  password: string,
+): Promise<void> {
   const auth = Buffer.from(`${username}:${password}`).toString('base64');
   await writeFile(file, JSON.stringify({ auths: { [registry]: { auth } } }), { mode: 0o600 });
 }

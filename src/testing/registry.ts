@@ -61,7 +61,9 @@ function run(cmd: string, args: readonly string[], input?: string): Promise<stri
 /** Checks that a command from Debian's packages is installed; says what to install otherwise. */
 export function requireCommand(cmd: string, pkg: string): void {
   if (spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status !== 0) {
-    throw new Error(`${cmd} is not installed; install the Debian package ${pkg} (apt-get install -y ${pkg}), or run npm test, which does`);
+    throw new Error(
+      `${cmd} is not installed; install the Debian package ${pkg} (apt-get install -y ${pkg}), or run npm test, which does`,
+    );
   }
 }
 
@@ -72,7 +74,9 @@ export function freePort(): Promise<number> {
     srv.on('error', reject);
     srv.listen(0, '127.0.0.1', () => {
       const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => { resolve(port); });
+      srv.close(() => {
+        resolve(port);
+      });
     });
   });
 }
@@ -92,8 +96,13 @@ function probe(url: string): Promise<number | undefined> {
       res.resume();
       resolve(res.statusCode);
     };
-    const req = u.protocol === 'https:' ? https.get(u, { rejectUnauthorized: false, agent: false }, onResponse) : http.get(u, { agent: false }, onResponse);
-    req.on('error', () => { resolve(undefined); });
+    const req =
+      u.protocol === 'https:'
+        ? https.get(u, { rejectUnauthorized: false, agent: false }, onResponse)
+        : http.get(u, { agent: false }, onResponse);
+    req.on('error', () => {
+      resolve(undefined);
+    });
     req.setTimeout(1000, () => req.destroy());
   });
 }
@@ -106,7 +115,10 @@ function hasExited(child: ChildProcess): boolean {
 function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
     if (hasExited(child)) resolve();
-    else child.once('exit', () => { resolve(); });
+    else
+      child.once('exit', () => {
+        resolve();
+      });
   });
 }
 
@@ -155,8 +167,23 @@ export async function startRegistry(opts: StartRegistryOptions = {}): Promise<Te
       certPath = path.join(dir, 'tls-cert.pem');
       const keyPath = path.join(dir, 'tls-key.pem');
       await run('openssl', [
-        'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-        '-keyout', keyPath, '-out', certPath, '-subj', '/CN=127.0.0.1', '-days', '1', '-addext', 'subjectAltName=IP:127.0.0.1',
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        keyPath,
+        '-out',
+        certPath,
+        '-subj',
+        '/CN=127.0.0.1',
+        '-days',
+        '1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
       ]);
       lines.push(`  tls: { certificate: ${JSON.stringify(certPath)}, key: ${JSON.stringify(keyPath)} }`);
     }
@@ -204,7 +231,10 @@ export async function startRegistry(opts: StartRegistryOptions = {}): Promise<Te
       }
       const status = await probe(url);
       if (status === 200 || status === 401) break;
-      if (Date.now() > deadline) throw new Error(`docker-registry did not answer on ${url} within 20 s: ${output.trim().slice(0, 2000)}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `docker-registry did not answer on ${url} within 20 s: ${output.trim().slice(0, 2000)}`,
+        );
       await new Promise((r) => setTimeout(r, 50));
     }
     const pid = proc.pid ?? -1;
@@ -219,7 +249,17 @@ export async function startRegistry(opts: StartRegistryOptions = {}): Promise<Te
       pid,
       blobDataPath(digest: string): string {
         const hex = digest.slice(digest.indexOf(':') + 1);
-        return path.join(dataDir, 'docker', 'registry', 'v2', 'blobs', digest.slice(0, digest.indexOf(':')), hex.slice(0, 2), hex, 'data');
+        return path.join(
+          dataDir,
+          'docker',
+          'registry',
+          'v2',
+          'blobs',
+          digest.slice(0, digest.indexOf(':')),
+          hex.slice(0, 2),
+          hex,
+          'data',
+        );
       },
       output: () => output,
       stop: cleanup,

@@ -36,7 +36,11 @@ export type TokenIssuerOptions = {
    * Actions granted to `user` (undefined: anonymous) on a repository out of those requested.
    * Default: everything to known users, nothing to anonymous callers.
    */
-  readonly grant?: (user: string | undefined, repository: string, requested: readonly string[]) => readonly string[];
+  readonly grant?: (
+    user: string | undefined,
+    repository: string,
+    requested: readonly string[],
+  ) => readonly string[];
 };
 
 export type TokenIssuer = {
@@ -68,7 +72,14 @@ function parseScope(scope: string): Access | undefined {
   const first = scope.indexOf(':');
   const last = scope.lastIndexOf(':');
   if (first < 0 || last <= first) return undefined;
-  return { type: scope.slice(0, first), name: scope.slice(first + 1, last), actions: scope.slice(last + 1).split(',').filter((a) => a !== '') };
+  return {
+    type: scope.slice(0, first),
+    name: scope.slice(first + 1, last),
+    actions: scope
+      .slice(last + 1)
+      .split(',')
+      .filter((a) => a !== ''),
+  };
 }
 
 function readBodyText(req: http.IncomingMessage): Promise<string> {
@@ -102,11 +113,26 @@ export async function startTokenIssuer(opts: TokenIssuerOptions): Promise<TokenI
   const keyPath = path.join(opts.dir, 'issuer-key.pem');
   const certPath = path.join(opts.dir, 'issuer-cert.pem');
   await writeFile(keyPath, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
-  await execFileP('openssl', ['req', '-x509', '-new', '-key', keyPath, '-subj', '/CN=portcullis-test-issuer', '-days', '1', '-out', certPath]);
+  await execFileP('openssl', [
+    'req',
+    '-x509',
+    '-new',
+    '-key',
+    keyPath,
+    '-subj',
+    '/CN=portcullis-test-issuer',
+    '-days',
+    '1',
+    '-out',
+    certPath,
+  ]);
   const certPem = await readFile(certPath, 'utf8');
   const certDer = certPem.replace(/-----(BEGIN|END) CERTIFICATE-----/g, '').replace(/\s+/g, '');
   const ttl = opts.ttlSeconds ?? 300;
-  const grant = opts.grant ?? ((user: string | undefined, _repo: string, requested: readonly string[]) => (user === undefined ? [] : requested));
+  const grant =
+    opts.grant ??
+    ((user: string | undefined, _repo: string, requested: readonly string[]) =>
+      user === undefined ? [] : requested);
   const requests: TokenRequestRecord[] = [];
 
   const issue = (user: string | undefined, scopes: readonly string[]): string => {
@@ -130,7 +156,10 @@ export async function startTokenIssuer(opts: TokenIssuerOptions): Promise<TokenI
       access,
     };
     const signingInput = `${base64url(JSON.stringify(header))}.${base64url(JSON.stringify(claims))}`;
-    const signature = sign('sha256', Buffer.from(signingInput), { key: privateKey, dsaEncoding: 'ieee-p1363' });
+    const signature = sign('sha256', Buffer.from(signingInput), {
+      key: privateKey,
+      dsaEncoding: 'ieee-p1363',
+    });
     return `${signingInput}.${base64url(signature)}`;
   };
 
@@ -157,10 +186,22 @@ export async function startTokenIssuer(opts: TokenIssuerOptions): Promise<TokenI
           return;
         }
         const token = issue(user, scopes);
-        reply(200, { access_token: token, expires_in: ttl, scope: scopes.join(' '), issued_at: new Date().toISOString() }, record);
+        reply(
+          200,
+          {
+            access_token: token,
+            expires_in: ttl,
+            scope: scopes.join(' '),
+            issued_at: new Date().toISOString(),
+          },
+          record,
+        );
         return;
       }
-      const scopes = url.searchParams.getAll('scope').flatMap((s) => s.split(' ')).filter((s) => s !== '');
+      const scopes = url.searchParams
+        .getAll('scope')
+        .flatMap((s) => s.split(' '))
+        .filter((s) => s !== '');
       const auth = req.headers.authorization;
       let user: string | undefined;
       if (auth !== undefined) {
@@ -171,18 +212,26 @@ export async function startTokenIssuer(opts: TokenIssuerOptions): Promise<TokenI
         const password = colon < 0 ? '' : decoded.slice(colon + 1);
         const expected = opts.users[name];
         if (expected === undefined || !safeEqual(expected, password)) {
-          reply(401, { errors: [{ code: 'UNAUTHORIZED', message: 'authentication failed' }] }, { method: 'GET', scopes, user: undefined, grantType: 'basic' });
+          reply(
+            401,
+            { errors: [{ code: 'UNAUTHORIZED', message: 'authentication failed' }] },
+            { method: 'GET', scopes, user: undefined, grantType: 'basic' },
+          );
           return;
         }
         user = name;
       }
       const token = issue(user, scopes);
-      reply(200, { token, access_token: token, expires_in: ttl, issued_at: new Date().toISOString() }, {
-        method: 'GET',
-        scopes,
-        user,
-        grantType: user === undefined ? 'anonymous' : 'basic',
-      });
+      reply(
+        200,
+        { token, access_token: token, expires_in: ttl, issued_at: new Date().toISOString() },
+        {
+          method: 'GET',
+          scopes,
+          user,
+          grantType: user === undefined ? 'anonymous' : 'basic',
+        },
+      );
     })().catch(() => {
       res.destroy();
     });
@@ -198,7 +247,9 @@ export async function startTokenIssuer(opts: TokenIssuerOptions): Promise<TokenI
     stop: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
-        server.close(() => { resolve(); });
+        server.close(() => {
+          resolve();
+        });
       }),
   };
 }

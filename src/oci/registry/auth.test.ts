@@ -8,7 +8,13 @@ import type { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryLogger, digestOf, parseDigest, type Digest } from '../../core/index.js';
 import { startProxy } from '../../testing/http-proxy.js';
-import { buildTestImages, layoutDescriptor, pushLayoutTag, readLayoutBlob, writeAuthFile } from '../../testing/oci-images.js';
+import {
+  buildTestImages,
+  layoutDescriptor,
+  pushLayoutTag,
+  readLayoutBlob,
+  writeAuthFile,
+} from '../../testing/oci-images.js';
 import { startRegistry, type TestRegistry } from '../../testing/registry.js';
 import { OciError } from '../errors.js';
 import { imageManifestSchema, type Descriptor } from '../schema.js';
@@ -65,7 +71,12 @@ beforeAll(async () => {
       tokenTtlSeconds: TOKEN_TTL_SECONDS,
       refreshTokens: [REFRESH_TOKEN],
       // The test user may pull from read-only/*, but not push there.
-      grant: (u, repo, requested) => (u === undefined ? [] : repo.startsWith('read-only/') ? requested.filter((a) => a === 'pull') : requested),
+      grant: (u, repo, requested) =>
+        u === undefined
+          ? []
+          : repo.startsWith('read-only/')
+            ? requested.filter((a) => a === 'pull')
+            : requested,
     }),
   ]);
   work = await mkdtemp(path.join(os.tmpdir(), 'portcullis-auth-test-'));
@@ -79,7 +90,9 @@ beforeAll(async () => {
   }
   const d = await layoutDescriptor(layout, 'v1');
   manifestDigest = parseDigest(d.digest);
-  const manifest = imageManifestSchema.parse(JSON.parse((await readLayoutBlob(layout, d.digest)).toString('utf8')));
+  const manifest = imageManifestSchema.parse(
+    JSON.parse((await readLayoutBlob(layout, d.digest)).toString('utf8')),
+  );
   const first = manifest.layers[0];
   if (first === undefined) throw new Error('no layer');
   layer = first;
@@ -103,7 +116,9 @@ describe('Basic authentication (htpasswd)', () => {
     const wrong = `wrong-${randomBytes(6).toString('hex')}`;
     const logger = createMemoryLogger();
     const client = new RegistryClient({ ...fast, logger, credentials: staticCredentials(basic, wrong) });
-    const err = await rejection(client.getManifest({ registry: basic.host, repository: 'team/app', tag: 'v1' }));
+    const err = await rejection(
+      client.getManifest({ registry: basic.host, repository: 'team/app', tag: 'v1' }),
+    );
     expect(err.code).toBe('UNAUTHORIZED');
     expect(err.message).toContain(basic.host);
     expect(err.message).toContain(`user "${user(basic).username}"`);
@@ -115,7 +130,9 @@ describe('Basic authentication (htpasswd)', () => {
 
   it('says that credentials are missing when there are none', async () => {
     const client = new RegistryClient(fast);
-    const err = await rejection(client.getManifest({ registry: basic.host, repository: 'team/app', tag: 'v1' }));
+    const err = await rejection(
+      client.getManifest({ registry: basic.host, repository: 'team/app', tag: 'v1' }),
+    );
     expect(err.code).toBe('UNAUTHORIZED');
     expect(err.message).toMatch(/no credentials were found/);
     client.close();
@@ -138,11 +155,20 @@ describe('Basic authentication (htpasswd)', () => {
       }
     });
     try {
-      const client = new RegistryClient({ ...fast, credentials: createStaticCredentialStore(proxy.host, { kind: 'basic', ...user(basic) }) });
-      const bytes = await readAll(await client.openBlob({ registry: proxy.host, repository: 'team/app' }, layer));
+      const client = new RegistryClient({
+        ...fast,
+        credentials: createStaticCredentialStore(proxy.host, { kind: 'basic', ...user(basic) }),
+      });
+      const bytes = await readAll(
+        await client.openBlob({ registry: proxy.host, repository: 'team/app' }, layer),
+      );
       expect(bytes.equals(layerBytes)).toBe(true);
       expect(seen).toEqual([undefined]);
-      expect(proxy.requests.some((r) => r.url.includes('/blobs/') && r.headers.authorization?.startsWith('Basic ') === true)).toBe(true);
+      expect(
+        proxy.requests.some(
+          (r) => r.url.includes('/blobs/') && r.headers.authorization?.startsWith('Basic ') === true,
+        ),
+      ).toBe(true);
       client.close();
     } finally {
       await proxy.stop();
@@ -168,11 +194,19 @@ describe('token authentication', () => {
     await readAll(await client.openBlob(ref, layer));
     const pullTeam = issuer.requests.slice(before);
     expect(pullTeam).toHaveLength(1);
-    expect(pullTeam[0]).toMatchObject({ method: 'GET', user: user(token).username, scopes: ['repository:team/app:pull'], status: 200 });
+    expect(pullTeam[0]).toMatchObject({
+      method: 'GET',
+      user: user(token).username,
+      scopes: ['repository:team/app:pull'],
+      status: 200,
+    });
 
     await client.getManifest({ registry: token.host, repository: 'other/app', tag: 'v1' });
     expect(await client.blobExists(ref, layer.digest)).toBe(true);
-    expect(issuer.requests.slice(before).map((r) => r.scopes.join(' '))).toEqual(['repository:team/app:pull', 'repository:other/app:pull']);
+    expect(issuer.requests.slice(before).map((r) => r.scopes.join(' '))).toEqual([
+      'repository:team/app:pull',
+      'repository:other/app:pull',
+    ]);
 
     await new Promise((r) => setTimeout(r, TOKEN_TTL_SECONDS * 1000));
     await client.getManifest({ ...ref, tag: 'v1' });
@@ -186,12 +220,22 @@ describe('token authentication', () => {
     const before = issuer.requests.length;
     const client = new RegistryClient({
       ...fast,
-      credentials: createStaticCredentialStore(token.host, { kind: 'identityToken', username: user(token).username, token: REFRESH_TOKEN }),
+      credentials: createStaticCredentialStore(token.host, {
+        kind: 'identityToken',
+        username: user(token).username,
+        token: REFRESH_TOKEN,
+      }),
     });
     const m = await client.getManifest({ registry: token.host, repository: 'team/app', tag: 'v1' });
     expect(m.digest).toBe(manifestDigest);
     expect(issuer.requests.slice(before)).toEqual([
-      { method: 'POST', scopes: ['repository:team/app:pull'], user: user(token).username, grantType: 'refresh_token', status: 200 },
+      {
+        method: 'POST',
+        scopes: ['repository:team/app:pull'],
+        user: user(token).username,
+        grantType: 'refresh_token',
+        status: 200,
+      },
     ]);
     client.close();
   });
@@ -199,7 +243,9 @@ describe('token authentication', () => {
   it('reports a password the token service rejects as UNAUTHORIZED without repeating it', async () => {
     const wrong = `wrong-${randomBytes(6).toString('hex')}`;
     const client = new RegistryClient({ ...fast, credentials: staticCredentials(token, wrong) });
-    const err = await rejection(client.getManifest({ registry: token.host, repository: 'team/app', tag: 'v1' }));
+    const err = await rejection(
+      client.getManifest({ registry: token.host, repository: 'team/app', tag: 'v1' }),
+    );
     expect(err.code).toBe('UNAUTHORIZED');
     expect(err.message).toContain(token.host);
     expect(err.message).toContain('token service');
@@ -209,7 +255,9 @@ describe('token authentication', () => {
 
   it('reports anonymous access to a private repository as missing credentials', async () => {
     const client = new RegistryClient(fast);
-    const err = await rejection(client.getManifest({ registry: token.host, repository: 'team/app', tag: 'v1' }));
+    const err = await rejection(
+      client.getManifest({ registry: token.host, repository: 'team/app', tag: 'v1' }),
+    );
     expect(err.code).toBe('UNAUTHORIZED');
     expect(err.message).toMatch(/no credentials were found/);
     client.close();
@@ -218,7 +266,13 @@ describe('token authentication', () => {
   it('reports a push the token does not grant as UNAUTHORIZED naming the scope', async () => {
     const client = new RegistryClient({ ...fast, credentials: staticCredentials(token) });
     const blob = Buffer.from('not allowed here');
-    const err = await rejection(client.pushBlob({ registry: token.host, repository: 'read-only/app' }, { digest: digestOf(blob), size: blob.length }, () => blob));
+    const err = await rejection(
+      client.pushBlob(
+        { registry: token.host, repository: 'read-only/app' },
+        { digest: digestOf(blob), size: blob.length },
+        () => blob,
+      ),
+    );
     expect(err.code).toBe('UNAUTHORIZED');
     expect(err.message).toContain('repository:read-only/app:pull,push');
     client.close();
@@ -231,8 +285,15 @@ describe('credentials from a Docker config with a credential helper', () => {
     const bin = path.join(dir, 'bin');
     await mkdir(bin, { recursive: true });
     const { username, password } = user(token);
-    await writeFile(path.join(dir, 'config.json'), JSON.stringify({ credHelpers: { [token.host]: 'ptest' } }));
-    await writeFile(path.join(dir, 'answer.json'), JSON.stringify({ ServerURL: token.host, Username: username, Secret: password }), { mode: 0o600 });
+    await writeFile(
+      path.join(dir, 'config.json'),
+      JSON.stringify({ credHelpers: { [token.host]: 'ptest' } }),
+    );
+    await writeFile(
+      path.join(dir, 'answer.json'),
+      JSON.stringify({ ServerURL: token.host, Username: username, Secret: password }),
+      { mode: 0o600 },
+    );
     // The helper records what it was asked and its own command line, then answers from a file.
     await writeFile(
       path.join(bin, 'docker-credential-ptest'),
@@ -247,7 +308,11 @@ describe('credentials from a Docker config with a credential helper', () => {
     );
     await chmod(path.join(bin, 'docker-credential-ptest'), 0o755);
     const logger = createMemoryLogger();
-    const store = createDockerConfigCredentialStore({ configDir: dir, env: { ...process.env, PATH: `${bin}:${process.env['PATH'] ?? ''}` }, logger });
+    const store = createDockerConfigCredentialStore({
+      configDir: dir,
+      env: { ...process.env, PATH: `${bin}:${process.env['PATH'] ?? ''}` },
+      logger,
+    });
     const client = new RegistryClient({ ...fast, credentials: store, logger });
     const m = await client.getManifest({ registry: token.host, repository: 'team/app', tag: 'v1' });
     expect(m.digest).toBe(manifestDigest);

@@ -10,7 +10,11 @@ export type TokenHttpResponse = { readonly status: number; readonly body: Buffer
 /** Sends a request to a token service; the transport decides scheme rules, timeouts and retries. */
 export type TokenFetch = (
   url: URL,
-  init: { readonly method: 'GET' | 'POST'; readonly headers: Readonly<Record<string, string>>; readonly body?: Buffer },
+  init: {
+    readonly method: 'GET' | 'POST';
+    readonly headers: Readonly<Record<string, string>>;
+    readonly body?: Buffer;
+  },
 ) => Promise<TokenHttpResponse>;
 
 type RegistryAuthScheme =
@@ -81,21 +85,31 @@ export class Authenticator {
    * @throws OciError UNAUTHORIZED when no usable scheme is offered, or Basic is asked for and
    *   there are no credentials.
    */
-  async onUnauthorized(registry: string, challenges: readonly AuthChallenge[], scopes: readonly string[]): Promise<string> {
+  async onUnauthorized(
+    registry: string,
+    challenges: readonly AuthChallenge[],
+    scopes: readonly string[],
+  ): Promise<string> {
     const bearer = challenges.find((c) => c.scheme === 'bearer' && (c.params['realm'] ?? '') !== '');
     const basic = challenges.find((c) => c.scheme === 'basic');
     this.tokens.delete(scopeKey(registry, scopes));
     if (bearer !== undefined) {
       const realm = bearer.params['realm'] ?? '';
       this.schemes.set(registry, { kind: 'bearer', realm, service: bearer.params['service'] });
-      this.logger.debug('registry asks for a bearer token', { registry, realm: truncateForMessage(realm, 200) });
+      this.logger.debug('registry asks for a bearer token', {
+        registry,
+        realm: truncateForMessage(realm, 200),
+      });
     } else if (basic !== undefined) {
       this.schemes.set(registry, { kind: 'basic' });
       this.logger.debug('registry asks for Basic authentication', { registry });
       if ((await this.credential(registry)) === undefined) throw this.noCredentials(registry, scopes);
     } else {
       const offered = challenges.map((c) => c.scheme).join(', ') || 'none';
-      throw new OciError('UNAUTHORIZED', `registry ${registry} requires authentication with a scheme this client does not support (offered: ${truncateForMessage(offered, 100)})`);
+      throw new OciError(
+        'UNAUTHORIZED',
+        `registry ${registry} requires authentication with a scheme this client does not support (offered: ${truncateForMessage(offered, 100)})`,
+      );
     }
     const auth = await this.authorizationFor(registry, scopes);
     if (auth === undefined) throw this.noCredentials(registry, scopes);
@@ -103,7 +117,11 @@ export class Authenticator {
   }
 
   /** The error for a 401 that persists after authenticating: names the registry and the credential's source. */
-  async rejected(registry: string, challenges: readonly AuthChallenge[], scopes: readonly string[]): Promise<OciError> {
+  async rejected(
+    registry: string,
+    challenges: readonly AuthChallenge[],
+    scopes: readonly string[],
+  ): Promise<OciError> {
     const cred = await this.credential(registry).catch(() => undefined);
     if (cred === undefined) return this.noCredentials(registry, scopes);
     const insufficient = challenges.some((c) => c.params['error'] === 'insufficient_scope');
@@ -129,7 +147,8 @@ export class Authenticator {
     const user = cred.username !== '' ? ` for user "${truncateForMessage(cred.username, 80)}"` : '';
     // Stores may say where their answer came from (DescribedCredentialStore); plain ones get a generic name.
     const store = this.store as Partial<DescribedCredentialStore> | undefined;
-    const source = typeof store?.describe === 'function' ? store.describe(registry) : 'the configured credential store';
+    const source =
+      typeof store?.describe === 'function' ? store.describe(registry) : 'the configured credential store';
     return `${what}${user} (from ${source})`;
   }
 
@@ -144,7 +163,11 @@ export class Authenticator {
     return lookup;
   }
 
-  private async token(registry: string, scheme: Extract<RegistryAuthScheme, { kind: 'bearer' }>, scopes: readonly string[]): Promise<CachedToken> {
+  private async token(
+    registry: string,
+    scheme: Extract<RegistryAuthScheme, { kind: 'bearer' }>,
+    scopes: readonly string[],
+  ): Promise<CachedToken> {
     const key = scopeKey(registry, scopes);
     const cached = this.tokens.get(key);
     if (cached !== undefined && cached.expiresAt > this.now()) return cached;
@@ -167,17 +190,29 @@ export class Authenticator {
     try {
       realm = new URL(scheme.realm);
     } catch {
-      throw new OciError('REGISTRY_ERROR', `registry ${registry} named an invalid token realm "${truncateForMessage(scheme.realm, 100)}"`);
+      throw new OciError(
+        'REGISTRY_ERROR',
+        `registry ${registry} named an invalid token realm "${truncateForMessage(scheme.realm, 100)}"`,
+      );
     }
     if (realm.protocol !== 'https:' && realm.protocol !== 'http:') {
       throw new OciError('REGISTRY_ERROR', `registry ${registry} named a token realm that is not HTTP(S)`);
     }
     const cred = await this.credential(registry);
-    this.logger.debug('requesting a registry token', { registry, realm: realm.host, scopes: scopes.join(' '), authenticated: cred !== undefined });
+    this.logger.debug('requesting a registry token', {
+      registry,
+      realm: realm.host,
+      scopes: scopes.join(' '),
+      authenticated: cred !== undefined,
+    });
     let res: TokenHttpResponse;
     if (cred?.kind === 'identityToken') {
       // distribution docs/spec/auth/oauth.md: a refresh token is exchanged by POST.
-      const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: cred.token, client_id: 'portcullis' });
+      const form = new URLSearchParams({
+        grant_type: 'refresh_token',
+        refresh_token: cred.token,
+        client_id: 'portcullis',
+      });
       if (scheme.service !== undefined) form.set('service', scheme.service);
       if (scopes.length > 0) form.set('scope', scopes.join(' '));
       res = await this.fetchToken(realm, {
@@ -199,7 +234,10 @@ export class Authenticator {
       );
     }
     if (res.status !== 200) {
-      throw new OciError('REGISTRY_ERROR', `the token service of registry ${registry} (${realm.host}) answered HTTP ${res.status}`);
+      throw new OciError(
+        'REGISTRY_ERROR',
+        `the token service of registry ${registry} (${realm.host}) answered HTTP ${res.status}`,
+      );
     }
     let parsed: z.infer<typeof tokenResponseSchema> | undefined;
     try {
@@ -210,7 +248,10 @@ export class Authenticator {
     }
     const token = parsed?.token ?? parsed?.access_token ?? '';
     if (parsed === undefined || token === '' || token.length > MAX_TOKEN_CHARS || /[\s\0]/.test(token)) {
-      throw new OciError('REGISTRY_ERROR', `the token service of registry ${registry} (${realm.host}) answered without a usable token`);
+      throw new OciError(
+        'REGISTRY_ERROR',
+        `the token service of registry ${registry} (${realm.host}) answered without a usable token`,
+      );
     }
     const seconds = parsed.expires_in ?? DEFAULT_TOKEN_SECONDS;
     // Refresh a little early so that a token never expires between check and use.

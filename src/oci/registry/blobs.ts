@@ -13,11 +13,17 @@ export type BlobDescriptor = { readonly digest: Digest | string; readonly size?:
 
 function checkDigest(desc: BlobDescriptor): Digest {
   const d = tryParseDigest(desc.digest);
-  if (d === undefined) throw new OciError('TARGET_INVALID', `unsupported blob digest "${String(desc.digest).slice(0, 80)}"`);
+  if (d === undefined)
+    throw new OciError('TARGET_INVALID', `unsupported blob digest "${String(desc.digest).slice(0, 80)}"`);
   return d;
 }
 
-async function requestBlob(ctx: RegistryContext, repo: RepositoryRef, digest: Digest, offset: number): Promise<HttpResponse> {
+async function requestBlob(
+  ctx: RegistryContext,
+  repo: RepositoryRef,
+  digest: Digest,
+  offset: number,
+): Promise<HttpResponse> {
   const res = await ctx.transport.request(repo.registry, {
     method: 'GET',
     target: blobPath(repo, digest),
@@ -36,7 +42,10 @@ function bytesToSkip(res: HttpResponse, offset: number, digest: Digest): number 
   const start = m?.[1] !== undefined ? Number(m[1]) : Number.NaN;
   if (start !== offset) {
     discardBody(res);
-    throw new OciError('REGISTRY_ERROR', `resuming blob ${digest} at byte ${offset}: the registry answered with range "${(res.header('content-range') ?? '').slice(0, 60)}"`);
+    throw new OciError(
+      'REGISTRY_ERROR',
+      `resuming blob ${digest} at byte ${offset}: the registry answered with range "${(res.header('content-range') ?? '').slice(0, 60)}"`,
+    );
   }
   return 0;
 }
@@ -48,13 +57,20 @@ function bytesToSkip(res: HttpResponse, offset: number, digest: Digest): number 
  * @throws OciError BLOB_UNKNOWN, DENIED, UNAUTHORIZED, TIMEOUT, REGISTRY_UNREACHABLE; the stream
  *   fails with CoreError DIGEST_MISMATCH / SIZE_MISMATCH when the content is not what was promised.
  */
-export async function openBlob(ctx: RegistryContext, repo: RepositoryRef, desc: BlobDescriptor): Promise<Readable> {
+export async function openBlob(
+  ctx: RegistryContext,
+  repo: RepositoryRef,
+  desc: BlobDescriptor,
+): Promise<Readable> {
   const digest = checkDigest(desc);
   const first = await requestBlob(ctx, repo, digest, 0);
   const declared = Number(first.header('content-length') ?? 'NaN');
   if (desc.size !== undefined && Number.isSafeInteger(declared) && declared !== desc.size) {
     discardBody(first);
-    throw new OciError('REGISTRY_ERROR', `blob ${digest} in ${repoName(repo)}: the registry announced ${declared} bytes, the descriptor says ${desc.size}`);
+    throw new OciError(
+      'REGISTRY_ERROR',
+      `blob ${digest} in ${repoName(repo)}: the registry announced ${declared} bytes, the descriptor says ${desc.size}`,
+    );
   }
 
   async function* resumable(): AsyncGenerator<Buffer> {
@@ -84,7 +100,13 @@ export async function openBlob(ctx: RegistryContext, repo: RepositoryRef, desc: 
         }
         const delay = retryDelay(failures, ctx.retry);
         failures++;
-        ctx.logger.info('blob download interrupted; resuming', { registry: repo.registry, digest, offset, attempt: failures, delayMs: delay });
+        ctx.logger.info('blob download interrupted; resuming', {
+          registry: repo.registry,
+          digest,
+          offset,
+          attempt: failures,
+          delayMs: delay,
+        });
         await sleep(delay);
         res = await requestBlob(ctx, repo, digest, offset);
         skip = bytesToSkip(res, offset, digest);
@@ -104,9 +126,17 @@ export async function openBlob(ctx: RegistryContext, repo: RepositoryRef, desc: 
  * Reads a small blob (a config, a signature payload) into memory.
  * @throws OciError LIMIT_EXCEEDED beyond `maxBytes`, plus openBlob's errors.
  */
-export async function fetchBlob(ctx: RegistryContext, repo: RepositoryRef, desc: BlobDescriptor, maxBytes: number): Promise<Buffer> {
+export async function fetchBlob(
+  ctx: RegistryContext,
+  repo: RepositoryRef,
+  desc: BlobDescriptor,
+  maxBytes: number,
+): Promise<Buffer> {
   if (desc.size !== undefined && desc.size > maxBytes) {
-    throw new OciError('LIMIT_EXCEEDED', `blob ${desc.digest} is ${desc.size} bytes, over the ${maxBytes}-byte limit`);
+    throw new OciError(
+      'LIMIT_EXCEEDED',
+      `blob ${desc.digest} is ${desc.size} bytes, over the ${maxBytes}-byte limit`,
+    );
   }
   const stream = await openBlob(ctx, repo, desc);
   const chunks: Buffer[] = [];
@@ -127,8 +157,17 @@ export async function fetchBlob(ctx: RegistryContext, repo: RepositoryRef, desc:
  * Whether the repository has the blob (HEAD).
  * @throws OciError for answers other than 200 and 404.
  */
-export async function blobExists(ctx: RegistryContext, repo: RepositoryRef, digest: Digest, scopes = pullScopes(repo)): Promise<boolean> {
-  const res = await ctx.transport.request(repo.registry, { method: 'HEAD', target: blobPath(repo, digest), scopes });
+export async function blobExists(
+  ctx: RegistryContext,
+  repo: RepositoryRef,
+  digest: Digest,
+  scopes = pullScopes(repo),
+): Promise<boolean> {
+  const res = await ctx.transport.request(repo.registry, {
+    method: 'HEAD',
+    target: blobPath(repo, digest),
+    scopes,
+  });
   discardBody(res);
   if (res.status === 200) return true;
   if (res.status === 404) return false;

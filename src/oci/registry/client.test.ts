@@ -8,7 +8,13 @@ import type { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryLogger, digestOf, parseDigest, type Digest } from '../../core/index.js';
 import { startProxy, type TestProxy } from '../../testing/http-proxy.js';
-import { addIndexToLayout, buildTestImages, layoutDescriptor, pushLayoutTag, readLayoutBlob } from '../../testing/oci-images.js';
+import {
+  addIndexToLayout,
+  buildTestImages,
+  layoutDescriptor,
+  pushLayoutTag,
+  readLayoutBlob,
+} from '../../testing/oci-images.js';
 import { freePort, startRegistry, type TestRegistry } from '../../testing/registry.js';
 import { OciError } from '../errors.js';
 import { MediaType } from '../mediatypes.js';
@@ -70,7 +76,11 @@ beforeAll(async () => {
   const d = await layoutDescriptor(layout, 'amd');
   amd = { digest: parseDigest(d.digest), size: d.size };
   manifest = imageManifestSchema.parse(JSON.parse((await readLayoutBlob(layout, d.digest)).toString('utf8')));
-  const bigManifest = imageManifestSchema.parse(JSON.parse((await readLayoutBlob(layout, (await layoutDescriptor(layout, 'big')).digest)).toString('utf8')));
+  const bigManifest = imageManifestSchema.parse(
+    JSON.parse(
+      (await readLayoutBlob(layout, (await layoutDescriptor(layout, 'big')).digest)).toString('utf8'),
+    ),
+  );
   const layer = bigManifest.layers[0];
   if (layer === undefined) throw new Error('big image has no layer');
   bigLayer = { digest: layer.digest, size: layer.size };
@@ -94,7 +104,11 @@ describe('manifests from a real registry', () => {
 
   it('fetches a manifest by digest and verifies it', async () => {
     const client = new RegistryClient(fast);
-    const m = await client.getManifest({ registry: registry.host, repository: 'test/app', digest: amd.digest });
+    const m = await client.getManifest({
+      registry: registry.host,
+      repository: 'test/app',
+      digest: amd.digest,
+    });
     expect(digestOf(m.bytes)).toBe(amd.digest);
     client.close();
   });
@@ -111,13 +125,17 @@ describe('manifests from a real registry', () => {
     const client = new RegistryClient(fast);
     const head = await client.headManifest({ registry: registry.host, repository: 'test/app', tag: 'amd' });
     expect(head).toEqual({ digest: amd.digest, mediaType: MediaType.ociManifest, size: amd.size });
-    expect(await client.headManifest({ registry: registry.host, repository: 'test/app', tag: 'nope' })).toBeUndefined();
+    expect(
+      await client.headManifest({ registry: registry.host, repository: 'test/app', tag: 'nope' }),
+    ).toBeUndefined();
     client.close();
   });
 
   it('reports an unknown tag as MANIFEST_UNKNOWN naming the reference', async () => {
     const client = new RegistryClient(fast);
-    const err = await rejection(client.getManifest({ registry: registry.host, repository: 'test/app', tag: 'missing' }));
+    const err = await rejection(
+      client.getManifest({ registry: registry.host, repository: 'test/app', tag: 'missing' }),
+    );
     expect(err.code).toBe('MANIFEST_UNKNOWN');
     expect(err.message).toContain(`${registry.host}/test/app:missing`);
     expect(err.message).toContain('MANIFEST_UNKNOWN');
@@ -126,7 +144,9 @@ describe('manifests from a real registry', () => {
 
   it('refuses a manifest over the size limit', async () => {
     const client = new RegistryClient({ ...fast, limits: { maxManifestBytes: 100 } });
-    const err = await rejection(client.getManifest({ registry: registry.host, repository: 'test/app', tag: 'amd' }));
+    const err = await rejection(
+      client.getManifest({ registry: registry.host, repository: 'test/app', tag: 'amd' }),
+    );
     expect(err.code).toBe('MANIFEST_TOO_LARGE');
     client.close();
   });
@@ -152,9 +172,15 @@ describe('blobs from a real registry', () => {
 
   it('fetches a small blob and refuses one over the given limit', async () => {
     const client = new RegistryClient(fast);
-    const config = await client.fetchBlob({ registry: registry.host, repository: 'test/app' }, manifest.config, 1024 * 1024);
+    const config = await client.fetchBlob(
+      { registry: registry.host, repository: 'test/app' },
+      manifest.config,
+      1024 * 1024,
+    );
     expect(digestOf(config)).toBe(manifest.config.digest);
-    const err = await rejection(client.fetchBlob({ registry: registry.host, repository: 'test/app' }, manifest.config, 10));
+    const err = await rejection(
+      client.fetchBlob({ registry: registry.host, repository: 'test/app' }, manifest.config, 10),
+    );
     expect(err.code).toBe('LIMIT_EXCEEDED');
     client.close();
   });
@@ -162,11 +188,15 @@ describe('blobs from a real registry', () => {
   it('reports a missing blob as BLOB_UNKNOWN', async () => {
     const client = new RegistryClient(fast);
     const missing = digestOf('not there');
-    const err = await rejection(client.openBlob({ registry: registry.host, repository: 'test/app' }, { digest: missing }));
+    const err = await rejection(
+      client.openBlob({ registry: registry.host, repository: 'test/app' }, { digest: missing }),
+    );
     expect(err.code).toBe('BLOB_UNKNOWN');
     expect(err.message).toContain(missing);
     expect(await client.blobExists({ registry: registry.host, repository: 'test/app' }, missing)).toBe(false);
-    expect(await client.blobExists({ registry: registry.host, repository: 'test/app' }, manifest.config.digest)).toBe(true);
+    expect(
+      await client.blobExists({ registry: registry.host, repository: 'test/app' }, manifest.config.digest),
+    ).toBe(true);
     client.close();
   });
 
@@ -175,13 +205,18 @@ describe('blobs from a real registry', () => {
     const dir = path.join(work, 'corrupt');
     await buildTestImages(dir, [{ tag: 'c', files: { 'etc/corrupt': randomBytes(2048) } }], work);
     await pushLayoutTag(dir, 'c', `${registry.host}/test/corrupt:1`);
-    const m = imageManifestSchema.parse(JSON.parse((await readLayoutBlob(dir, (await layoutDescriptor(dir, 'c')).digest)).toString('utf8')));
+    const m = imageManifestSchema.parse(
+      JSON.parse((await readLayoutBlob(dir, (await layoutDescriptor(dir, 'c')).digest)).toString('utf8')),
+    );
     const layer = m.layers[0];
     if (layer === undefined) throw new Error('no layer');
     await writeFile(registry.blobDataPath(layer.digest), randomBytes(layer.size));
     const client = new RegistryClient(fast);
     const stream = await client.openBlob({ registry: registry.host, repository: 'test/corrupt' }, layer);
-    await expect(readAll(stream)).rejects.toMatchObject({ code: 'DIGEST_MISMATCH', message: expect.stringContaining(layer.digest) as unknown });
+    await expect(readAll(stream)).rejects.toMatchObject({
+      code: 'DIGEST_MISMATCH',
+      message: expect.stringContaining(layer.digest) as unknown,
+    });
     client.close();
   });
 });
@@ -204,7 +239,9 @@ describe('failures a healthy registry does not produce (through a loopback proxy
     });
     const logger = createMemoryLogger();
     const client = new RegistryClient({ ...fast, logger });
-    const bytes = await readAll(await client.openBlob({ registry: proxy.host, repository: 'test/big' }, bigLayer));
+    const bytes = await readAll(
+      await client.openBlob({ registry: proxy.host, repository: 'test/big' }, bigLayer),
+    );
     expect(bytes.equals(bigBytes)).toBe(true);
     const blobRequests = proxy.requests.filter((r) => r.url.includes('/blobs/'));
     expect(blobRequests).toHaveLength(2);
@@ -228,7 +265,9 @@ describe('failures a healthy registry does not produce (through a loopback proxy
       }
     });
     const client = new RegistryClient(fast);
-    const bytes = await readAll(await client.openBlob({ registry: proxy.host, repository: 'test/big' }, bigLayer));
+    const bytes = await readAll(
+      await client.openBlob({ registry: proxy.host, repository: 'test/big' }, bigLayer),
+    );
     expect(bytes.equals(bigBytes)).toBe(true);
     expect(n).toBe(2);
     client.close();
@@ -282,7 +321,9 @@ describe('failures a healthy registry does not produce (through a loopback proxy
       }
     });
     const client = new RegistryClient(fast);
-    const err = await rejection(client.getManifest({ registry: proxy.host, repository: 'test/app', tag: 'amd' }));
+    const err = await rejection(
+      client.getManifest({ registry: proxy.host, repository: 'test/app', tag: 'amd' }),
+    );
     expect(err.code).toBe('REGISTRY_ERROR');
     expect(err.message).toContain('501');
     expect(calls).toBe(1);
@@ -297,7 +338,9 @@ describe('failures a healthy registry does not produce (through a loopback proxy
       else forward();
     });
     const client = new RegistryClient({ ...fast, retries: 2 });
-    const err = await rejection(client.getManifest({ registry: proxy.host, repository: 'test/app', tag: 'amd' }));
+    const err = await rejection(
+      client.getManifest({ registry: proxy.host, repository: 'test/app', tag: 'amd' }),
+    );
     expect(err.message).toContain('503');
     expect(proxy.requests.filter((r) => r.url.includes('/manifests/'))).toHaveLength(3);
     client.close();
@@ -310,7 +353,9 @@ describe('failures a healthy registry does not produce (through a loopback proxy
       forward({ rewriteHeaders: (h) => ({ ...h, 'docker-content-digest': digestOf('something else') }) });
     });
     const client = new RegistryClient(fast);
-    const err = await rejection(client.getManifest({ registry: proxy.host, repository: 'test/app', tag: 'amd' }));
+    const err = await rejection(
+      client.getManifest({ registry: proxy.host, repository: 'test/app', tag: 'amd' }),
+    );
     expect(err.code).toBe('MANIFEST_INVALID');
     expect(err.message).toContain('Docker-Content-Digest');
     client.close();
@@ -322,13 +367,17 @@ describe('failures a healthy registry does not produce (through a loopback proxy
     proxy = await startProxy(registry.host, (req, res, forward) => {
       if (req.url?.includes('/manifests/')) {
         res.writeHead(200, { 'content-type': MediaType.dockerSchema1Signed });
-        res.end(JSON.stringify({ schemaVersion: 1, name: 'test/app', tag: 'old', fsLayers: [], history: [] }));
+        res.end(
+          JSON.stringify({ schemaVersion: 1, name: 'test/app', tag: 'old', fsLayers: [], history: [] }),
+        );
       } else {
         forward();
       }
     });
     const client = new RegistryClient(fast);
-    const err = await rejection(client.getManifest({ registry: proxy.host, repository: 'test/app', tag: 'old' }));
+    const err = await rejection(
+      client.getManifest({ registry: proxy.host, repository: 'test/app', tag: 'old' }),
+    );
     expect(err.code).toBe('MANIFEST_UNSUPPORTED');
     expect(err.message).toMatch(/schema 1/);
     client.close();
@@ -360,7 +409,9 @@ describe('connections', () => {
     await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
     const port = (silent.address() as net.AddressInfo).port;
     const client = new RegistryClient({ ...fast, timeoutMs: 200, retries: 1, plainHttp: true });
-    const err = await rejection(client.getManifest({ registry: `127.0.0.1:${port}`, repository: 'a/b', tag: 'x' }));
+    const err = await rejection(
+      client.getManifest({ registry: `127.0.0.1:${port}`, repository: 'a/b', tag: 'x' }),
+    );
     expect(err.code).toBe('TIMEOUT');
     client.close();
     // A socket nobody reads never sees the client's FIN, so close() alone would wait forever.
@@ -375,7 +426,9 @@ describe('connections', () => {
   it('reports a closed port as REGISTRY_UNREACHABLE', async () => {
     const port = await freePort();
     const client = new RegistryClient(fast);
-    const err = await rejection(client.getManifest({ registry: `127.0.0.1:${port}`, repository: 'a/b', tag: 'x' }));
+    const err = await rejection(
+      client.getManifest({ registry: `127.0.0.1:${port}`, repository: 'a/b', tag: 'x' }),
+    );
     expect(err.code).toBe('REGISTRY_UNREACHABLE');
     expect(err.message).toContain(`127.0.0.1:${port}`);
     client.close();
@@ -389,7 +442,9 @@ describe('connections', () => {
     diagnostics.subscribe('net.client.socket', onSocket);
     try {
       const client = new RegistryClient({ ...fast, plainHttp: true });
-      const err = await rejection(client.getManifest({ registry: 'registry.invalid', repository: 'a/b', tag: 'x' }));
+      const err = await rejection(
+        client.getManifest({ registry: 'registry.invalid', repository: 'a/b', tag: 'x' }),
+      );
       expect(err.code).toBe('INSECURE_REFUSED');
       expect(err.message).toContain('--insecure');
       expect(sockets).toBe(0);
@@ -412,7 +467,9 @@ describe('TLS', () => {
 
   it('refuses an untrusted certificate and says how to accept it', async () => {
     const client = new RegistryClient(fast);
-    const err = await rejection(client.getManifest({ registry: tls.host, repository: 'test/app', tag: 'amd' }));
+    const err = await rejection(
+      client.getManifest({ registry: tls.host, repository: 'test/app', tag: 'amd' }),
+    );
     expect(err.code).toBe('REGISTRY_UNREACHABLE');
     expect(err.message).toMatch(/certificate/i);
     expect(err.message).toContain('--insecure');

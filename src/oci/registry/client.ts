@@ -28,7 +28,8 @@ export type RegistryClientOptions = {
   /** Retries after the first attempt for throttling, 5xx, resets and timeouts. Default 4. */
   readonly retries?: number | undefined;
   /** Backoff tuning; tests shorten it. Default: first delay 250 ms, ceiling (also for Retry-After) 30 s. */
-  readonly retryDelayMs?: { readonly base?: number | undefined; readonly max?: number | undefined } | undefined;
+  readonly retryDelayMs?:
+    { readonly base?: number | undefined; readonly max?: number | undefined } | undefined;
   readonly userAgent?: string | undefined;
   readonly limits?: Partial<Limits> | undefined;
 };
@@ -139,7 +140,11 @@ export class RegistryClient {
    * Manifests that refer to `digest` (referrers API, else the referrers tag schema), optionally
    * only those of one artifact type. @throws OciError on registry failures.
    */
-  getReferrers(repo: RepositoryRef, digest: Digest, opts: { readonly artifactType?: string | undefined } = {}): Promise<ImageIndex> {
+  getReferrers(
+    repo: RepositoryRef,
+    digest: Digest,
+    opts: { readonly artifactType?: string | undefined } = {},
+  ): Promise<ImageIndex> {
     return getReferrers(this.ctx, repo, digest, opts);
   }
 

@@ -26,7 +26,8 @@ function checkRepository(repo: RepositoryRef): string {
 }
 
 function checkReference(reference: string): string {
-  if (!REFERENCE_RE.test(reference)) throw new OciError('TARGET_INVALID', `invalid tag or digest "${reference.slice(0, 100)}"`);
+  if (!REFERENCE_RE.test(reference))
+    throw new OciError('TARGET_INVALID', `invalid tag or digest "${reference.slice(0, 100)}"`);
   return reference;
 }
 

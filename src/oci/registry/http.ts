@@ -71,6 +71,10 @@ export function sendRequest(req: HttpRequest, agents: Agents): Promise<HttpRespo
       r.end(body);
     } else {
       body.on('error', (err) => r.destroy(err));
+      // A failed or abandoned request must not leave the source (often an open file) dangling.
+      r.on('close', () => {
+        if (!body.readableEnded) body.destroy();
+      });
       body.pipe(r);
     }
   });
@@ -97,7 +101,11 @@ function wrapResponse(res: IncomingMessage, url: URL): HttpResponse {
  * while reading, since the header may lie or be absent).
  * @throws whatever `tooLarge` builds, or the stream's own error.
  */
-export async function readBody(res: HttpResponse, maxBytes: number, tooLarge: (size: number | undefined) => Error): Promise<Buffer> {
+export async function readBody(
+  res: HttpResponse,
+  maxBytes: number,
+  tooLarge: (size: number | undefined) => Error,
+): Promise<Buffer> {
   const declared = res.header('content-length');
   if (declared !== undefined && /^\d+$/.test(declared) && Number(declared) > maxBytes) {
     res.body.destroy();
@@ -148,14 +156,31 @@ const CERT_CODES = new Set([
   'ERR_TLS_CERT_ALTNAME_INVALID',
   'HOSTNAME_MISMATCH',
 ]);
-const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL']);
-const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE', 'UND_ERR_SOCKET']);
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EADDRNOTAVAIL',
+]);
+const RESET_CODES = new Set([
+  'ECONNRESET',
+  'EPIPE',
+  'ECONNABORTED',
+  'ERR_STREAM_PREMATURE_CLOSE',
+  'UND_ERR_SOCKET',
+]);
 
 export function classifyNetworkError(err: unknown): NetworkFailure {
   if (err instanceof OciError && err.code === 'TIMEOUT') return 'timeout';
   const code = err instanceof Error && 'code' in err ? String(err.code) : '';
   if (CERT_CODES.has(code)) return 'tls-certificate';
-  if (code === 'EPROTO' || code.startsWith('ERR_SSL_') || /wrong version number|packet length too long|unknown protocol/i.test(errorMessage(err))) {
+  if (
+    code === 'EPROTO' ||
+    code.startsWith('ERR_SSL_') ||
+    /wrong version number|packet length too long|unknown protocol/i.test(errorMessage(err))
+  ) {
     return 'tls-protocol';
   }
   if (UNREACHABLE_CODES.has(code)) return 'unreachable';

@@ -32,7 +32,10 @@ function tooLarge(ref: ImageRef, max: number, size: number | undefined): OciErro
 function verifyManifestDigest(bytes: Buffer, expected: Digest, what: string, source: string): void {
   const actual = digestOf(bytes, digestAlgorithm(expected));
   if (actual !== expected) {
-    throw new OciError('MANIFEST_INVALID', `manifest ${what} failed verification: ${source} says ${expected}, content hashes to ${actual}`);
+    throw new OciError(
+      'MANIFEST_INVALID',
+      `manifest ${what} failed verification: ${source} says ${expected}, content hashes to ${actual}`,
+    );
   }
 }
 
@@ -41,7 +44,11 @@ function verifyManifestDigest(bytes: Buffer, expected: Digest, what: string, sou
  * @throws OciError MANIFEST_UNKNOWN, MANIFEST_TOO_LARGE, MANIFEST_UNSUPPORTED (schema 1),
  *   MANIFEST_INVALID (malformed, or bytes that do not match the digest), plus transport errors.
  */
-export async function getManifest(ctx: RegistryContext, ref: ImageRef, accept: readonly string[] = MANIFEST_ACCEPT): Promise<FetchedManifest> {
+export async function getManifest(
+  ctx: RegistryContext,
+  ref: ImageRef,
+  accept: readonly string[] = MANIFEST_ACCEPT,
+): Promise<FetchedManifest> {
   const what = formatImageRef(ref);
   const max = ctx.limits.maxManifestBytes;
   const res = await ctx.transport.request(ref.registry, {
@@ -61,7 +68,8 @@ export async function getManifest(ctx: RegistryContext, ref: ImageRef, accept: r
   }
   if (refDigest !== undefined) verifyManifestDigest(bytes, refDigest, what, 'the reference');
   const headerDigest = tryParseDigest(res.header('docker-content-digest') ?? '');
-  if (headerDigest !== undefined) verifyManifestDigest(bytes, headerDigest, what, 'the registry (Docker-Content-Digest)');
+  if (headerDigest !== undefined)
+    verifyManifestDigest(bytes, headerDigest, what, 'the registry (Docker-Content-Digest)');
   return { bytes, mediaType: parsed.mediaType, digest: refDigest ?? digestOf(bytes) };
 }
 
@@ -70,7 +78,11 @@ export async function getManifest(ctx: RegistryContext, ref: ImageRef, accept: r
  * Registries that omit Docker-Content-Digest on HEAD get a GET instead.
  * @throws OciError for errors other than 404.
  */
-export async function headManifest(ctx: RegistryContext, ref: ImageRef, accept: readonly string[] = MANIFEST_ACCEPT): Promise<ManifestHead | undefined> {
+export async function headManifest(
+  ctx: RegistryContext,
+  ref: ImageRef,
+  accept: readonly string[] = MANIFEST_ACCEPT,
+): Promise<ManifestHead | undefined> {
   const what = formatImageRef(ref);
   const res = await ctx.transport.request(ref.registry, {
     method: 'HEAD',
@@ -81,7 +93,9 @@ export async function headManifest(ctx: RegistryContext, ref: ImageRef, accept: 
   discardBody(res);
   if (res.status === 404) return undefined;
   if (res.status !== 200) throw await errorFromResponse(res, `manifest ${what}`, 'MANIFEST_UNKNOWN');
-  const digest = tryParseDigest(res.header('docker-content-digest') ?? '') ?? (ref.digest !== undefined ? tryParseDigest(ref.digest) : undefined);
+  const digest =
+    tryParseDigest(res.header('docker-content-digest') ?? '') ??
+    (ref.digest !== undefined ? tryParseDigest(ref.digest) : undefined);
   const size = Number(res.header('content-length') ?? 'NaN');
   const mediaType = contentType(res.header('content-type'));
   if (digest === undefined || !Number.isSafeInteger(size) || mediaType === undefined) {
@@ -92,7 +106,8 @@ export async function headManifest(ctx: RegistryContext, ref: ImageRef, accept: 
 }
 
 /**
- * PUT manifest bytes under a tag or their digest. Returns the digest and the response's
+ * PUT manifest bytes under a tag or their digest (a reference with both is pushed under the tag,
+ * after checking the bytes against the digest). Returns the digest and the response's
  * `OCI-Subject` header (which tells whether the registry indexed the subject itself).
  * @throws OciError MANIFEST_TOO_LARGE, MANIFEST_INVALID (digest reference that does not match, or
  *   the registry refused it), DENIED, UNAUTHORIZED, plus transport errors.
@@ -117,7 +132,8 @@ export async function putManifestBytes(
   }
   const res = await ctx.transport.request(ref.registry, {
     method: 'PUT',
-    target: manifestPath(ref, ref.digest ?? ref.tag ?? ''),
+    // name:tag@digest pushes under the tag; the digest only checks the bytes.
+    target: manifestPath(ref, ref.tag ?? ref.digest ?? ''),
     headers: { 'content-type': mediaType },
     body: () => bytes,
     scopes: pushScopes(ref),
@@ -128,7 +144,10 @@ export async function putManifestBytes(
   discardBody(res);
   const echoed = tryParseDigest(res.header('docker-content-digest') ?? '');
   if (echoed !== undefined && digestAlgorithm(echoed) === digestAlgorithm(digest) && echoed !== digest) {
-    throw new OciError('MANIFEST_INVALID', `registry stored manifest ${what} as ${echoed}, but its content hashes to ${digest}`);
+    throw new OciError(
+      'MANIFEST_INVALID',
+      `registry stored manifest ${what} as ${echoed}, but its content hashes to ${digest}`,
+    );
   }
   return { digest, ociSubject: res.header('oci-subject') };
 }

@@ -50,10 +50,17 @@ afterAll(async () => {
 });
 
 /** Pushes a one-layer image made of fresh random bytes; returns its manifest and digest. */
-async function pushImage(repository: string, tag: string): Promise<{ manifest: ImageManifest; bytes: Buffer; digest: Digest }> {
+async function pushImage(
+  repository: string,
+  tag: string,
+): Promise<{ manifest: ImageManifest; bytes: Buffer; digest: Digest }> {
   const repo = { registry: registry.host, repository };
   const layer = blob(randomBytes(3000), MediaType.ociLayerTar);
-  const configJson = { architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [layer.digest] } };
+  const configJson = {
+    architecture: 'amd64',
+    os: 'linux',
+    rootfs: { type: 'layers', diff_ids: [layer.digest] },
+  };
   const config = blob(Buffer.from(JSON.stringify(configJson)), MediaType.ociConfig);
   await client.pushBlob(repo, layer, () => layer.bytes);
   await client.pushBlob(repo, config, () => config.bytes);
@@ -92,7 +99,9 @@ describe('pushing blobs', () => {
       const proxied = new RegistryClient(fast);
       const repo = { registry: proxy.host, repository: 'push/chunked' };
       const b = blob(randomBytes(200 * 1024));
-      expect(await proxied.pushBlob(repo, b, () => trickle(b.bytes), { chunkSize: 64 * 1024 })).toBe('uploaded');
+      expect(await proxied.pushBlob(repo, b, () => trickle(b.bytes), { chunkSize: 64 * 1024 })).toBe(
+        'uploaded',
+      );
       const uploads = proxy.requests.filter((r) => r.url.includes('/blobs/uploads/'));
       expect(uploads.map((r) => r.method)).toEqual(['POST', 'PATCH', 'PATCH', 'PATCH', 'PATCH', 'PUT']);
       expect(uploads.filter((r) => r.method === 'PATCH').map((r) => r.headers['content-range'])).toEqual([
@@ -131,7 +140,11 @@ describe('pushing blobs', () => {
   it('uploads when the mount source does not have the blob (202 from the mount request)', async () => {
     const to = { registry: registry.host, repository: 'push/mount-fallback' };
     const b = blob(randomBytes(80 * 1024));
-    expect(await client.pushBlob(to, b, () => b.bytes, { mountFrom: { registry: registry.host, repository: 'push/nowhere' } })).toBe('uploaded');
+    expect(
+      await client.pushBlob(to, b, () => b.bytes, {
+        mountFrom: { registry: registry.host, repository: 'push/nowhere' },
+      }),
+    ).toBe('uploaded');
     expect((await readAll(await client.openBlob(to, b))).equals(b.bytes)).toBe(true);
   });
 
@@ -139,9 +152,31 @@ describe('pushing blobs', () => {
     const repo = { registry: registry.host, repository: 'push/wrong' };
     const b = blob(randomBytes(100 * 1024));
     const other = randomBytes(100 * 1024);
-    await expect(client.pushBlob(repo, b, () => trickle(other))).rejects.toMatchObject({ code: 'DIGEST_MISMATCH' });
-    await expect(client.pushBlob(repo, b, () => other.subarray(0, 10))).rejects.toMatchObject({ code: 'SIZE_MISMATCH' });
+    await expect(client.pushBlob(repo, b, () => trickle(other))).rejects.toMatchObject({
+      code: 'DIGEST_MISMATCH',
+    });
+    await expect(client.pushBlob(repo, b, () => other.subarray(0, 10))).rejects.toMatchObject({
+      code: 'SIZE_MISMATCH',
+    });
     expect(await client.blobExists(repo, b.digest)).toBe(false);
+  });
+  it('cancels the upload session when a chunked upload turns out wrong', async () => {
+    const proxy = await startProxy(registry.host);
+    try {
+      const proxied = new RegistryClient(fast);
+      const repo = { registry: proxy.host, repository: 'push/cancelled' };
+      const b = blob(randomBytes(100 * 1024));
+      await expect(
+        proxied.pushBlob(repo, b, () => trickle(randomBytes(100 * 1024)), { chunkSize: 64 * 1024 }),
+      ).rejects.toMatchObject({ code: 'DIGEST_MISMATCH' });
+      const uploads = proxy.requests.filter((r) => r.url.includes('/blobs/uploads/'));
+      // The last 36 KiB never leave: verification fails before the final chunk is complete.
+      expect(uploads.map((r) => r.method)).toEqual(['POST', 'PATCH', 'DELETE']);
+      expect(await proxied.blobExists(repo, b.digest)).toBe(false);
+      proxied.close();
+    } finally {
+      await proxy.stop();
+    }
   });
 });
 
@@ -149,12 +184,27 @@ describe('pushing manifests', () => {
   it('pushes a manifest by tag that skopeo reads back byte for byte', async () => {
     const { bytes, digest } = await pushImage('push/image', 'v1');
     expect(digest).toBe(digestOf(bytes));
-    const fetched = await client.getManifest({ registry: registry.host, repository: 'push/image', tag: 'v1' });
+    const fetched = await client.getManifest({
+      registry: registry.host,
+      repository: 'push/image',
+      tag: 'v1',
+    });
     expect(fetched.bytes.equals(bytes)).toBe(true);
-    const raw = await runCommand('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${registry.host}/push/image:v1`]);
+    const raw = await runCommand('skopeo', [
+      'inspect',
+      '--raw',
+      '--tls-verify=false',
+      `docker://${registry.host}/push/image:v1`,
+    ]);
     expect(raw).toBe(bytes.toString('utf8'));
     // A full copy checks that every blob the manifest names was pushed intact.
-    await runCommand('skopeo', ['copy', '-q', '--src-tls-verify=false', `docker://${registry.host}/push/image:v1`, `oci:${path.join(work, 'copy')}:v1`]);
+    await runCommand('skopeo', [
+      'copy',
+      '-q',
+      '--src-tls-verify=false',
+      `docker://${registry.host}/push/image:v1`,
+      `oci:${path.join(work, 'copy')}:v1`,
+    ]);
   });
 
   it('pushes a manifest by digest', async () => {
@@ -162,9 +212,22 @@ describe('pushing manifests', () => {
     const digest = digestOf(bytes);
     const from = { registry: registry.host, repository: 'push/bydigest' };
     for (const d of [manifest.config, ...manifest.layers]) {
-      expect(await client.pushBlob({ registry: registry.host, repository: 'push/other' }, d, () => Buffer.alloc(0), { mountFrom: from })).toBe('mounted');
+      expect(
+        await client.pushBlob(
+          { registry: registry.host, repository: 'push/other' },
+          d,
+          () => Buffer.alloc(0),
+          { mountFrom: from },
+        ),
+      ).toBe('mounted');
     }
-    expect(await client.putManifest({ registry: registry.host, repository: 'push/other', digest }, bytes, MediaType.ociManifest)).toBe(digest);
+    expect(
+      await client.putManifest(
+        { registry: registry.host, repository: 'push/other', digest },
+        bytes,
+        MediaType.ociManifest,
+      ),
+    ).toBe(digest);
     expect(await client.headManifest({ registry: registry.host, repository: 'push/other', digest })).toEqual({
       digest,
       mediaType: MediaType.ociManifest,
@@ -172,9 +235,23 @@ describe('pushing manifests', () => {
     });
   });
 
+  it('pushes name:tag@digest under the tag after checking the digest', async () => {
+    const { bytes } = await pushImage('push/both', 'seed');
+    const digest = digestOf(bytes);
+    const repo = { registry: registry.host, repository: 'push/both' };
+    expect(await client.putManifest({ ...repo, tag: 'both', digest }, bytes, MediaType.ociManifest)).toBe(
+      digest,
+    );
+    expect((await client.headManifest({ ...repo, tag: 'both' }))?.digest).toBe(digest);
+  });
+
   it('refuses bytes that do not match the digest they are pushed under, before sending them', async () => {
     const err = await client
-      .putManifest({ registry: registry.host, repository: 'push/x', digest: digestOf('other') }, Buffer.from('{}'), MediaType.ociManifest)
+      .putManifest(
+        { registry: registry.host, repository: 'push/x', digest: digestOf('other') },
+        Buffer.from('{}'),
+        MediaType.ociManifest,
+      )
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OciError);
     expect(err).toMatchObject({ code: 'MANIFEST_INVALID' });
@@ -185,11 +262,19 @@ describe('listing tags', () => {
   const tags = Array.from({ length: 7 }, (_, i) => `t${i}`);
   beforeAll(async () => {
     const { bytes } = await pushImage('push/tags', 'seed');
-    for (const t of tags) await client.putManifest({ registry: registry.host, repository: 'push/tags', tag: t }, bytes, MediaType.ociManifest);
+    for (const t of tags)
+      await client.putManifest(
+        { registry: registry.host, repository: 'push/tags', tag: t },
+        bytes,
+        MediaType.ociManifest,
+      );
   });
 
   it('lists every tag from a registry that ignores the page size', async () => {
-    const listed = await client.listTags({ registry: registry.host, repository: 'push/tags' }, { pageSize: 3 });
+    const listed = await client.listTags(
+      { registry: registry.host, repository: 'push/tags' },
+      { pageSize: 3 },
+    );
     expect([...listed].sort()).toEqual([...tags, 'seed'].sort());
   });
 
@@ -209,7 +294,8 @@ describe('listing tags', () => {
           const rest = last === undefined ? all : all.filter((t) => t > last);
           const page = rest.slice(0, n);
           const out = { ...headers };
-          if (withLink && rest.length > n) out['link'] = `<${url.pathname}?n=${n}&last=${page[page.length - 1] ?? ''}>; rel="next"`;
+          if (withLink && rest.length > n)
+            out['link'] = `<${url.pathname}?n=${n}&last=${page[page.length - 1] ?? ''}>; rel="next"`;
           return { body: Buffer.from(JSON.stringify({ name: 'push/tags', tags: page })), headers: out };
         },
       });
@@ -220,7 +306,10 @@ describe('listing tags', () => {
     const proxy = await paginate(true);
     try {
       const proxied = new RegistryClient(fast);
-      const listed = await proxied.listTags({ registry: proxy.host, repository: 'push/tags' }, { pageSize: 3 });
+      const listed = await proxied.listTags(
+        { registry: proxy.host, repository: 'push/tags' },
+        { pageSize: 3 },
+      );
       expect(listed).toEqual([...tags, 'seed'].sort());
       expect(proxy.requests.filter((r) => r.url.includes('/tags/list'))).toHaveLength(3);
       proxied.close();
@@ -233,7 +322,10 @@ describe('listing tags', () => {
     const proxy = await paginate(false);
     try {
       const proxied = new RegistryClient(fast);
-      const listed = await proxied.listTags({ registry: proxy.host, repository: 'push/tags' }, { pageSize: 4 });
+      const listed = await proxied.listTags(
+        { registry: proxy.host, repository: 'push/tags' },
+        { pageSize: 4 },
+      );
       expect(listed).toEqual([...tags, 'seed'].sort());
       proxied.close();
     } finally {
@@ -242,12 +334,18 @@ describe('listing tags', () => {
   });
 
   it('reports an unknown repository as MANIFEST_UNKNOWN', async () => {
-    await expect(client.listTags({ registry: registry.host, repository: 'push/none' })).rejects.toMatchObject({ code: 'MANIFEST_UNKNOWN' });
+    await expect(client.listTags({ registry: registry.host, repository: 'push/none' })).rejects.toMatchObject(
+      { code: 'MANIFEST_UNKNOWN' },
+    );
   });
 });
 
 describe('referrers on a registry without the referrers API', () => {
-  async function pushArtifact(repository: string, subject: { digest: Digest; size: number }, artifactType: string): Promise<Digest> {
+  async function pushArtifact(
+    repository: string,
+    subject: { digest: Digest; size: number },
+    artifactType: string,
+  ): Promise<Digest> {
     const repo = { registry: registry.host, repository };
     const empty = blob(Buffer.from('{}'), MediaType.ociEmpty);
     const payload = blob(randomBytes(64), 'application/vnd.example.payload');
@@ -263,7 +361,11 @@ describe('referrers on a registry without the referrers API', () => {
       annotations: { 'org.example.note': artifactType },
     };
     const bytes = Buffer.from(JSON.stringify(manifest));
-    return client.putManifest({ registry: registry.host, repository, digest: digestOf(bytes) }, bytes, MediaType.ociManifest);
+    return client.putManifest(
+      { registry: registry.host, repository, digest: digestOf(bytes) },
+      bytes,
+      MediaType.ociManifest,
+    );
   }
 
   it('keeps the referrers tag index up to date and finds referrers through it, filtered by artifact type', async () => {
@@ -280,7 +382,9 @@ describe('referrers on a registry without the referrers API', () => {
       artifactType: 'application/vnd.example.sbom',
       annotations: { 'org.example.note': 'application/vnd.example.sbom' },
     });
-    const sboms = await client.getReferrers(repo, image.digest, { artifactType: 'application/vnd.example.sbom' });
+    const sboms = await client.getReferrers(repo, image.digest, {
+      artifactType: 'application/vnd.example.sbom',
+    });
     expect(sboms.manifests.map((d) => d.digest)).toEqual([sbom]);
     expect(await client.listTags(repo)).toContain(referrersTag(image.digest));
 
@@ -291,7 +395,10 @@ describe('referrers on a registry without the referrers API', () => {
   });
 
   it('answers an empty index for a subject without referrers', async () => {
-    const index = await client.getReferrers({ registry: registry.host, repository: 'push/referred' }, digestOf('nothing refers to this'));
+    const index = await client.getReferrers(
+      { registry: registry.host, repository: 'push/referred' },
+      digestOf('nothing refers to this'),
+    );
     expect(index).toMatchObject({ schemaVersion: 2, manifests: [] });
   });
 });

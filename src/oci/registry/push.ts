@@ -1,5 +1,12 @@
 import { pipeline, type Readable } from 'node:stream';
-import { CoreError, VerifyingStream, digestAlgorithm, digestOf, tryParseDigest, type Digest } from '../../core/index.js';
+import {
+  CoreError,
+  VerifyingStream,
+  digestAlgorithm,
+  digestOf,
+  tryParseDigest,
+  type Digest,
+} from '../../core/index.js';
 import { sameRepository, type ImageRef, type RepositoryRef } from '../../imageref/index.js';
 import { OciError } from '../errors.js';
 import { repositoryScope } from './auth.js';
@@ -27,7 +34,10 @@ const OCTET_STREAM = 'application/octet-stream';
 function uploadLocation(res: HttpResponse, what: string): URL {
   const location = res.header('location');
   if (location === undefined || location === '') {
-    throw new OciError('REGISTRY_ERROR', `${what}: the registry answered ${res.status} without an upload Location`);
+    throw new OciError(
+      'REGISTRY_ERROR',
+      `${what}: the registry answered ${res.status} without an upload Location`,
+    );
   }
   // Locations may be absolute or relative to the request (distribution spec, "Pushing blobs").
   return new URL(location, res.url);
@@ -54,15 +64,23 @@ async function readAll(source: Readable, size: number): Promise<Buffer> {
 
 function checkBuffer(buf: Buffer, digest: Digest, size: number): Buffer {
   if (buf.length !== size) {
-    throw new CoreError('SIZE_MISMATCH', `blob ${digest} has the wrong size: expected ${size} bytes, got ${buf.length}`);
+    throw new CoreError(
+      'SIZE_MISMATCH',
+      `blob ${digest} has the wrong size: expected ${size} bytes, got ${buf.length}`,
+    );
   }
   const actual = digestOf(buf, digestAlgorithm(digest));
-  if (actual !== digest) throw new CoreError('DIGEST_MISMATCH', `blob ${digest} failed verification: content hashes to ${actual}`);
+  if (actual !== digest)
+    throw new CoreError('DIGEST_MISMATCH', `blob ${digest} failed verification: content hashes to ${actual}`);
   return buf;
 }
 
 /** The source as bytes that are checked on the way out, so a wrong source fails here, not at the registry. */
-function verifiedSource(source: () => Readable | Buffer, digest: Digest, size: number): () => Readable | Buffer {
+function verifiedSource(
+  source: () => Readable | Buffer,
+  digest: Digest,
+  size: number,
+): () => Readable | Buffer {
   return () => {
     const s = source();
     if (Buffer.isBuffer(s)) return checkBuffer(s, digest, size);
@@ -94,8 +112,15 @@ async function* chunksOf(source: Readable | Buffer, chunkSize: number): AsyncGen
   if (pendingBytes > 0) yield Buffer.concat(pending, pendingBytes);
 }
 
-async function finishUpload(ctx: RegistryContext, repo: RepositoryRef, res: HttpResponse, digest: Digest, what: string): Promise<void> {
-  if (res.status !== 201 && res.status !== 204 && res.status !== 200) throw await errorFromResponse(res, what, 'BLOB_UNKNOWN');
+async function finishUpload(
+  ctx: RegistryContext,
+  repo: RepositoryRef,
+  res: HttpResponse,
+  digest: Digest,
+  what: string,
+): Promise<void> {
+  if (res.status !== 201 && res.status !== 204 && res.status !== 200)
+    throw await errorFromResponse(res, what, 'BLOB_UNKNOWN');
   discardBody(res);
   const echoed = tryParseDigest(res.header('docker-content-digest') ?? '');
   if (echoed !== undefined && echoed !== digest && digestAlgorithm(echoed) === digestAlgorithm(digest)) {
@@ -120,8 +145,10 @@ export async function pushBlob(
   opts: PushBlobOptions = {},
 ): Promise<PushBlobResult> {
   const digest = tryParseDigest(desc.digest);
-  if (digest === undefined) throw new OciError('TARGET_INVALID', `unsupported blob digest "${String(desc.digest).slice(0, 80)}"`);
-  if (!Number.isSafeInteger(desc.size) || desc.size < 0) throw new OciError('TARGET_INVALID', `invalid blob size ${desc.size}`);
+  if (digest === undefined)
+    throw new OciError('TARGET_INVALID', `unsupported blob digest "${String(desc.digest).slice(0, 80)}"`);
+  if (!Number.isSafeInteger(desc.size) || desc.size < 0)
+    throw new OciError('TARGET_INVALID', `invalid blob size ${desc.size}`);
   const what = `pushing blob ${digest} to ${repoName(repo)}`;
   const scopes = pushScopes(repo);
   if (await blobExists(ctx, repo, digest, scopes)) return 'exists';
@@ -132,24 +159,39 @@ export async function pushBlob(
   if (from !== undefined && from.registry === repo.registry && !sameRepository(from, repo)) {
     const mountScopes = [...scopes, repositoryScope(from.repository, false)];
     const q = `?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(from.repository)}`;
-    const res = await ctx.transport.request(repo.registry, { method: 'POST', target: repositoryPath(repo, `blobs/uploads/${q}`), scopes: mountScopes });
+    const res = await ctx.transport.request(repo.registry, {
+      method: 'POST',
+      target: repositoryPath(repo, `blobs/uploads/${q}`),
+      scopes: mountScopes,
+    });
     if (res.status === 201) {
       discardBody(res);
-      ctx.logger.debug('blob mounted', { registry: repo.registry, repository: repo.repository, from: from.repository, digest });
+      ctx.logger.debug('blob mounted', {
+        registry: repo.registry,
+        repository: repo.repository,
+        from: from.repository,
+        digest,
+      });
       return 'mounted';
     }
-    if (res.status !== 202) throw await errorFromResponse(res, `${what} (mount from ${from.repository})`, 'BLOB_UNKNOWN');
+    if (res.status !== 202)
+      throw await errorFromResponse(res, `${what} (mount from ${from.repository})`, 'BLOB_UNKNOWN');
     discardBody(res);
     // 202: the registry could not mount and opened an ordinary upload session instead.
     location = uploadLocation(res, what);
   } else if (from !== undefined) {
-    ctx.logger.debug('not mounting across registries or from the same repository', { from: repoName(from), to: repoName(repo) });
+    ctx.logger.debug('not mounting across registries or from the same repository', {
+      from: repoName(from),
+      to: repoName(repo),
+    });
   }
 
   const chunkSize = opts.chunkSize;
   if (location === undefined && chunkSize === undefined && desc.size <= SINGLE_POST_MAX_BYTES) {
     const first = body();
-    const bytes = Buffer.isBuffer(first) ? first : checkBuffer(await readAll(first, desc.size), digest, desc.size);
+    const bytes = Buffer.isBuffer(first)
+      ? first
+      : checkBuffer(await readAll(first, desc.size), digest, desc.size);
     const res = await ctx.transport.request(repo.registry, {
       method: 'POST',
       target: repositoryPath(repo, `blobs/uploads/?digest=${encodeURIComponent(digest)}`),
@@ -176,7 +218,11 @@ export async function pushBlob(
   }
 
   if (location === undefined) {
-    const res = await ctx.transport.request(repo.registry, { method: 'POST', target: repositoryPath(repo, 'blobs/uploads/'), scopes });
+    const res = await ctx.transport.request(repo.registry, {
+      method: 'POST',
+      target: repositoryPath(repo, 'blobs/uploads/'),
+      scopes,
+    });
     if (res.status !== 202) throw await errorFromResponse(res, what, 'BLOB_UNKNOWN');
     discardBody(res);
     location = uploadLocation(res, what);
@@ -186,18 +232,54 @@ export async function pushBlob(
     }
   }
   if (chunkSize !== undefined) {
-    if (!Number.isSafeInteger(chunkSize) || chunkSize < 1) throw new OciError('TARGET_INVALID', `chunk size must be a positive integer, got ${chunkSize}`);
+    if (!Number.isSafeInteger(chunkSize) || chunkSize < 1)
+      throw new OciError('TARGET_INVALID', `chunk size must be a positive integer, got ${chunkSize}`);
     return chunkedUpload(ctx, repo, location, digest, body, chunkSize, what);
   }
-  const put = await ctx.transport.request(repo.registry, {
-    method: 'PUT',
-    target: withDigest(location, digest),
-    headers: { 'content-type': OCTET_STREAM, 'content-length': String(desc.size) },
-    body,
-    scopes,
-  });
-  await finishUpload(ctx, repo, put, digest, what);
-  return 'uploaded';
+  const session = location;
+  return withCancel<PushBlobResult>(
+    ctx,
+    repo,
+    () => session,
+    async () => {
+      const put = await ctx.transport.request(repo.registry, {
+        method: 'PUT',
+        target: withDigest(session, digest),
+        headers: { 'content-type': OCTET_STREAM, 'content-length': String(desc.size) },
+        body,
+        scopes,
+      });
+      await finishUpload(ctx, repo, put, digest, what);
+      return 'uploaded';
+    },
+  );
+}
+
+/**
+ * Runs an upload and, if it fails, cancels the session (distribution spec end-14) so that the
+ * registry can drop what it received; registries that cannot cancel expire sessions anyway.
+ */
+async function withCancel<T>(
+  ctx: RegistryContext,
+  repo: RepositoryRef,
+  session: () => URL,
+  upload: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await upload();
+  } catch (err) {
+    try {
+      const res = await ctx.transport.request(repo.registry, {
+        method: 'DELETE',
+        target: session(),
+        scopes: pushScopes(repo),
+      });
+      discardBody(res);
+    } catch {
+      // Best effort: the upload's own error is what matters.
+    }
+    throw err;
+  }
 }
 
 async function chunkedUpload(
@@ -212,30 +294,38 @@ async function chunkedUpload(
   const scopes = pushScopes(repo);
   let location = start;
   let offset = 0;
-  for await (const chunk of chunksOf(body(), chunkSize)) {
-    const end = offset + chunk.length - 1;
-    const res = await ctx.transport.request(repo.registry, {
-      method: 'PATCH',
-      target: location,
-      // distribution spec end-5: Content-Range is "<start>-<end>", inclusive, without a unit.
-      headers: { 'content-type': OCTET_STREAM, 'content-range': `${offset}-${end}` },
-      body: () => chunk,
-      scopes,
-    });
-    if (res.status !== 202) throw await errorFromResponse(res, `${what} (chunk at byte ${offset})`, 'BLOB_UNKNOWN');
-    discardBody(res);
-    location = uploadLocation(res, what);
-    offset = end + 1;
-  }
-  const put = await ctx.transport.request(repo.registry, {
-    method: 'PUT',
-    target: withDigest(location, digest),
-    headers: { 'content-type': OCTET_STREAM },
-    body: () => Buffer.alloc(0),
-    scopes,
-  });
-  await finishUpload(ctx, repo, put, digest, what);
-  return 'uploaded';
+  return withCancel<PushBlobResult>(
+    ctx,
+    repo,
+    () => location,
+    async () => {
+      for await (const chunk of chunksOf(body(), chunkSize)) {
+        const end = offset + chunk.length - 1;
+        const res = await ctx.transport.request(repo.registry, {
+          method: 'PATCH',
+          target: location,
+          // distribution spec end-5: Content-Range is "<start>-<end>", inclusive, without a unit.
+          headers: { 'content-type': OCTET_STREAM, 'content-range': `${offset}-${end}` },
+          body: () => chunk,
+          scopes,
+        });
+        if (res.status !== 202)
+          throw await errorFromResponse(res, `${what} (chunk at byte ${offset})`, 'BLOB_UNKNOWN');
+        discardBody(res);
+        location = uploadLocation(res, what);
+        offset = end + 1;
+      }
+      const put = await ctx.transport.request(repo.registry, {
+        method: 'PUT',
+        target: withDigest(location, digest),
+        headers: { 'content-type': OCTET_STREAM },
+        body: () => Buffer.alloc(0),
+        scopes,
+      });
+      await finishUpload(ctx, repo, put, digest, what);
+      return 'uploaded';
+    },
+  );
 }
 
 /**
@@ -244,7 +334,12 @@ async function chunkedUpload(
  * subject is updated so that getReferrers finds it on registries without the referrers API.
  * @throws OciError as putManifestBytes, plus errors updating the referrers tag.
  */
-export async function putManifest(ctx: RegistryContext, ref: ImageRef, bytes: Buffer, mediaType: string): Promise<Digest> {
+export async function putManifest(
+  ctx: RegistryContext,
+  ref: ImageRef,
+  bytes: Buffer,
+  mediaType: string,
+): Promise<Digest> {
   const { digest, ociSubject } = await putManifestBytes(ctx, ref, bytes, mediaType);
   const referrer = referrerOf(bytes, mediaType, digest);
   if (referrer !== undefined && ociSubject === undefined) {

@@ -40,7 +40,8 @@ export async function getReferrers(
   subject: Digest,
   opts: { readonly artifactType?: string | undefined } = {},
 ): Promise<ImageIndex> {
-  const query = opts.artifactType !== undefined ? `?artifactType=${encodeURIComponent(opts.artifactType)}` : '';
+  const query =
+    opts.artifactType !== undefined ? `?artifactType=${encodeURIComponent(opts.artifactType)}` : '';
   const res = await ctx.transport.request(repo.registry, {
     method: 'GET',
     target: repositoryPath(repo, `referrers/${subject}${query}`),
@@ -49,7 +50,15 @@ export async function getReferrers(
   });
   if (res.status === 200) {
     const max = ctx.limits.maxManifestBytes;
-    const bytes = await readBody(res, max, () => new OciError('MANIFEST_TOO_LARGE', `referrers of ${subject} in ${repoName(repo)} exceed ${max} bytes`));
+    const bytes = await readBody(
+      res,
+      max,
+      () =>
+        new OciError(
+          'MANIFEST_TOO_LARGE',
+          `referrers of ${subject} in ${repoName(repo)} exceed ${max} bytes`,
+        ),
+    );
     const contentType = res.header('content-type')?.split(';')[0]?.trim();
     let parsed: ReturnType<typeof parseManifest> | undefined;
     try {
@@ -58,31 +67,57 @@ export async function getReferrers(
       parsed = undefined;
     }
     // A 200 that is not an index (a catch-all page, say) means the API is not really there.
-    if (parsed?.kind === 'index' && (contentType === undefined || isIndexMediaType(contentType) || contentType === 'application/json')) {
+    if (
+      parsed?.kind === 'index' &&
+      (contentType === undefined || isIndexMediaType(contentType) || contentType === 'application/json')
+    ) {
       const applied = (res.header('oci-filters-applied') ?? '').split(',').map((s) => s.trim());
-      return applied.includes('artifactType') ? parsed.index : filterByArtifactType(parsed.index, opts.artifactType);
+      return applied.includes('artifactType')
+        ? parsed.index
+        : filterByArtifactType(parsed.index, opts.artifactType);
     }
-    ctx.logger.debug('referrers endpoint answered something other than an index; using the tag schema', { registry: repo.registry });
+    ctx.logger.debug('referrers endpoint answered something other than an index; using the tag schema', {
+      registry: repo.registry,
+    });
   } else if (res.status === 404 || res.status === 405 || res.status === 400) {
     discardBody(res);
-    ctx.logger.debug('registry has no referrers API; using the tag schema', { registry: repo.registry, status: res.status });
+    ctx.logger.debug('registry has no referrers API; using the tag schema', {
+      registry: repo.registry,
+      status: res.status,
+    });
   } else {
     throw await errorFromResponse(res, `listing referrers of ${subject} in ${repoName(repo)}`);
   }
   return filterByArtifactType(await readFallbackIndex(ctx, repo, subject), opts.artifactType);
 }
 
-async function readFallbackIndex(ctx: RegistryContext, repo: RepositoryRef, subject: Digest): Promise<ImageIndex> {
+async function readFallbackIndex(
+  ctx: RegistryContext,
+  repo: RepositoryRef,
+  subject: Digest,
+): Promise<ImageIndex> {
   let fetched;
   try {
-    fetched = await getManifest(ctx, { registry: repo.registry, repository: repo.repository, tag: referrersTag(subject) }, [MediaType.ociIndex]);
+    fetched = await getManifest(
+      ctx,
+      { registry: repo.registry, repository: repo.repository, tag: referrersTag(subject) },
+      [MediaType.ociIndex],
+    );
   } catch (err) {
     if (err instanceof OciError && err.code === 'MANIFEST_UNKNOWN') return emptyIndex();
     throw err;
   }
-  const parsed = parseManifest(fetched.bytes, fetched.mediaType, `referrers tag ${referrersTag(subject)}`, ctx.limits.maxManifestBytes);
+  const parsed = parseManifest(
+    fetched.bytes,
+    fetched.mediaType,
+    `referrers tag ${referrersTag(subject)}`,
+    ctx.limits.maxManifestBytes,
+  );
   if (parsed.kind !== 'index') {
-    throw new OciError('MANIFEST_INVALID', `the referrers tag ${referrersTag(subject)} in ${repoName(repo)} is not an index`);
+    throw new OciError(
+      'MANIFEST_INVALID',
+      `the referrers tag ${referrersTag(subject)} in ${repoName(repo)} is not an index`,
+    );
   }
   return parsed.index;
 }
@@ -97,7 +132,11 @@ const referrerProbeSchema = z.object({
 });
 
 /** The subject of a manifest and the descriptor it would have in its subject's referrers list. */
-export function referrerOf(bytes: Buffer, mediaType: string, digest: Digest): { subject: Digest; descriptor: Descriptor } | undefined {
+export function referrerOf(
+  bytes: Buffer,
+  mediaType: string,
+  digest: Digest,
+): { subject: Digest; descriptor: Descriptor } | undefined {
   let json: unknown;
   try {
     json = JSON.parse(bytes.toString('utf8'));
@@ -123,7 +162,12 @@ export function referrerOf(bytes: Buffer, mediaType: string, digest: Digest): { 
  * read-modify-write: two clients updating the same subject at once can lose an entry, which
  * the spec accepts for registries without the API.
  */
-export async function addToReferrersTag(ctx: RegistryContext, repo: RepositoryRef, subject: Digest, descriptor: Descriptor): Promise<void> {
+export async function addToReferrersTag(
+  ctx: RegistryContext,
+  repo: RepositoryRef,
+  subject: Digest,
+  descriptor: Descriptor,
+): Promise<void> {
   const index = await readFallbackIndex(ctx, repo, subject);
   if (index.manifests.some((d) => d.digest === descriptor.digest)) return;
   const updated: ImageIndex = {
@@ -132,6 +176,16 @@ export async function addToReferrersTag(ctx: RegistryContext, repo: RepositoryRe
     manifests: [...index.manifests, descriptor],
   };
   const bytes = Buffer.from(JSON.stringify(updated), 'utf8');
-  await putManifestBytes(ctx, { registry: repo.registry, repository: repo.repository, tag: referrersTag(subject) }, bytes, MediaType.ociIndex);
-  ctx.logger.debug('updated the referrers tag index', { registry: repo.registry, repository: repo.repository, subject, referrer: descriptor.digest });
+  await putManifestBytes(
+    ctx,
+    { registry: repo.registry, repository: repo.repository, tag: referrersTag(subject) },
+    bytes,
+    MediaType.ociIndex,
+  );
+  ctx.logger.debug('updated the referrers tag index', {
+    registry: repo.registry,
+    repository: repo.repository,
+    subject,
+    referrer: descriptor.digest,
+  });
 }

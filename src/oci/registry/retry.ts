@@ -38,7 +38,12 @@ export function parseRetryAfter(value: string | undefined, now: number = Date.no
  * spread out, yet each still waits a meaningful minimum. A server's Retry-After wins when present,
  * capped so that a hostile value cannot stall us for hours.
  */
-export function retryDelay(attempt: number, policy: RetryPolicy, retryAfterMs?: number, random: () => number = Math.random): number {
+export function retryDelay(
+  attempt: number,
+  policy: RetryPolicy,
+  retryAfterMs?: number,
+  random: () => number = Math.random,
+): number {
   if (retryAfterMs !== undefined) return Math.min(retryAfterMs, policy.maxDelayMs);
   const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt);
   return Math.round(ceiling / 2 + (random() * ceiling) / 2);

@@ -37,7 +37,11 @@ export function parseNextLink(values: readonly string[]): string | undefined {
  * for registries that page without it, `last=` after a page of exactly `pageSize` tags.
  * @throws OciError MANIFEST_UNKNOWN when the repository does not exist, plus transport errors.
  */
-export async function listTags(ctx: RegistryContext, repo: RepositoryRef, opts: { readonly pageSize?: number | undefined } = {}): Promise<string[]> {
+export async function listTags(
+  ctx: RegistryContext,
+  repo: RepositoryRef,
+  opts: { readonly pageSize?: number | undefined } = {},
+): Promise<string[]> {
   const pageSize = opts.pageSize;
   if (pageSize !== undefined && (!Number.isSafeInteger(pageSize) || pageSize < 1)) {
     throw new OciError('TARGET_INVALID', `tag page size must be a positive integer, got ${pageSize}`);
@@ -48,17 +52,34 @@ export async function listTags(ctx: RegistryContext, repo: RepositoryRef, opts: 
   const seen = new Set<string>();
   const visited = new Set<string>();
   for (let page = 0; page < MAX_PAGES; page++) {
-    const res = await ctx.transport.request(repo.registry, { method: 'GET', target, headers: { accept: 'application/json' }, scopes: pullScopes(repo) });
+    const res = await ctx.transport.request(repo.registry, {
+      method: 'GET',
+      target,
+      headers: { accept: 'application/json' },
+      scopes: pullScopes(repo),
+    });
     visited.add(res.url.href);
-    if (res.status !== 200) throw await errorFromResponse(res, `listing tags of ${repoName(repo)}`, 'MANIFEST_UNKNOWN');
-    const body = await readBody(res, MAX_PAGE_BYTES, () => new OciError('LIMIT_EXCEEDED', `a tag list page of ${repoName(repo)} exceeds ${MAX_PAGE_BYTES} bytes`));
+    if (res.status !== 200)
+      throw await errorFromResponse(res, `listing tags of ${repoName(repo)}`, 'MANIFEST_UNKNOWN');
+    const body = await readBody(
+      res,
+      MAX_PAGE_BYTES,
+      () =>
+        new OciError(
+          'LIMIT_EXCEEDED',
+          `a tag list page of ${repoName(repo)} exceeds ${MAX_PAGE_BYTES} bytes`,
+        ),
+    );
     let parsed: z.infer<typeof tagListSchema>;
     try {
       const r = tagListSchema.safeParse(JSON.parse(body.toString('utf8')));
       if (!r.success) throw new Error(r.error.issues[0]?.message ?? 'unexpected shape');
       parsed = r.data;
     } catch (err) {
-      throw new OciError('REGISTRY_ERROR', `the tag list of ${repoName(repo)} is malformed: ${errorMessage(err).slice(0, 120)}`);
+      throw new OciError(
+        'REGISTRY_ERROR',
+        `the tag list of ${repoName(repo)} is malformed: ${errorMessage(err).slice(0, 120)}`,
+      );
     }
     const pageTags = parsed.tags ?? [];
     let added = 0;
@@ -74,7 +95,10 @@ export async function listTags(ctx: RegistryContext, repo: RepositoryRef, opts: 
     if (next !== undefined) {
       nextUrl = new URL(next, res.url);
     } else if (pageSize !== undefined && pageTags.length === pageSize && added > 0) {
-      nextUrl = new URL(`${base}?n=${pageSize}&last=${encodeURIComponent(pageTags[pageTags.length - 1] ?? '')}`, res.url);
+      nextUrl = new URL(
+        `${base}?n=${pageSize}&last=${encodeURIComponent(pageTags[pageTags.length - 1] ?? '')}`,
+        res.url,
+      );
     }
     if (nextUrl === undefined || visited.has(nextUrl.href) || added === 0) break;
     target = nextUrl;

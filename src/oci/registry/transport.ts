@@ -118,12 +118,18 @@ export class RegistryTransport {
       if (sameOrigin && authorization !== undefined) headers['authorization'] = authorization;
       let res: HttpResponse;
       try {
-        res = await sendRequest({ method, url, headers, body: body?.(), timeoutMs: this.opts.timeoutMs }, this.agents);
+        res = await sendRequest(
+          { method, url, headers, body: body?.(), timeoutMs: this.opts.timeoutMs },
+          this.agents,
+        );
       } catch (err) {
         const kind = classifyNetworkError(err);
         if (kind === 'tls-protocol' && tentative && sameOrigin) {
           if (!this.httpAllowed(registry)) {
-            throw this.refuseHttp(registry, `its HTTPS handshake failed (${truncateForMessage(errorMessage(err), 120)}), which usually means it serves plain HTTP`);
+            throw this.refuseHttp(
+              registry,
+              `its HTTPS handshake failed (${truncateForMessage(errorMessage(err), 120)}), which usually means it serves plain HTTP`,
+            );
           }
           this.opts.logger.info('registry does not speak TLS; falling back to plain HTTP', { registry });
           this.schemes.set(registry, 'http');
@@ -136,7 +142,14 @@ export class RegistryTransport {
         if ((kind === 'reset' || kind === 'timeout') && attempt < this.opts.retry.retries) {
           const delay = retryDelay(attempt, this.opts.retry);
           attempt++;
-          this.opts.logger.info('registry connection failed; retrying', { registry, method, path: url.pathname, error: kind, delayMs: delay, attempt });
+          this.opts.logger.info('registry connection failed; retrying', {
+            registry,
+            method,
+            path: url.pathname,
+            error: kind,
+            delayMs: delay,
+            attempt,
+          });
           await sleep(delay);
           continue;
         }
@@ -146,7 +159,13 @@ export class RegistryTransport {
         this.schemes.set(registry, 'https');
         tentative = false;
       }
-      this.opts.logger.debug('registry response', { registry, method, host: url.host, path: url.pathname, status: res.status });
+      this.opts.logger.debug('registry response', {
+        registry,
+        method,
+        host: url.host,
+        path: url.pathname,
+        status: res.status,
+      });
 
       if (res.status === 401 && sameOrigin) {
         const challenges = parseAuthChallenges(res.headerAll('www-authenticate'));
@@ -160,10 +179,16 @@ export class RegistryTransport {
         const location = res.header('location');
         discardBody(res);
         if (location === undefined || location === '') {
-          throw new OciError('REGISTRY_ERROR', `${registry} answered HTTP ${res.status} to ${method} ${url.pathname} without a Location`);
+          throw new OciError(
+            'REGISTRY_ERROR',
+            `${registry} answered HTTP ${res.status} to ${method} ${url.pathname} without a Location`,
+          );
         }
         if (++redirects > MAX_REDIRECTS) {
-          throw new OciError('REGISTRY_ERROR', `${registry}: more than ${MAX_REDIRECTS} redirects for ${method} ${url.pathname}`);
+          throw new OciError(
+            'REGISTRY_ERROR',
+            `${registry}: more than ${MAX_REDIRECTS} redirects for ${method} ${url.pathname}`,
+          );
         }
         url = this.checkUrl(registry, new URL(location, url));
         if (res.status === 303 && method !== 'HEAD') {
@@ -176,7 +201,14 @@ export class RegistryTransport {
         const delay = retryDelay(attempt, this.opts.retry, parseRetryAfter(res.header('retry-after')));
         attempt++;
         discardBody(res);
-        this.opts.logger.info('registry is busy or failing; retrying', { registry, method, path: url.pathname, status: res.status, delayMs: delay, attempt });
+        this.opts.logger.info('registry is busy or failing; retrying', {
+          registry,
+          method,
+          path: url.pathname,
+          status: res.status,
+          delayMs: delay,
+          attempt,
+        });
         await sleep(delay);
         continue;
       }
@@ -193,23 +225,34 @@ export class RegistryTransport {
   private checkUrl(registry: string, url: URL): URL {
     if (url.protocol === 'https:') return url;
     if (url.protocol !== 'http:') {
-      throw new OciError('REGISTRY_ERROR', `${registry} pointed to a URL with unsupported scheme ${truncateForMessage(url.protocol, 20)}`);
+      throw new OciError(
+        'REGISTRY_ERROR',
+        `${registry} pointed to a URL with unsupported scheme ${truncateForMessage(url.protocol, 20)}`,
+      );
     }
-    if (!this.httpAllowed(url.host)) throw this.refuseHttp(registry, `it pointed to the plain-HTTP URL of ${url.host}`);
+    if (!this.httpAllowed(url.host))
+      throw this.refuseHttp(registry, `it pointed to the plain-HTTP URL of ${url.host}`);
     return url;
   }
 
   /** Requests to token services: same scheme rules and retries, no credentials beyond what auth adds. */
   private async tokenRequest(
     url: URL,
-    init: { readonly method: 'GET' | 'POST'; readonly headers: Readonly<Record<string, string>>; readonly body?: Buffer },
+    init: {
+      readonly method: 'GET' | 'POST';
+      readonly headers: Readonly<Record<string, string>>;
+      readonly body?: Buffer;
+    },
   ): Promise<{ status: number; body: Buffer }> {
     this.checkUrl(url.host, url);
     const headers = { 'user-agent': this.opts.userAgent, accept: 'application/json', ...init.headers };
     for (let attempt = 0; ; attempt++) {
       let res: HttpResponse;
       try {
-        res = await sendRequest({ method: init.method, url, headers, body: init.body, timeoutMs: this.opts.timeoutMs }, this.agents);
+        res = await sendRequest(
+          { method: init.method, url, headers, body: init.body, timeoutMs: this.opts.timeoutMs },
+          this.agents,
+        );
       } catch (err) {
         const kind = classifyNetworkError(err);
         if ((kind === 'reset' || kind === 'timeout') && attempt < this.opts.retry.retries) {
@@ -223,7 +266,15 @@ export class RegistryTransport {
         await sleep(retryDelay(attempt, this.opts.retry, parseRetryAfter(res.header('retry-after'))));
         continue;
       }
-      const body = await readBody(res, MAX_TOKEN_RESPONSE_BYTES, () => new OciError('REGISTRY_ERROR', `the token service at ${url.host} sent more than ${MAX_TOKEN_RESPONSE_BYTES} bytes`));
+      const body = await readBody(
+        res,
+        MAX_TOKEN_RESPONSE_BYTES,
+        () =>
+          new OciError(
+            'REGISTRY_ERROR',
+            `the token service at ${url.host} sent more than ${MAX_TOKEN_RESPONSE_BYTES} bytes`,
+          ),
+      );
       return { status: res.status, body };
     }
   }
@@ -248,6 +299,10 @@ export function networkError(err: unknown, kind: NetworkFailure, registry: strin
     case 'unreachable':
     case 'reset':
     case 'other':
-      return new OciError('REGISTRY_UNREACHABLE', `cannot reach registry ${registry} at ${where}: ${detail}`, { cause: err });
+      return new OciError(
+        'REGISTRY_UNREACHABLE',
+        `cannot reach registry ${registry} at ${where}: ${detail}`,
+        { cause: err },
+      );
   }
 }

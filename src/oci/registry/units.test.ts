@@ -34,13 +34,30 @@ describe('referrers tag schema', () => {
   it('describes a referrer by its artifact type, else its config media type', () => {
     const subject = { mediaType: MediaType.ociManifest, digest: digestOf('s'), size: 1 };
     const config = { mediaType: 'application/vnd.example.config', digest: digestOf('{}'), size: 2 };
-    const withType = Buffer.from(JSON.stringify({ schemaVersion: 2, artifactType: 'application/vnd.example.sig', config, layers: [], subject, annotations: { a: 'b' } }));
+    const withType = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        artifactType: 'application/vnd.example.sig',
+        config,
+        layers: [],
+        subject,
+        annotations: { a: 'b' },
+      }),
+    );
     expect(referrerOf(withType, MediaType.ociManifest, digestOf(withType))).toEqual({
       subject: subject.digest,
-      descriptor: { mediaType: MediaType.ociManifest, digest: digestOf(withType), size: withType.length, artifactType: 'application/vnd.example.sig', annotations: { a: 'b' } },
+      descriptor: {
+        mediaType: MediaType.ociManifest,
+        digest: digestOf(withType),
+        size: withType.length,
+        artifactType: 'application/vnd.example.sig',
+        annotations: { a: 'b' },
+      },
     });
     const withoutType = Buffer.from(JSON.stringify({ schemaVersion: 2, config, layers: [], subject }));
-    expect(referrerOf(withoutType, MediaType.ociManifest, digestOf(withoutType))?.descriptor.artifactType).toBe('application/vnd.example.config');
+    expect(
+      referrerOf(withoutType, MediaType.ociManifest, digestOf(withoutType))?.descriptor.artifactType,
+    ).toBe('application/vnd.example.config');
     const noSubject = Buffer.from(JSON.stringify({ schemaVersion: 2, config, layers: [] }));
     expect(referrerOf(noSubject, MediaType.ociManifest, digestOf(noSubject))).toBeUndefined();
   });
@@ -48,8 +65,14 @@ describe('referrers tag schema', () => {
 
 describe('parseRegistryErrors', () => {
   it('reads the distribution error envelope', () => {
-    const body = Buffer.from(JSON.stringify({ errors: [{ code: 'MANIFEST_UNKNOWN', message: 'manifest unknown', detail: { Tag: 'x' } }] }));
-    expect(parseRegistryErrors(body)).toEqual([{ code: 'MANIFEST_UNKNOWN', message: 'manifest unknown', detail: '{"Tag":"x"}' }]);
+    const body = Buffer.from(
+      JSON.stringify({
+        errors: [{ code: 'MANIFEST_UNKNOWN', message: 'manifest unknown', detail: { Tag: 'x' } }],
+      }),
+    );
+    expect(parseRegistryErrors(body)).toEqual([
+      { code: 'MANIFEST_UNKNOWN', message: 'manifest unknown', detail: '{"Tag":"x"}' },
+    ]);
   });
 
   it('answers nothing for bodies of another shape', () => {

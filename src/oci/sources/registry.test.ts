@@ -5,7 +5,13 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryLogger } from '../../core/index.js';
-import { addIndexToLayout, buildTestImages, layoutDescriptor, pushLayoutTag, readLayoutBlob } from '../../testing/oci-images.js';
+import {
+  addIndexToLayout,
+  buildTestImages,
+  layoutDescriptor,
+  pushLayoutTag,
+  readLayoutBlob,
+} from '../../testing/oci-images.js';
 import { startRegistry, type TestRegistry } from '../../testing/registry.js';
 import { BlobCache } from '../cache.js';
 import type { Image, LayeredImage } from '../image.js';
@@ -39,8 +45,18 @@ beforeAll(async () => {
   await buildTestImages(
     layout,
     [
-      { tag: 'amd', files: { 'etc/arch': 'amd64\n', 'bin/tool': randomBytes(8192) }, architecture: 'amd64', os: 'linux' },
-      { tag: 'arm', files: { 'etc/arch': 'arm64\n', 'bin/tool': randomBytes(8192) }, architecture: 'arm64', os: 'linux' },
+      {
+        tag: 'amd',
+        files: { 'etc/arch': 'amd64\n', 'bin/tool': randomBytes(8192) },
+        architecture: 'amd64',
+        os: 'linux',
+      },
+      {
+        tag: 'arm',
+        files: { 'etc/arch': 'arm64\n', 'bin/tool': randomBytes(8192) },
+        architecture: 'arm64',
+        os: 'linux',
+      },
       { tag: 'bad', files: { 'etc/bad': randomBytes(8192) } },
     ],
     work,
@@ -64,7 +80,10 @@ afterAll(async () => {
 describe('RegistryImageSource', () => {
   it('selects the requested platform from an index and names the resolved digest', async () => {
     const client = new RegistryClient(fast);
-    const source = new RegistryImageSource({ registry: registry.host, repository: 'test/app', tag: 'multi' }, { client });
+    const source = new RegistryImageSource(
+      { registry: registry.host, repository: 'test/app', tag: 'multi' },
+      { client },
+    );
     const image = layered(await source.open({ platform: { os: 'linux', architecture: 'arm64' } }));
     expect(image.source).toBe('docker');
     expect(image.digest).toBe(armDigest);
@@ -78,20 +97,31 @@ describe('RegistryImageSource', () => {
 
   it('reports a platform the index does not offer', async () => {
     const client = new RegistryClient(fast);
-    const source = new RegistryImageSource({ registry: registry.host, repository: 'test/app', tag: 'multi' }, { client });
-    await expect(source.open({ platform: { os: 'linux', architecture: 's390x' } })).rejects.toMatchObject({ code: 'PLATFORM_NOT_FOUND' });
+    const source = new RegistryImageSource(
+      { registry: registry.host, repository: 'test/app', tag: 'multi' },
+      { client },
+    );
+    await expect(source.open({ platform: { os: 'linux', architecture: 's390x' } })).rejects.toMatchObject({
+      code: 'PLATFORM_NOT_FOUND',
+    });
     client.close();
   });
 
   it('downloads a layer into the cache once; later runs read it from the cache', async () => {
     const cacheDir = path.join(work, 'cache-reuse');
     const ref = { registry: registry.host, repository: 'test/app', tag: 'multi' };
-    const want = imageManifestSchema.parse(JSON.parse((await readLayoutBlob(layout, armDigest)).toString('utf8'))).layers;
+    const want = imageManifestSchema.parse(
+      JSON.parse((await readLayoutBlob(layout, armDigest)).toString('utf8')),
+    ).layers;
 
     const blobGets = async (): Promise<string[]> => {
       const logger = createMemoryLogger();
       const client = new RegistryClient({ ...fast, logger });
-      const source = new RegistryImageSource(ref, { client, cache: new BlobCache({ dir: cacheDir }), platform: { os: 'linux', architecture: 'arm64' } });
+      const source = new RegistryImageSource(ref, {
+        client,
+        cache: new BlobCache({ dir: cacheDir }),
+        platform: { os: 'linux', architecture: 'arm64' },
+      });
       const image = layered(await source.open());
       for (const layer of image.layers) {
         const bytes = await readAll(await layer.open());
@@ -113,17 +143,27 @@ describe('RegistryImageSource', () => {
 
   it('fails a corrupted layer naming its digest, and caches nothing of it', async () => {
     const cacheDir = path.join(work, 'cache-corrupt');
-    const badManifest = imageManifestSchema.parse(JSON.parse((await readLayoutBlob(layout, (await layoutDescriptor(layout, 'bad')).digest)).toString('utf8')));
+    const badManifest = imageManifestSchema.parse(
+      JSON.parse(
+        (await readLayoutBlob(layout, (await layoutDescriptor(layout, 'bad')).digest)).toString('utf8'),
+      ),
+    );
     const layer = badManifest.layers[0];
     if (layer === undefined) throw new Error('no layer');
     await writeFile(registry.blobDataPath(layer.digest), randomBytes(layer.size));
 
     const client = new RegistryClient(fast);
     const cache = new BlobCache({ dir: cacheDir });
-    const source = new RegistryImageSource({ registry: registry.host, repository: 'test/bad', tag: '1' }, { client, cache });
+    const source = new RegistryImageSource(
+      { registry: registry.host, repository: 'test/bad', tag: '1' },
+      { client, cache },
+    );
     const image = layered(await source.open());
     const opened = image.layers[0]?.open().then(readAll);
-    await expect(opened).rejects.toMatchObject({ code: 'DIGEST_MISMATCH', message: expect.stringContaining(layer.digest) as unknown });
+    await expect(opened).rejects.toMatchObject({
+      code: 'DIGEST_MISMATCH',
+      message: expect.stringContaining(layer.digest) as unknown,
+    });
     expect(await cache.has(layer.digest)).toBe(false);
     expect(await readdir(path.join(cacheDir, 'sha256'))).toEqual([]);
     await source.close();
@@ -132,11 +172,16 @@ describe('RegistryImageSource', () => {
 
   it('streams layers straight from the registry when no cache is given', async () => {
     const client = new RegistryClient(fast);
-    const source = new RegistryImageSource({ registry: registry.host, repository: 'test/app', tag: 'multi' }, { client, platform: { os: 'linux', architecture: 'amd64' } });
+    const source = new RegistryImageSource(
+      { registry: registry.host, repository: 'test/app', tag: 'multi' },
+      { client, platform: { os: 'linux', architecture: 'amd64' } },
+    );
     const image = layered(await source.open());
     const layer = image.layers[0];
     if (layer === undefined) throw new Error('no layer');
-    expect((await readAll(await layer.open())).equals(await readLayoutBlob(layout, layer.descriptor.digest))).toBe(true);
+    expect(
+      (await readAll(await layer.open())).equals(await readLayoutBlob(layout, layer.descriptor.digest)),
+    ).toBe(true);
     await source.close();
     client.close();
   });

@@ -58,7 +58,8 @@ export class RegistryImageSource implements ImageSource {
       fetcher,
       platform,
       limits: this.opts.limits ?? client.limits,
-      describe: (digest: Digest | undefined) => formatImageRef(digest === undefined ? this.ref : { ...this.ref, digest }),
+      describe: (digest: Digest | undefined) =>
+        formatImageRef(digest === undefined ? this.ref : { ...this.ref, digest }),
     });
   }
 
