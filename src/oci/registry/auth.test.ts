@@ -321,6 +321,7 @@ describe('credentials from a Docker config with a credential helper', () => {
     expect(helperArgv).toContain('docker-credential-ptest');
     expect(helperArgv).not.toContain(password);
     expect(await cmdline(token.pid)).not.toContain(password);
+    expect(await cmdline(basic.pid)).not.toContain(user(basic).password);
     expect(await cmdline(process.pid)).not.toContain(password);
     expect(JSON.stringify(logger.entries)).not.toContain(password);
     expect(logger.entries.length).toBeGreaterThan(0);

@@ -402,3 +402,97 @@ describe('referrers on a registry without the referrers API', () => {
     expect(index).toMatchObject({ schemaVersion: 2, manifests: [] });
   });
 });
+
+describe('referrers on a registry with the referrers API (played by a loopback proxy)', () => {
+  it('uses GET /v2/<name>/referrers/<digest>, filtering client-side unless the registry says it did', async () => {
+    const subject = digestOf('subject manifest');
+    const sbom = {
+      mediaType: MediaType.ociManifest,
+      digest: digestOf('sbom'),
+      size: 10,
+      artifactType: 'application/vnd.example.sbom',
+    };
+    const sig = {
+      mediaType: MediaType.ociManifest,
+      digest: digestOf('sig'),
+      size: 11,
+      artifactType: 'application/vnd.example.sig',
+    };
+    let filtersApplied = false;
+    const proxy = await startProxy(registry.host, (req, res, forward) => {
+      const url = new URL(req.url ?? '/', 'http://proxy');
+      if (url.pathname === `/v2/push/api/referrers/${subject}`) {
+        const type = url.searchParams.get('artifactType') ?? undefined;
+        const manifests =
+          filtersApplied && type !== undefined
+            ? [sbom, sig].filter((d) => d.artifactType === type)
+            : [sbom, sig];
+        res.writeHead(200, {
+          'content-type': MediaType.ociIndex,
+          ...(filtersApplied ? { 'oci-filters-applied': 'artifactType' } : {}),
+        });
+        res.end(JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ociIndex, manifests }));
+      } else {
+        forward();
+      }
+    });
+    try {
+      const proxied = new RegistryClient(fast);
+      const repo = { registry: proxy.host, repository: 'push/api' };
+      expect((await proxied.getReferrers(repo, subject)).manifests.map((d) => d.digest)).toEqual([
+        sbom.digest,
+        sig.digest,
+      ]);
+      expect(
+        (await proxied.getReferrers(repo, subject, { artifactType: sig.artifactType })).manifests.map(
+          (d) => d.digest,
+        ),
+      ).toEqual([sig.digest]);
+      filtersApplied = true;
+      expect(
+        (await proxied.getReferrers(repo, subject, { artifactType: sbom.artifactType })).manifests.map(
+          (d) => d.digest,
+        ),
+      ).toEqual([sbom.digest]);
+      // The tag schema is never consulted when the API answers.
+      expect(proxy.requests.some((r) => r.url.includes(referrersTag(subject)))).toBe(false);
+      proxied.close();
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  it('leaves the referrers tag alone when the registry confirms the subject with OCI-Subject', async () => {
+    const image = await pushImage('push/subject-api', 'v1');
+    const proxy = await startProxy(registry.host, (req, _res, forward) => {
+      if (req.method === 'PUT' && req.url?.includes('/manifests/')) {
+        forward({ rewriteHeaders: (h) => ({ ...h, 'oci-subject': image.digest }) });
+      } else {
+        forward();
+      }
+    });
+    try {
+      const proxied = new RegistryClient(fast);
+      const repo = { registry: proxy.host, repository: 'push/subject-api' };
+      const manifest = {
+        schemaVersion: 2,
+        mediaType: MediaType.ociManifest,
+        artifactType: 'application/vnd.example.sbom',
+        config: image.manifest.config,
+        layers: image.manifest.layers,
+        subject: { mediaType: MediaType.ociManifest, digest: image.digest, size: image.bytes.length },
+      };
+      const bytes = Buffer.from(JSON.stringify(manifest));
+      await proxied.putManifest({ ...repo, digest: digestOf(bytes) }, bytes, MediaType.ociManifest);
+      expect(proxy.requests.filter((r) => r.method === 'PUT').map((r) => r.url)).toEqual([
+        `/v2/push/subject-api/manifests/${digestOf(bytes)}`,
+      ]);
+      expect(
+        await client.listTags({ registry: registry.host, repository: 'push/subject-api' }),
+      ).not.toContain(referrersTag(image.digest));
+      proxied.close();
+    } finally {
+      await proxy.stop();
+    }
+  });
+});
