@@ -20,14 +20,20 @@ function status(url: string): Promise<number | string> {
 describe('startRegistry', () => {
   it('runs a registry on a loopback port and removes everything when stopped', async () => {
     const registry = await startRegistry();
-    expect(registry.host).toMatch(/^127\.0\.0\.1:\d+$/);
-    expect(await status(registry.url)).toBe(200);
-    // The storage directory appears with the first push; its parent holds config and htpasswd.
-    const dir = path.dirname(registry.dataDir);
-    await access(path.join(dir, 'config.yml'));
-    await registry.stop();
-    expect(await status(registry.url)).toBe('ECONNREFUSED');
-    await expect(access(dir)).rejects.toThrow();
+    let stopped = false;
+    try {
+      expect(registry.host).toMatch(/^127\.0\.0\.1:\d+$/);
+      expect(await status(registry.url)).toBe(200);
+      // The storage directory appears with the first push; its parent holds config and htpasswd.
+      const dir = path.dirname(registry.dataDir);
+      await access(path.join(dir, 'config.yml'));
+      await registry.stop();
+      stopped = true;
+      expect(await status(registry.url)).toBe('ECONNREFUSED');
+      await expect(access(dir)).rejects.toThrow();
+    } finally {
+      if (!stopped) await registry.stop();
+    }
   });
 
   it('asks for credentials in htpasswd mode and keeps the password off the command line', async () => {

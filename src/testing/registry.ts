@@ -1,5 +1,6 @@
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
@@ -122,6 +123,16 @@ function exited(child: ChildProcess): Promise<void> {
   });
 }
 
+// Registries still running when the test process exits (a crashed or timed-out suite that never
+// reached afterAll) are killed and their files removed, so no orphan outlives the run.
+const running = new Map<ChildProcess, string>();
+process.on('exit', () => {
+  for (const [child, dir] of running) {
+    child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 /**
  * Starts a real CNCF distribution registry (`docker-registry` 2.8 from Debian) on a free
  * loopback port with filesystem storage in a temporary directory and deletes enabled, and
@@ -142,6 +153,7 @@ export async function startRegistry(opts: StartRegistryOptions = {}): Promise<Te
       const timer = setTimeout(() => c.kill('SIGKILL'), 5000);
       await exited(c);
       clearTimeout(timer);
+      running.delete(c);
     }
     await issuer?.stop();
     await rm(dir, { recursive: true, force: true });
@@ -218,6 +230,7 @@ export async function startRegistry(opts: StartRegistryOptions = {}): Promise<Te
     let output = '';
     const proc = spawn('docker-registry', ['serve', config], { stdio: ['ignore', 'pipe', 'pipe'] });
     child = proc;
+    running.set(proc, dir);
     const collect = (b: Buffer): void => {
       if (output.length < 256 * 1024) output += b.toString('utf8');
     };
