@@ -363,6 +363,51 @@ describe('failures a healthy registry does not produce (through a loopback proxy
     proxy = undefined;
   });
 
+  it('caps a manifest sent without Content-Length while reading it', async () => {
+    proxy = await startProxy(registry.host, (_req, _res, forward) => {
+      forward({
+        rewriteHeaders: (h) => {
+          // Without Content-Length Node sends the body chunked, so only reading can enforce the cap.
+          const rest = { ...h };
+          delete rest['content-length'];
+          return rest;
+        },
+      });
+    });
+    const client = new RegistryClient({ ...fast, limits: { maxManifestBytes: 100 } });
+    const err = await rejection(
+      client.getManifest({ registry: proxy.host, repository: 'test/app', tag: 'amd' }),
+    );
+    expect(err.code).toBe('MANIFEST_TOO_LARGE');
+    client.close();
+    await proxy.stop();
+    proxy = undefined;
+  });
+
+  it('maps 403 to DENIED with the message of the registry', async () => {
+    proxy = await startProxy(registry.host, (req, res, forward) => {
+      if (req.url?.includes('/manifests/')) {
+        res.writeHead(403, { 'content-type': 'application/json' });
+        res.end(
+          JSON.stringify({
+            errors: [{ code: 'DENIED', message: 'requested access to the resource is denied' }],
+          }),
+        );
+      } else {
+        forward();
+      }
+    });
+    const client = new RegistryClient(fast);
+    const err = await rejection(
+      client.getManifest({ registry: proxy.host, repository: 'test/app', tag: 'amd' }),
+    );
+    expect(err.code).toBe('DENIED');
+    expect(err.message).toContain('requested access to the resource is denied');
+    client.close();
+    await proxy.stop();
+    proxy = undefined;
+  });
+
   it('refuses Docker schema 1 manifests with a clear error', async () => {
     proxy = await startProxy(registry.host, (req, res, forward) => {
       if (req.url?.includes('/manifests/')) {
