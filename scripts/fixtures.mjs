@@ -27,10 +27,14 @@ export function ensureDebianFixture() {
   const work = path.join(fixturesDir, `.debian12-build-${process.pid}`);
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
-  console.error(`Building the Debian 12 image fixture in ${work} (debootstrap from ${mirror}, about a minute)…`);
+  console.error(
+    `Building the Debian 12 image fixture in ${work} (debootstrap from ${mirror}, about a minute)…`,
+  );
   const layout = path.join(work, 'layout');
   const bundle = path.join(work, 'bundle');
-  sh(`umoci init --layout ${layout} && umoci new --image ${layout}:empty && umoci unpack --image ${layout}:empty ${bundle}`);
+  sh(
+    `umoci init --layout ${layout} && umoci new --image ${layout}:empty && umoci unpack --image ${layout}:empty ${bundle}`,
+  );
   const r = spawnSync('debootstrap', ['--variant=minbase', 'bookworm', path.join(bundle, 'rootfs'), mirror], {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -58,7 +62,10 @@ export function ensureDebianFixture() {
   const opq = path.join(work, 'opaque-layer');
   mkdirSync(path.join(opq, 'etc', 'apt', 'apt.conf.d'), { recursive: true });
   writeFileSync(path.join(opq, 'etc', 'apt', 'apt.conf.d', '.wh..wh..opq'), '');
-  writeFileSync(path.join(opq, 'etc', 'apt', 'apt.conf.d', '99portcullis'), 'APT::Install-Recommends "false";\n');
+  writeFileSync(
+    path.join(opq, 'etc', 'apt', 'apt.conf.d', '99portcullis'),
+    'APT::Install-Recommends "false";\n',
+  );
   sh(`tar --numeric-owner --owner=0 --group=0 -cf ${work}/opaque.tar -C ${opq} etc`);
   sh(
     `umoci raw add-layer --image ${layout}:bookworm-whiteout --tag bookworm-opaque --history.created_by 'opaque etc/apt/apt.conf.d' ${work}/opaque.tar`,

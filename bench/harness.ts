@@ -1,0 +1,51 @@
+import { spawn } from 'node:child_process';
+
+/** One run of something measured: wall time, and peak RSS where the subject reports it. */
+export type Sample = { readonly ms: number; readonly maxRssMB: number | undefined };
+
+/** Runs a shell pipeline and times it from outside (its start-up cost is negligible). */
+export async function timeShell(script: string): Promise<Sample> {
+  const start = process.hrtime.bigint();
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn('sh', ['-c', script], { stdio: ['ignore', 'ignore', 'inherit'] });
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (code === 0) resolve();
+      else reject(new Error(`baseline "${script}" exited with ${code}`));
+    });
+  });
+  return { ms: Number(process.hrtime.bigint() - start) / 1e6, maxRssMB: undefined };
+}
+
+/**
+ * Runs a subject script in a fresh Node process, which times its own work and prints
+ * `{"ms":…, "maxRssMB":…}` as its last line. A fresh process per run keeps peak RSS honest.
+ */
+export async function runSubject(script: string, args: readonly string[]): Promise<Sample> {
+  const out = await new Promise<string>((resolve, reject) => {
+    const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let text = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (c: string) => (text += c));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (code === 0) resolve(text);
+      else reject(new Error(`subject ${script} exited with ${code}`));
+    });
+  });
+  const last = out.trim().split('\n').at(-1) ?? '';
+  const parsed = JSON.parse(last) as { ms: number; maxRssMB: number };
+  return { ms: parsed.ms, maxRssMB: parsed.maxRssMB };
+}
+
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
+}
+
+/** Called at the end of a subject script. */
+export function reportSubject(ms: number): void {
+  const maxRssMB = process.resourceUsage().maxRSS / 1024;
+  process.stdout.write(`${JSON.stringify({ ms, maxRssMB })}\n`);
+}

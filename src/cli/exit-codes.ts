@@ -1,0 +1,60 @@
+import { isPortcullisError } from '../core/index.js';
+
+/**
+ * Exit codes, stable for scripts and CI. 1 is reserved for "the command ran and found
+ * problems" (policy failures, findings over a threshold) in the commands that gate.
+ */
+export const ExitCode = {
+  ok: 0,
+  findings: 1,
+  usage: 2,
+  notFound: 3,
+  auth: 4,
+  integrity: 5,
+  limit: 6,
+  network: 7,
+  internal: 70,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+// One table from error code to exit code; codes not listed are input problems (2) when they
+// come from parsing, and internal errors otherwise.
+const BY_CODE: Readonly<Record<string, ExitCode>> = {
+  USAGE: ExitCode.usage,
+  TARGET_INVALID: ExitCode.usage,
+  PLATFORM_INVALID: ExitCode.usage,
+  DIGEST_INVALID: ExitCode.usage,
+  PLATFORM_NOT_FOUND: ExitCode.notFound,
+  MANIFEST_UNKNOWN: ExitCode.notFound,
+  BLOB_UNKNOWN: ExitCode.notFound,
+  SOURCE_INVALID: ExitCode.usage,
+  ARCHIVE_INVALID: ExitCode.usage,
+  MANIFEST_INVALID: ExitCode.integrity,
+  MANIFEST_UNSUPPORTED: ExitCode.usage,
+  MANIFEST_TOO_LARGE: ExitCode.limit,
+  CONFIG_INVALID: ExitCode.integrity,
+  LAYER_INVALID: ExitCode.integrity,
+  DIGEST_MISMATCH: ExitCode.integrity,
+  SIZE_MISMATCH: ExitCode.integrity,
+  DIFFID_MISMATCH: ExitCode.integrity,
+  PATH_UNSAFE: ExitCode.integrity,
+  LIMIT_EXCEEDED: ExitCode.limit,
+  UNAUTHORIZED: ExitCode.auth,
+  DENIED: ExitCode.auth,
+  CREDENTIALS_INVALID: ExitCode.auth,
+  CREDENTIAL_HELPER_FAILED: ExitCode.auth,
+  INSECURE_REFUSED: ExitCode.usage,
+  REGISTRY_UNREACHABLE: ExitCode.network,
+  REGISTRY_ERROR: ExitCode.network,
+  TOO_MANY_REQUESTS: ExitCode.network,
+  TIMEOUT: ExitCode.network,
+};
+
+/** The exit code for an error thrown by a command. */
+export function exitCodeFor(err: unknown): ExitCode {
+  if (!isPortcullisError(err)) return ExitCode.internal;
+  const mapped = BY_CODE[err.code];
+  if (mapped !== undefined) return mapped;
+  // Reference grammar errors (imageref) are all input errors.
+  return err.code.startsWith('REF_') ? ExitCode.usage : ExitCode.internal;
+}

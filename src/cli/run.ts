@@ -1,0 +1,85 @@
+import { readFileSync } from 'node:fs';
+import { errorMessage, isPortcullisError, type Logger } from '../core/index.js';
+import { runInspect } from './commands/inspect.js';
+import { ExitCode, exitCodeFor } from './exit-codes.js';
+import { refusePasswordArguments } from './image-target.js';
+import { writeLine, type CliIO } from './io.js';
+
+const HELP = `Usage: portcullis <command> [options]
+
+Commands:
+  inspect <target>   show an image's reference, digest, platform, config and layers
+
+Run 'portcullis <command> --help' for a command's options.
+Exit codes: 0 ok, 1 findings, 2 usage or invalid input, 3 not found, 4 authentication,
+5 integrity (digest/diffID mismatch), 6 limit exceeded, 7 network, 70 internal error.`;
+
+type Command = (argv: string[], io: CliIO, logger: Logger) => Promise<number>;
+const COMMANDS: Readonly<Record<string, Command>> = { inspect: runInspect };
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version?: string;
+  };
+  return pkg.version ?? 'unknown';
+}
+
+/** A logger for CLI runs: warnings to stderr, debug only with PORTCULLIS_DEBUG=1. */
+function stderrLogger(io: CliIO): Logger {
+  const debug = io.env['PORTCULLIS_DEBUG'] === '1';
+  const fmt = (msg: string, fields?: Record<string, unknown>) =>
+    fields ? `${msg} ${JSON.stringify(fields)}` : msg;
+  return {
+    debug: (msg, fields) => {
+      if (debug) writeLine(io.stderr, `debug: ${fmt(msg, fields)}`);
+    },
+    info: (msg, fields) => {
+      if (debug) writeLine(io.stderr, `info: ${fmt(msg, fields)}`);
+    },
+    warn: (msg, fields) => {
+      writeLine(io.stderr, `warning: ${fmt(msg, fields)}`);
+    },
+  };
+}
+
+/** Runs the CLI and returns the exit code; never throws. */
+export async function runCli(argv: readonly string[], io: CliIO): Promise<number> {
+  const [name, ...rest] = argv;
+  try {
+    refusePasswordArguments(argv);
+    if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+      writeLine(io.stdout, HELP);
+      return name === undefined ? ExitCode.usage : ExitCode.ok;
+    }
+    if (name === '--version' || name === 'version') {
+      writeLine(io.stdout, version());
+      return ExitCode.ok;
+    }
+    const command = COMMANDS[name];
+    if (command === undefined) {
+      writeLine(io.stderr, `portcullis: unknown command "${name.slice(0, 40)}"\n\n${HELP}`);
+      return ExitCode.usage;
+    }
+    return await command(rest, io, stderrLogger(io));
+  } catch (err) {
+    const code = isPortcullisError(err)
+      ? exitCodeFor(err)
+      : isArgError(err)
+        ? ExitCode.usage
+        : ExitCode.internal;
+    const label = isPortcullisError(err) ? err.code : isArgError(err) ? 'USAGE' : 'INTERNAL';
+    writeLine(io.stderr, `portcullis: ${errorMessage(err)} [${label}]`);
+    if (code === ExitCode.internal && err instanceof Error && err.stack) writeLine(io.stderr, err.stack);
+    return code;
+  }
+}
+
+// node:util parseArgs throws TypeErrors with ERR_PARSE_ARGS_* codes for unknown or malformed flags.
+function isArgError(err: unknown): boolean {
+  return (
+    err instanceof TypeError &&
+    'code' in err &&
+    typeof err.code === 'string' &&
+    err.code.startsWith('ERR_PARSE_ARGS')
+  );
+}
