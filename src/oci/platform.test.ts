@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { digestOf } from '../core/index.js';
-import { formatPlatform, hostPlatform, parsePlatform, selectPlatformManifest } from './platform.js';
+import { configMatchesPlatform, formatPlatform, hostPlatform, parsePlatform, selectPlatformManifest } from './platform.js';
 import type { ImageIndex } from './schema.js';
 
 describe('parsePlatform', () => {
@@ -66,5 +66,22 @@ describe('selectPlatformManifest', () => {
     expect(() => selectPlatformManifest(index, parsePlatform('linux/s390x'))).toThrow(
       /linux\/s390x.*offers: linux\/amd64, linux\/arm\/v6, linux\/arm\/v7, linux\/arm64\/v8 \(use --platform/,
     );
+  });
+
+  it('falls back to an image entry that carries no platform', () => {
+    const bare = { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: digestOf('bare'), size: 1 };
+    expect(selectPlatformManifest({ schemaVersion: 2, manifests: [bare] }, parsePlatform('linux/amd64')).digest).toBe(
+      digestOf('bare'),
+    );
+  });
+});
+
+describe('configMatchesPlatform', () => {
+  it.each([
+    [{ os: 'linux', architecture: 'amd64' }, true],
+    [{ os: 'linux', architecture: 'arm64', variant: 'v8' }, false],
+    [{}, true],
+  ])('%j for linux/amd64 → %s', (config, expected) => {
+    expect(configMatchesPlatform(parsePlatform('linux/amd64'), config)).toBe(expected);
   });
 });

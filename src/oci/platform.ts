@@ -1,4 +1,5 @@
 import { OciError } from './errors.js';
+import { isImageManifestMediaType } from './mediatypes.js';
 import type { Descriptor, ImageIndex, Platform } from './schema.js';
 
 /** A requested platform: os/arch with an optional variant, as given to `--platform`. */
@@ -81,7 +82,9 @@ function matches(want: PlatformSpec, have: Platform): boolean {
 /**
  * Picks the manifest for `want` from an index. Attestation and other non-image entries
  * (platform unknown/unknown) are never picked. Among several matches without an explicit
- * variant the highest arm variant wins, mirroring containerd's ordering.
+ * variant the highest arm variant wins, mirroring containerd's ordering. An index whose
+ * image entries carry no platform at all (some tools write those) yields its first image
+ * entry; the caller must then check the platform in that image's config.
  *
  * @throws OciError PLATFORM_NOT_FOUND listing the platforms the index does offer.
  */
@@ -91,10 +94,37 @@ export function selectPlatformManifest(index: ImageIndex, want: PlatformSpec): D
     (b.platform?.variant ?? '').localeCompare(a.platform?.variant ?? ''),
   )[0];
   if (best) return best;
-  const offered = index.manifests
-    .map((d) => (d.platform ? formatPlatform(d.platform) : undefined))
+  const unlabelled = index.manifests.find(
+    (d) => d.platform === undefined && isImageManifestMediaType(d.mediaType),
+  );
+  if (unlabelled) return unlabelled;
+  throw platformNotFound(
+    want,
+    index.manifests.map((d) => d.platform),
+  );
+}
+
+/** True when an image config's os/architecture/variant satisfy `want`. */
+export function configMatchesPlatform(
+  want: PlatformSpec,
+  config: { os?: string | undefined; architecture?: string | undefined; variant?: string | undefined },
+): boolean {
+  if (config.os === undefined || config.architecture === undefined) return true;
+  return matches(want, {
+    os: config.os,
+    architecture: config.architecture,
+    ...(config.variant !== undefined ? { variant: config.variant } : {}),
+  });
+}
+
+export function platformNotFound(
+  want: PlatformSpec,
+  offeredPlatforms: readonly (Platform | undefined)[],
+): OciError {
+  const offered = offeredPlatforms
+    .map((p) => (p ? formatPlatform(p) : undefined))
     .filter((p): p is string => p !== undefined && p !== 'unknown/unknown');
-  throw new OciError(
+  return new OciError(
     'PLATFORM_NOT_FOUND',
     `no manifest for platform ${formatPlatform(want)} in the index; it offers: ${offered.length ? offered.join(', ') : 'no platform-tagged images'} (use --platform to choose)`,
   );

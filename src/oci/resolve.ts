@@ -10,7 +10,13 @@ import {
 import { OciError } from './errors.js';
 import type { Layer, LayeredImage, SourceKind } from './image.js';
 import { MediaType, isIndexMediaType, isSchema1MediaType } from './mediatypes.js';
-import { hostPlatform, selectPlatformManifest, type PlatformSpec } from './platform.js';
+import {
+  configMatchesPlatform,
+  hostPlatform,
+  platformNotFound,
+  selectPlatformManifest,
+  type PlatformSpec,
+} from './platform.js';
 import {
   imageConfigSchema,
   imageIndexSchema,
@@ -193,8 +199,12 @@ export async function resolveImage(opts: ResolveImageOptions): Promise<LayeredIm
   let digest: Digest = opts.root.digest;
   let indexDigest: Digest | undefined;
   let platformFromIndex: Descriptor['platform'];
+  // Set when the index entry had no platform: the config must then say it is the right one.
+  let unlabelledWant: PlatformSpec | undefined;
   if (root.kind === 'index') {
-    const desc = selectPlatformManifest(root.index, opts.platform ?? hostPlatform());
+    const want = opts.platform ?? hostPlatform();
+    const desc = selectPlatformManifest(root.index, want);
+    if (desc.platform === undefined) unlabelledWant = want;
     const bytes = await opts.fetcher.fetchManifest(desc);
     verifyContent(bytes, desc, 'manifest');
     const child = parseManifest(bytes, desc.mediaType, desc.digest, limits.maxManifestBytes);
@@ -222,6 +232,13 @@ export async function resolveImage(opts: ResolveImageOptions): Promise<LayeredIm
   const configBytes = await opts.fetcher.fetchBlob(manifest.config, limits.maxConfigBytes);
   verifyContent(configBytes, manifest.config, 'image config');
   const config = parseImageConfig(configBytes, manifest.config.digest);
+  if (unlabelledWant !== undefined && !configMatchesPlatform(unlabelledWant, config)) {
+    throw platformNotFound(unlabelledWant, [
+      config.os !== undefined && config.architecture !== undefined
+        ? { os: config.os, architecture: config.architecture }
+        : undefined,
+    ]);
+  }
   const diffIDs = config.rootfs.diff_ids;
   if (diffIDs.length !== manifest.layers.length) {
     throw new OciError(

@@ -55,9 +55,10 @@ const ROWS: Row[] = [
   { fixture: 'ggcr/layout/test_index', target: 'oci:$F/ggcr/layout/test_index:1', config: sha('6e0b05049ed9c17d02e1a55e80d6599dbfcce7f4f4b022e3c673e685789c470e'), layers: 1, digest: sha('eebff607b1628d67459b0596643fc07de70d702eccf030f0bc7bb6fc2b278650') },
   // Listed with media type application/vnd.oci.descriptor.v1+json; the document's own type decides.
   { fixture: 'ggcr/layout/test_index', target: 'oci:$F/ggcr/layout/test_index:2', config: sha('930705ce23e3b6ed4c08746b6fe880089c864fbaf62482702ae3fdd66b8c7fe9'), layers: 1, digest: sha('32589985702551b6c56033bb3334432a0a513bf9d6aceda0f67c42b003850720') },
-  // Tags 3 and 4 are indexes whose only entry carries no platform, so no platform can match.
-  { fixture: 'ggcr/layout/test_index', target: 'oci:$F/ggcr/layout/test_index:3', code: 'PLATFORM_NOT_FOUND', message: /no manifest for platform linux\/amd64/ },
-  { fixture: 'ggcr/layout/test_index', target: 'oci:$F/ggcr/layout/test_index:4', code: 'PLATFORM_NOT_FOUND', message: /no manifest for platform linux\/amd64/ },
+  // Nested indexes whose only entry carries no platform: that image is taken (its config says amd64).
+  { fixture: 'ggcr/layout/test_index', target: 'oci:$F/ggcr/layout/test_index:3', config: sha('6e0b05049ed9c17d02e1a55e80d6599dbfcce7f4f4b022e3c673e685789c470e'), layers: 1, digest: sha('eebff607b1628d67459b0596643fc07de70d702eccf030f0bc7bb6fc2b278650'), indexDigest: sha('05f95b26ed10668b7183c1e2da98610e91372fa9f510046d4ce5812addad86b5') },
+  { fixture: 'ggcr/layout/test_index', target: 'oci:$F/ggcr/layout/test_index:4', config: sha('6e0b05049ed9c17d02e1a55e80d6599dbfcce7f4f4b022e3c673e685789c470e'), layers: 1, digest: sha('eebff607b1628d67459b0596643fc07de70d702eccf030f0bc7bb6fc2b278650'), indexDigest: sha('2b29a2b8dea3af91ea7d0154be1da0c92d55ddd098540930fc8d3db7de377fdb') },
+  { fixture: 'ggcr/layout/test_index', target: 'oci:$F/ggcr/layout/test_index:3', platform: { os: 'linux', architecture: 'arm64' }, code: 'PLATFORM_NOT_FOUND', message: /linux\/arm64.*offers: linux\/amd64/ },
   { fixture: 'ggcr/layout/test_index', target: 'oci:$F/ggcr/layout/test_index:5', code: 'MANIFEST_UNKNOWN', message: /has no image tagged "5" \(available tags: 1, 2, 3, 4\)/ },
   { fixture: 'ggcr/layout/test_index_one_image', target: 'oci:$F/ggcr/layout/test_index_one_image', config: sha('381d958b555884ba59574ab5c066e9f6116b5aec3567675aa13bec63331f0810'), layers: 1, digest: sha('98ceaf93e482fe91b9bfd6bba07137c098e49ee2d55e69f09fb6c951e75e0e46') },
   // osv-scalibr
