@@ -6,9 +6,9 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Limits } from '../../core/index.js';
 import { readImageFiles, type FileType } from './index.js';
-import { dockerSaveImage, imageFixturesDir, makeImage } from './testdata/layers.js';
+import { sharedData } from '../../testing/fixtures.js';
+import { dockerSaveImage, makeImage } from './testdata/layers.js';
 
-const fixtures = imageFixturesDir();
 
 type FixtureCase = {
   readonly name: string;
@@ -125,8 +125,8 @@ const cases: FixtureCase[] = [
   },
 ];
 
-describe.skipIf(fixtures === undefined)('real image fixtures', () => {
-  const dir = fixtures ?? '';
+describe('real image fixtures', () => {
+  const dir = sharedData('image-fixtures');
 
   it.each(cases)('$name', async (c) => {
     const file = path.join(dir, c.file);

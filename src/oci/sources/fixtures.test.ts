@@ -4,13 +4,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isPortcullisError } from '../../core/index.js';
 import type { PlatformSpec } from '../platform.js';
 import { openImageSource } from './target.js';
-import { imageFixturesDir, listTree, readAll, tempDir } from './testdata/helpers.js';
+import { sharedData } from '../../testing/fixtures.js';
+import { listTree, readAll, tempDir } from './testdata/helpers.js';
 
 // Every image in ../shared/data/image-fixtures (see SOURCES.md there for provenance), one row
 // per way we open it: either it opens with the expected config digest and layer count and every
 // layer streams and verifies, or it fails with the expected code.
 
-const FIXTURES = imageFixturesDir();
 const AMD64: PlatformSpec = { os: 'linux', architecture: 'amd64' };
 
 type Row = {
@@ -102,8 +102,8 @@ const ROWS: Row[] = [
   { fixture: 'trivy-test-images/busybox-with-lockfile.Dockerfile.txt', target: 'docker-archive:$F/trivy-test-images/busybox-with-lockfile.Dockerfile.txt', code: 'ARCHIVE_INVALID', message: /is not a tar archive/ },
 ];
 
-describe.skipIf(FIXTURES === undefined)('image fixtures', () => {
-  const F = FIXTURES ?? '';
+describe('image fixtures', () => {
+  const F = sharedData('image-fixtures');
   let cacheDir: string;
   beforeAll(async () => {
     cacheDir = await tempDir('portcullis-fixture-cache-');

@@ -4,15 +4,17 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LayeredImage } from '../image.js';
 import { openImageSource } from './target.js';
-import { haveCommands, readAll, run, tempDir } from './testdata/helpers.js';
+import { requireCommand } from '../../testing/registry.js';
+import { readAll, run, tempDir } from './testdata/helpers.js';
 
 // Cross-check against real tools: umoci builds an OCI layout with exact layers, skopeo copies it
 // into oci-archive and docker-archive form, and all three must describe the same image.
 
-const TOOLS = haveCommands('umoci', 'skopeo');
+requireCommand('umoci', 'umoci');
+requireCommand('skopeo', 'skopeo');
 const AMD64 = { os: 'linux', architecture: 'amd64' } as const;
 
-describe.skipIf(!TOOLS)('images written by umoci and skopeo', () => {
+describe('images written by umoci and skopeo', () => {
   let work: string;
   let layout: string;
   let ociArchive: string;

@@ -2,7 +2,6 @@
 // zlib or the zstd command, wrapped in LayeredImage objects whose configs carry the real
 // diff_ids. Also loads the `docker save` fixtures from ../shared/data (see its SOURCES.md).
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -232,17 +231,6 @@ export async function imageOf(
   ...layers: (readonly TarSpec[])[]
 ): Promise<{ image: LayeredImage; log: OpenLog }> {
   return makeImage(await Promise.all(layers.map(async (entries) => ({ tar: await makeTar(entries) }))));
-}
-
-/**
- * `../shared/data/image-fixtures`, or undefined when it is missing; under CI a missing
- * fixture directory is an error rather than a reason to skip.
- */
-export function imageFixturesDir(): string | undefined {
-  const dir = path.resolve(repoRoot, '..', 'shared', 'data', 'image-fixtures');
-  if (existsSync(dir)) return dir;
-  if (process.env['CI'] === 'true') throw new Error(`shared image fixtures missing at ${dir}`);
-  return undefined;
 }
 
 const run = promisify(execFile);

@@ -1,6 +1,6 @@
 // Test helpers for the image source tests (not fixtures; excluded from the build like all testdata).
 import { execFileSync } from 'node:child_process';
-import { createWriteStream, existsSync } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { mkdtemp, readdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,28 +10,6 @@ import tar from 'tar-stream';
 
 /** The repository root (this file is src/oci/sources/testdata/helpers.ts). */
 export const REPO_ROOT = path.resolve(import.meta.dirname, '../../../..');
-
-/** The shared real-image fixtures, or undefined when absent outside CI (tests skip then). */
-export function imageFixturesDir(): string | undefined {
-  const dir = path.resolve(REPO_ROOT, '../shared/data/image-fixtures');
-  if (existsSync(dir)) return dir;
-  if (process.env['CI'] === 'true') throw new Error(`image fixtures missing at ${dir}; CI must have them`);
-  return undefined;
-}
-
-/** True when every named command is on PATH; in CI a missing one is an error, not a skip. */
-export function haveCommands(...names: string[]): boolean {
-  const missing = names.filter((n) => {
-    try {
-      execFileSync('sh', ['-c', `command -v ${n}`], { stdio: 'ignore' });
-      return false;
-    } catch {
-      return true;
-    }
-  });
-  if (missing.length > 0 && process.env['CI'] === 'true') throw new Error(`commands missing in CI: ${missing.join(', ')}`);
-  return missing.length === 0;
-}
 
 export function tempDir(prefix = 'portcullis-src-'): Promise<string> {
   return mkdtemp(path.join(os.tmpdir(), prefix));
