@@ -19,6 +19,7 @@ describe('sniffCompression', () => {
   it.each([
     { name: 'gzip', head: [0x1f, 0x8b, 0x08, 0x00], want: 'gzip' },
     { name: 'zstd', head: [0x28, 0xb5, 0x2f, 0xfd, 0x00], want: 'zstd' },
+    { name: 'a zstd skippable frame', head: [0x5e, 0x2a, 0x4d, 0x18], want: 'zstd' },
     { name: 'bzip2', head: [0x42, 0x5a, 0x68, 0x39], want: 'bzip2' },
     { name: 'xz', head: [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00], want: 'xz' },
     { name: 'a tar header', head: [...Buffer.from('etc/passwd\0')], want: 'none' },

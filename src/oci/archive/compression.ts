@@ -7,19 +7,9 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { errorMessage, isPortcullisError, silentLogger, type Logger } from '../../core/index.js';
 import { OciError } from '../errors.js';
+import { sniffCompression, type Compression } from '../magic.js';
 
-/** Compression formats recognized by their magic bytes. */
-export type Compression = 'gzip' | 'zstd' | 'bzip2' | 'xz' | 'none';
-
-/** Recognizes a compression format from the first bytes of a stream (anything else is 'none'). */
-export function sniffCompression(head: Uint8Array): Compression {
-  const b = (i: number): number => head[i] ?? -1;
-  if (b(0) === 0x1f && b(1) === 0x8b) return 'gzip';
-  if (b(0) === 0x28 && b(1) === 0xb5 && b(2) === 0x2f && b(3) === 0xfd) return 'zstd';
-  if (b(0) === 0x42 && b(1) === 0x5a && b(2) === 0x68) return 'bzip2';
-  if (b(0) === 0xfd && b(1) === 0x37 && b(2) === 0x7a && b(3) === 0x58 && b(4) === 0x5a && b(5) === 0x00) return 'xz';
-  return 'none';
-}
+export { sniffCompression, type Compression };
 
 /** Reads the first bytes of a file (fewer when it is shorter). */
 export async function readHead(file: string, length = 8): Promise<Buffer> {
@@ -66,27 +56,49 @@ export async function prepareArchive(file: string, options: PrepareArchiveOption
     info = await stat(file);
   } catch (err) {
     const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
-    throw new OciError('SOURCE_INVALID', missing ? `archive ${file} does not exist` : `cannot read archive ${file}: ${errorMessage(err)}`, { cause: err });
+    throw new OciError(
+      'SOURCE_INVALID',
+      missing ? `archive ${file} does not exist` : `cannot read archive ${file}: ${errorMessage(err)}`,
+      { cause: err },
+    );
   }
   if (info.isDirectory()) {
-    throw new OciError('SOURCE_INVALID', `${file} is a directory, not an archive file (for an OCI layout directory use oci:${file})`);
+    throw new OciError(
+      'SOURCE_INVALID',
+      `${file} is a directory, not an archive file (for an OCI layout directory use oci:${file})`,
+    );
   }
   if (!info.isFile()) throw new OciError('SOURCE_INVALID', `${file} is not a regular file`);
   const compression = sniffCompression(await readHead(file));
   if (compression === 'none') return { path: file, compression, dispose: () => Promise.resolve() };
   if (compression !== 'gzip') {
-    throw new OciError('ARCHIVE_INVALID', `archive ${file} is ${compression}-compressed, which is not supported; decompress it first (gzip is read directly)`);
+    throw new OciError(
+      'ARCHIVE_INVALID',
+      `archive ${file} is ${compression}-compressed, which is not supported; decompress it first (gzip is read directly)`,
+    );
   }
   const dir = path.join(options.cacheDir, 'tmp');
   await mkdir(dir, { recursive: true });
   const tmp = path.join(dir, `archive-${randomBytes(8).toString('hex')}.tar`);
-  (options.logger ?? silentLogger).debug('decompressing archive into the cache directory', { archive: file, temporary: tmp });
+  (options.logger ?? silentLogger).debug('decompressing archive into the cache directory', {
+    archive: file,
+    temporary: tmp,
+  });
   try {
-    await pipeline(createReadStream(file), createGunzip(), byteLimit(options.maxBytes, file), createWriteStream(tmp, { flags: 'wx', mode: 0o600 }));
+    await pipeline(
+      createReadStream(file),
+      createGunzip(),
+      byteLimit(options.maxBytes, file),
+      createWriteStream(tmp, { flags: 'wx', mode: 0o600 }),
+    );
   } catch (err) {
     await rm(tmp, { force: true });
     if (isPortcullisError(err)) throw err;
-    throw new OciError('ARCHIVE_INVALID', `gzip-compressed archive ${file} is corrupt or truncated: ${errorMessage(err)}`, { cause: err });
+    throw new OciError(
+      'ARCHIVE_INVALID',
+      `gzip-compressed archive ${file} is corrupt or truncated: ${errorMessage(err)}`,
+      { cause: err },
+    );
   }
   return { path: tmp, compression, dispose: () => rm(tmp, { force: true }) };
 }
@@ -97,7 +109,12 @@ function byteLimit(max: number, file: string): Transform {
     transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback) {
       total += chunk.length;
       if (total > max) {
-        cb(new OciError('LIMIT_EXCEEDED', `archive ${file} decompresses to more than ${max} bytes (maxDecompressedBytes)`));
+        cb(
+          new OciError(
+            'LIMIT_EXCEEDED',
+            `archive ${file} decompresses to more than ${max} bytes (maxDecompressedBytes)`,
+          ),
+        );
         return;
       }
       cb(undefined, chunk);

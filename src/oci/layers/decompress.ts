@@ -1,6 +1,7 @@
 import { PassThrough, Readable, pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { OciError } from '../errors.js';
+import { sniffCompression } from '../magic.js';
 import { compressionOfMediaType } from '../mediatypes.js';
 import { ZstdDecompressStream } from './zstd.js';
 
@@ -10,17 +11,6 @@ export type Compression = 'gzip' | 'zstd' | 'none';
 // through the tar parser each); 256 KiB measured about twice as fast as zlib's 16 KiB default.
 const GZIP_CHUNK = 256 * 1024;
 const SNIFF_BYTES = 4;
-
-/** Compression named by the magic bytes at the start of a stream, if any. */
-export function sniffCompression(head: Uint8Array): Compression | undefined {
-  if (head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
-  if (head.length < 4) return undefined;
-  if (head[0] === 0x28 && head[1] === 0xb5 && head[2] === 0x2f && head[3] === 0xfd) return 'zstd';
-  // A stream may open with a skippable frame (RFC 8878 3.1.2), magic 0x184D2A5?.
-  if (((head[0] ?? 0) & 0xf0) === 0x50 && head[1] === 0x2a && head[2] === 0x4d && head[3] === 0x18)
-    return 'zstd';
-  return undefined;
-}
 
 /**
  * What the stream really is. Magic bytes win over the media type: docker-archive and some OCI
@@ -33,7 +23,13 @@ export function chooseCompression(head: Uint8Array, ended: boolean, mediaType: s
     throw new OciError('LAYER_INVALID', `encrypted layers (${mediaType}) are not supported`);
   }
   const sniffed = sniffCompression(head);
-  if (sniffed !== undefined) return sniffed;
+  if (sniffed === 'gzip' || sniffed === 'zstd') return sniffed;
+  if (sniffed === 'bzip2' || sniffed === 'xz') {
+    throw new OciError(
+      'LAYER_INVALID',
+      `layer is ${sniffed}-compressed, which OCI layers never are; only gzip, zstd and plain tar are supported`,
+    );
+  }
   if (ended && head.length < SNIFF_BYTES) {
     const declared = compressionOfMediaType(mediaType);
     if (declared === 'gzip' || declared === 'zstd') return declared;

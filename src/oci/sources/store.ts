@@ -1,8 +1,9 @@
 import { createReadStream } from 'node:fs';
-import { lstat, open, realpath, stat } from 'node:fs/promises';
+import { lstat, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { errorMessage, isPortcullisError, normalizeImagePath, truncateForMessage } from '../../core/index.js';
+import { readHead } from '../archive/compression.js';
 import type { TarIndex } from '../archive/tar.js';
 import { OciError } from '../errors.js';
 
@@ -52,10 +53,17 @@ export class DirStore implements FileStore {
       real = await realpath(dir);
     } catch (err) {
       const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
-      throw new OciError('SOURCE_INVALID', missing ? `${dir} does not exist` : `cannot read ${dir}: ${errorMessage(err)}`, { cause: err });
+      throw new OciError(
+        'SOURCE_INVALID',
+        missing ? `${dir} does not exist` : `cannot read ${dir}: ${errorMessage(err)}`,
+        { cause: err },
+      );
     }
     if (!(await stat(real)).isDirectory()) {
-      throw new OciError('SOURCE_INVALID', `${dir} is not a directory (for an archive file use oci-archive:${dir})`);
+      throw new OciError(
+        'SOURCE_INVALID',
+        `${dir} is not a directory (for an archive file use oci-archive:${dir})`,
+      );
     }
     return new DirStore(dir, real);
   }
@@ -69,7 +77,10 @@ export class DirStore implements FileStore {
       await lstat(full);
       real = await realpath(full);
       if (real !== this.realRoot && !real.startsWith(this.realRoot + path.sep)) {
-        throw new OciError('SOURCE_INVALID', `${this.location}: ${rel} is a symlink pointing outside the layout (to ${real}); refused`);
+        throw new OciError(
+          'SOURCE_INVALID',
+          `${this.location}: ${rel} is a symlink pointing outside the layout (to ${real}); refused`,
+        );
       }
       info = await stat(real);
     } catch (err) {
@@ -77,7 +88,9 @@ export class DirStore implements FileStore {
       const code = (err as NodeJS.ErrnoException).code;
       // Missing, or a dangling symlink: nothing is there.
       if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-      throw new OciError('SOURCE_INVALID', `${this.location}: cannot read ${rel}: ${errorMessage(err)}`, { cause: err });
+      throw new OciError('SOURCE_INVALID', `${this.location}: cannot read ${rel}: ${errorMessage(err)}`, {
+        cause: err,
+      });
     }
     if (!info.isFile()) return undefined;
     const size = info.size;
@@ -86,24 +99,16 @@ export class DirStore implements FileStore {
       size,
       read: async (maxBytes) => {
         if (size > maxBytes) {
-          throw new OciError('LIMIT_EXCEEDED', `${this.location}: ${rel} is ${size} bytes, over the ${maxBytes}-byte limit for it`);
+          throw new OciError(
+            'LIMIT_EXCEEDED',
+            `${this.location}: ${rel} is ${size} bytes, over the ${maxBytes}-byte limit for it`,
+          );
         }
-        return readStart(real, size);
+        return readHead(real, size);
       },
-      head: (length) => readStart(real, Math.min(length, size)),
+      head: (length) => readHead(real, Math.min(length, size)),
       open: () => createReadStream(real),
     };
-  }
-}
-
-async function readStart(file: string, length: number): Promise<Buffer> {
-  const fh = await open(file, 'r');
-  try {
-    const buf = Buffer.alloc(length);
-    const { bytesRead } = await fh.read(buf, 0, length, 0);
-    return buf.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
   }
 }
 
@@ -137,7 +142,11 @@ function safeRelative(name: string, store: FileStore): string {
     return normalizeImagePath(name, { strict: true });
   } catch (err) {
     if (isPortcullisError(err)) {
-      throw new OciError(store.invalidCode, `${store.location}: path "${truncateForMessage(name)}" escapes it: ${err.message}`, { cause: err });
+      throw new OciError(
+        store.invalidCode,
+        `${store.location}: path "${truncateForMessage(name)}" escapes it: ${err.message}`,
+        { cause: err },
+      );
     }
     throw err;
   }
