@@ -125,10 +125,11 @@ describe('BlobCache', () => {
   });
 
   it('prunes least-recently-used blobs beyond its size limit and stale temporary files', async () => {
-    const cache = new BlobCache({ dir, maxBytes: 2500 });
+    const roomy = new BlobCache({ dir });
     const blobs = [randomBytes(1000), randomBytes(1000), randomBytes(1000)];
     const files: string[] = [];
-    for (const b of blobs) files.push(await cache.put({ digest: digestOf(b), size: b.length }, source(b)));
+    for (const b of blobs) files.push(await roomy.put({ digest: digestOf(b), size: b.length }, source(b)));
+    const cache = new BlobCache({ dir, maxBytes: 2500 });
     // Oldest first: blob 0 an hour ago, blob 1 half an hour ago, blob 2 now.
     const now = Date.now() / 1000;
     await utimes(files[0] ?? '', now - 3600, now - 3600);
@@ -146,6 +147,19 @@ describe('BlobCache', () => {
     expect(await cache.has(digestOf(blobs[1] ?? Buffer.alloc(0)))).toBe(false);
     expect(await cache.has(digestOf(blobs[2] ?? Buffer.alloc(0)))).toBe(true);
     expect(await readFile(files[2] ?? '')).toEqual(blobs[2]);
+  });
+
+  it('keeps its size cap as blobs arrive, evicting the least recently used', async () => {
+    const cache = new BlobCache({ dir, maxBytes: 2500 });
+    const blobs = [randomBytes(1000), randomBytes(1000), randomBytes(1000)];
+    const now = Date.now() / 1000;
+    for (const [i, b] of blobs.entries()) {
+      const file = await cache.put({ digest: digestOf(b), size: b.length }, source(b));
+      // Distinct use times: blob 0 oldest.
+      await utimes(file, now - 100 + i, now - 100 + i);
+    }
+    const kept = await Promise.all(blobs.map((b) => cache.has(digestOf(b))));
+    expect(kept).toEqual([false, true, true]);
   });
 
   it('prunes an empty or missing cache without error', async () => {

@@ -20,7 +20,7 @@ import { OciError } from './errors.js';
 export type BlobCacheOptions = {
   /** Root of the cache; blobs live at `<dir>/<algorithm>/<hex>`. Default `<defaultCacheDir()>/blobs`. */
   readonly dir?: string | undefined;
-  /** prune() evicts least-recently-used blobs beyond this total. Default 10 GiB. */
+  /** Least-recently-used blobs beyond this total are evicted after each new blob. Default 10 GiB. */
   readonly maxBytes?: number | undefined;
   readonly logger?: Logger | undefined;
 };
@@ -138,6 +138,11 @@ export class BlobCache {
       });
     }
     this.logger.debug('blob cached', { digest, path: target });
+    // The size cap is kept as blobs arrive, not left to a separate command nobody runs. The new
+    // blob is the most recently used, so it survives unless it alone exceeds the cap.
+    await this.prune().catch((err: unknown) => {
+      this.logger.warn('could not prune the blob cache', { error: errorMessage(err) });
+    });
     return target;
   }
 
