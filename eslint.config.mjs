@@ -48,14 +48,28 @@ const boundaries = {
       // Tests may use the test-only helpers in src/testing directly; src code never may.
       if (toCap === 'testing' && file.endsWith('.test.ts')) return;
       if (!(parts.length === 2 && parts[1] === 'index.js')) {
-        context.report({ node, messageId: 'deep', data: { msg: `import ${toCap} through src/${toCap}/index.ts, not ${spec}` } });
+        context.report({
+          node,
+          messageId: 'deep',
+          data: { msg: `import ${toCap} through src/${toCap}/index.ts, not ${spec}` },
+        });
         return;
       }
       const allowed = allowedDeps[/** @type {keyof typeof allowedDeps} */ (fromCap)];
       if (allowed === undefined) {
-        context.report({ node, messageId: 'deep', data: { msg: `capability ${fromCap} has no entry in eslint.config.mjs allowedDeps` } });
+        context.report({
+          node,
+          messageId: 'deep',
+          data: { msg: `capability ${fromCap} has no entry in eslint.config.mjs allowedDeps` },
+        });
       } else if (!allowed.includes('*') && !allowed.includes(toCap)) {
-        context.report({ node, messageId: 'deep', data: { msg: `${fromCap} may not depend on ${toCap} (allowed: ${allowed.join(', ') || 'nothing'})` } });
+        context.report({
+          node,
+          messageId: 'deep',
+          data: {
+            msg: `${fromCap} may not depend on ${toCap} (allowed: ${allowed.join(', ') || 'nothing'})`,
+          },
+        });
       }
     }
   },
@@ -78,7 +92,10 @@ export default tseslint.config(
       'no-restricted-syntax': [
         'error',
         { selector: 'TSEnumDeclaration', message: 'Use a union of string literals, not an enum.' },
-        { selector: 'Literal[raw="null"]', message: 'Use undefined, not null (house style), unless a format requires null.' },
+        {
+          selector: 'Literal[raw="null"]',
+          message: 'Use undefined, not null (house style), unless a format requires null.',
+        },
       ],
     },
   },

@@ -16,6 +16,7 @@ console.error('== type-check');
 run('npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']);
 console.error('== lint');
 run('npx', ['eslint', '--max-warnings', '0', '.']);
+run('npx', ['prettier', '--check', '--log-level', 'warn', '.']);
 console.error('== build');
 run('npx', ['tsc', '-p', 'tsconfig.build.json']);
 console.error('== tests');

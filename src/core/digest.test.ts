@@ -27,7 +27,15 @@ describe('parseDigest', () => {
 });
 
 async function drain(data: Buffer, v: VerifyingStream): Promise<void> {
-  await pipeline(Readable.from([data]), v, new Writable({ write: (_c, _e, cb) => { cb(); } }));
+  await pipeline(
+    Readable.from([data]),
+    v,
+    new Writable({
+      write: (_c, _e, cb) => {
+        cb();
+      },
+    }),
+  );
 }
 
 describe('VerifyingStream', () => {
@@ -47,7 +55,9 @@ describe('VerifyingStream', () => {
     ['shorter', 'hell'],
     ['longer', 'hello!'],
   ])('fails with SIZE_MISMATCH when content is %s than promised', async (_what, content) => {
-    await expect(drain(Buffer.from(content), new VerifyingStream(digestOf('hello'), 5))).rejects.toMatchObject({
+    await expect(
+      drain(Buffer.from(content), new VerifyingStream(digestOf('hello'), 5)),
+    ).rejects.toMatchObject({
       code: 'SIZE_MISMATCH',
     });
   });

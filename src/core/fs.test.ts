@@ -26,7 +26,9 @@ describe('atomic writes', () => {
   it('leaves nothing behind when the stream fails verification', async () => {
     const target = path.join(dir, 'blob');
     const verify = new VerifyingStream(digestOf('expected'), 8);
-    await expect(writeStreamAtomic(target, Readable.from([Buffer.from('tampered')]), [verify])).rejects.toMatchObject({
+    await expect(
+      writeStreamAtomic(target, Readable.from([Buffer.from('tampered')]), [verify]),
+    ).rejects.toMatchObject({
       code: 'DIGEST_MISMATCH',
     });
     expect(await readdir(dir)).toEqual([]);

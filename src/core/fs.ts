@@ -23,7 +23,11 @@ async function fsyncPath(p: string): Promise<void> {
  * Writes `data` to `target` atomically: a temporary file in the same directory, fsync, rename.
  * Readers see the old file or the whole new one, never a half-written one.
  */
-export async function writeFileAtomic(target: string, data: Uint8Array | string, mode = 0o644): Promise<void> {
+export async function writeFileAtomic(
+  target: string,
+  data: Uint8Array | string,
+  mode = 0o644,
+): Promise<void> {
   await mkdir(path.dirname(target), { recursive: true });
   const tmp = tempSibling(target);
   try {

@@ -15,7 +15,9 @@ export const silentLogger: Logger = {
 };
 
 /** A logger that records entries in memory, for tests that check what was (not) logged. */
-export function createMemoryLogger(): Logger & { readonly entries: { level: string; msg: string; fields?: Record<string, unknown> }[] } {
+export function createMemoryLogger(): Logger & {
+  readonly entries: { level: string; msg: string; fields?: Record<string, unknown> }[];
+} {
   const entries: { level: string; msg: string; fields?: Record<string, unknown> }[] = [];
   const push = (level: string) => (msg: string, fields?: Record<string, unknown>) => {
     entries.push(fields === undefined ? { level, msg } : { level, msg, fields });

@@ -9,24 +9,80 @@ describe('formatImageRef and familiarImageRef', () => {
   // normalize_test.go TestParseRepositoryInfo: every spelling of a name yields the same
   // familiar and full forms.
   it.each([
-    { spellings: ['fooo/bar', 'docker.io/fooo/bar', 'index.docker.io/fooo/bar'], familiar: 'fooo/bar', full: 'docker.io/fooo/bar' },
-    { spellings: ['ubuntu', 'docker.io/library/ubuntu', 'library/ubuntu'], familiar: 'ubuntu', full: 'docker.io/library/ubuntu' },
-    { spellings: ['nonlibrary/ubuntu', 'docker.io/nonlibrary/ubuntu'], familiar: 'nonlibrary/ubuntu', full: 'docker.io/nonlibrary/ubuntu' },
-    { spellings: ['other/library', 'docker.io/other/library'], familiar: 'other/library', full: 'docker.io/other/library' },
-    { spellings: ['127.0.0.1:8000/private/moonbase'], familiar: '127.0.0.1:8000/private/moonbase', full: '127.0.0.1:8000/private/moonbase' },
-    { spellings: ['127.0.0.1:8000/privatebase'], familiar: '127.0.0.1:8000/privatebase', full: '127.0.0.1:8000/privatebase' },
-    { spellings: ['example.com/private/moonbase'], familiar: 'example.com/private/moonbase', full: 'example.com/private/moonbase' },
-    { spellings: ['example.com/privatebase'], familiar: 'example.com/privatebase', full: 'example.com/privatebase' },
-    { spellings: ['example.com:8000/private/moonbase'], familiar: 'example.com:8000/private/moonbase', full: 'example.com:8000/private/moonbase' },
-    { spellings: ['example.com:8000/privatebasee'], familiar: 'example.com:8000/privatebasee', full: 'example.com:8000/privatebasee' },
     {
-      spellings: ['ubuntu-12.04-base', 'docker.io/library/ubuntu-12.04-base', 'index.docker.io/library/ubuntu-12.04-base'],
+      spellings: ['fooo/bar', 'docker.io/fooo/bar', 'index.docker.io/fooo/bar'],
+      familiar: 'fooo/bar',
+      full: 'docker.io/fooo/bar',
+    },
+    {
+      spellings: ['ubuntu', 'docker.io/library/ubuntu', 'library/ubuntu'],
+      familiar: 'ubuntu',
+      full: 'docker.io/library/ubuntu',
+    },
+    {
+      spellings: ['nonlibrary/ubuntu', 'docker.io/nonlibrary/ubuntu'],
+      familiar: 'nonlibrary/ubuntu',
+      full: 'docker.io/nonlibrary/ubuntu',
+    },
+    {
+      spellings: ['other/library', 'docker.io/other/library'],
+      familiar: 'other/library',
+      full: 'docker.io/other/library',
+    },
+    {
+      spellings: ['127.0.0.1:8000/private/moonbase'],
+      familiar: '127.0.0.1:8000/private/moonbase',
+      full: '127.0.0.1:8000/private/moonbase',
+    },
+    {
+      spellings: ['127.0.0.1:8000/privatebase'],
+      familiar: '127.0.0.1:8000/privatebase',
+      full: '127.0.0.1:8000/privatebase',
+    },
+    {
+      spellings: ['example.com/private/moonbase'],
+      familiar: 'example.com/private/moonbase',
+      full: 'example.com/private/moonbase',
+    },
+    {
+      spellings: ['example.com/privatebase'],
+      familiar: 'example.com/privatebase',
+      full: 'example.com/privatebase',
+    },
+    {
+      spellings: ['example.com:8000/private/moonbase'],
+      familiar: 'example.com:8000/private/moonbase',
+      full: 'example.com:8000/private/moonbase',
+    },
+    {
+      spellings: ['example.com:8000/privatebasee'],
+      familiar: 'example.com:8000/privatebasee',
+      full: 'example.com:8000/privatebasee',
+    },
+    {
+      spellings: [
+        'ubuntu-12.04-base',
+        'docker.io/library/ubuntu-12.04-base',
+        'index.docker.io/library/ubuntu-12.04-base',
+      ],
       familiar: 'ubuntu-12.04-base',
       full: 'docker.io/library/ubuntu-12.04-base',
     },
-    { spellings: ['foo', 'docker.io/library/foo', 'docker.io/foo'], familiar: 'foo', full: 'docker.io/library/foo' },
-    { spellings: ['library/foo/bar', 'docker.io/library/foo/bar'], familiar: 'library/foo/bar', full: 'docker.io/library/foo/bar' },
-    { spellings: ['store/foo/bar', 'docker.io/store/foo/bar'], familiar: 'store/foo/bar', full: 'docker.io/store/foo/bar' },
+    {
+      spellings: ['foo', 'docker.io/library/foo', 'docker.io/foo'],
+      familiar: 'foo',
+      full: 'docker.io/library/foo',
+    },
+    {
+      spellings: ['library/foo/bar', 'docker.io/library/foo/bar'],
+      familiar: 'library/foo/bar',
+      full: 'docker.io/library/foo/bar',
+    },
+    {
+      spellings: ['store/foo/bar', 'docker.io/store/foo/bar'],
+      familiar: 'store/foo/bar',
+      full: 'docker.io/store/foo/bar',
+    },
     { spellings: ['Foo/bar'], familiar: 'Foo/bar', full: 'Foo/bar' },
     { spellings: ['FOO/bar'], familiar: 'FOO/bar', full: 'FOO/bar' },
   ])('gives $familiar and $full for every spelling', ({ spellings, familiar, full }) => {
@@ -56,9 +112,18 @@ describe('formatImageRef and familiarImageRef', () => {
 
 describe('withDefaultTag', () => {
   it.each<[ImageRef, ImageRef]>([
-    [{ registry: 'docker.io', repository: 'library/nginx' }, { registry: 'docker.io', repository: 'library/nginx', tag: 'latest' }],
-    [{ registry: 'docker.io', repository: 'library/nginx', tag: '1' }, { registry: 'docker.io', repository: 'library/nginx', tag: '1' }],
-    [{ registry: 'docker.io', repository: 'library/nginx', digest: D }, { registry: 'docker.io', repository: 'library/nginx', digest: D }],
+    [
+      { registry: 'docker.io', repository: 'library/nginx' },
+      { registry: 'docker.io', repository: 'library/nginx', tag: 'latest' },
+    ],
+    [
+      { registry: 'docker.io', repository: 'library/nginx', tag: '1' },
+      { registry: 'docker.io', repository: 'library/nginx', tag: '1' },
+    ],
+    [
+      { registry: 'docker.io', repository: 'library/nginx', digest: D },
+      { registry: 'docker.io', repository: 'library/nginx', digest: D },
+    ],
   ])('adds latest only when there is neither tag nor digest (%o)', (input, expected) => {
     expect(withDefaultTag(input)).toStrictEqual(expected);
   });
@@ -77,6 +142,11 @@ describe('sameRepository', () => {
   });
 
   it('treats a hand-built index.docker.io registry as Docker Hub', () => {
-    expect(sameRepository({ registry: 'index.docker.io', repository: 'library/x' }, { registry: 'docker.io', repository: 'library/x' })).toBe(true);
+    expect(
+      sameRepository(
+        { registry: 'index.docker.io', repository: 'library/x' },
+        { registry: 'docker.io', repository: 'library/x' },
+      ),
+    ).toBe(true);
   });
 });

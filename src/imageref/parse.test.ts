@@ -1,6 +1,12 @@
 import { describe, it, expect } from 'vitest';
 import { ImageRefError, type ImageRefErrorCode } from './errors.js';
-import { isValidRepositoryPath, isValidTag, parseImageRef, parseRepository, tryParseImageRef } from './parse.js';
+import {
+  isValidRepositoryPath,
+  isValidTag,
+  parseImageRef,
+  parseRepository,
+  tryParseImageRef,
+} from './parse.js';
 import type { ImageRef } from './types.js';
 
 // Cases from github.com/distribution/reference reference_test.go (TestReferenceParse,
@@ -21,14 +27,29 @@ const valid: [input: string, expected: ImageRef][] = [
   ['test:5000/repo', { registry: 'test:5000', repository: 'repo' }],
   ['test:5000/repo:tag', { registry: 'test:5000', repository: 'repo', tag: 'tag' }],
   [`test:5000/repo@sha256:${F64}`, { registry: 'test:5000', repository: 'repo', digest: `sha256:${F64}` }],
-  [`test:5000/repo:tag@sha256:${F64}`, { registry: 'test:5000', repository: 'repo', tag: 'tag', digest: `sha256:${F64}` }],
+  [
+    `test:5000/repo:tag@sha256:${F64}`,
+    { registry: 'test:5000', repository: 'repo', tag: 'tag', digest: `sha256:${F64}` },
+  ],
   ['lowercase:Uppercase', { registry: 'docker.io', repository: 'library/lowercase', tag: 'Uppercase' }],
-  [`${'a/'.repeat(127)}a:tag-puts-this-over-max`, { registry: 'docker.io', repository: `${'a/'.repeat(127)}a`, tag: 'tag-puts-this-over-max' }],
+  [
+    `${'a/'.repeat(127)}a:tag-puts-this-over-max`,
+    { registry: 'docker.io', repository: `${'a/'.repeat(127)}a`, tag: 'tag-puts-this-over-max' },
+  ],
   ['sub-dom1.foo.com/bar/baz/quux', { registry: 'sub-dom1.foo.com', repository: 'bar/baz/quux' }],
-  ['sub-dom1.foo.com/bar/baz/quux:some-long-tag', { registry: 'sub-dom1.foo.com', repository: 'bar/baz/quux', tag: 'some-long-tag' }],
-  ['b.gcr.io/test.example.com/my-app:test.example.com', { registry: 'b.gcr.io', repository: 'test.example.com/my-app', tag: 'test.example.com' }],
+  [
+    'sub-dom1.foo.com/bar/baz/quux:some-long-tag',
+    { registry: 'sub-dom1.foo.com', repository: 'bar/baz/quux', tag: 'some-long-tag' },
+  ],
+  [
+    'b.gcr.io/test.example.com/my-app:test.example.com',
+    { registry: 'b.gcr.io', repository: 'test.example.com/my-app', tag: 'test.example.com' },
+  ],
   ['xn--n3h.com/myimage:xn--n3h.com', { registry: 'xn--n3h.com', repository: 'myimage', tag: 'xn--n3h.com' }],
-  [`xn--7o8h.com/myimage:xn--7o8h.com@sha512:${F128}`, { registry: 'xn--7o8h.com', repository: 'myimage', tag: 'xn--7o8h.com', digest: `sha512:${F128}` }],
+  [
+    `xn--7o8h.com/myimage:xn--7o8h.com@sha512:${F128}`,
+    { registry: 'xn--7o8h.com', repository: 'myimage', tag: 'xn--7o8h.com', digest: `sha512:${F128}` },
+  ],
   ['foo_bar.com:8080', { registry: 'docker.io', repository: 'library/foo_bar.com', tag: '8080' }],
   ['foo/foo_bar.com:8080', { registry: 'docker.io', repository: 'foo/foo_bar.com', tag: '8080' }],
   ['192.168.1.1', { registry: 'docker.io', repository: 'library/192.168.1.1' }],
@@ -41,15 +62,25 @@ const valid: [input: string, expected: ImageRef][] = [
   ['[2001:db8:1:2:3:4:5:6]/repo:tag', { registry: '[2001:db8:1:2:3:4:5:6]', repository: 'repo', tag: 'tag' }],
   ['[2001:db8::1]:5000/repo', { registry: '[2001:db8::1]:5000', repository: 'repo' }],
   ['[2001:db8::1]:5000/repo:tag', { registry: '[2001:db8::1]:5000', repository: 'repo', tag: 'tag' }],
-  [`[2001:db8::1]:5000/repo@sha256:${F64}`, { registry: '[2001:db8::1]:5000', repository: 'repo', digest: `sha256:${F64}` }],
-  [`[2001:db8::1]:5000/repo:tag@sha256:${F64}`, { registry: '[2001:db8::1]:5000', repository: 'repo', tag: 'tag', digest: `sha256:${F64}` }],
+  [
+    `[2001:db8::1]:5000/repo@sha256:${F64}`,
+    { registry: '[2001:db8::1]:5000', repository: 'repo', digest: `sha256:${F64}` },
+  ],
+  [
+    `[2001:db8::1]:5000/repo:tag@sha256:${F64}`,
+    { registry: '[2001:db8::1]:5000', repository: 'repo', tag: 'tag', digest: `sha256:${F64}` },
+  ],
   ['[2001:db8::]:5000/repo', { registry: '[2001:db8::]:5000', repository: 'repo' }],
   ['[::1]:5000/repo', { registry: '[::1]:5000', repository: 'repo' }],
   // TestSerialization
   ['example.com:8000/named:tagged', { registry: 'example.com:8000', repository: 'named', tag: 'tagged' }],
   [
     'other.com/named@sha256:1234567890098765432112345667890098765432112345667890098765432112',
-    { registry: 'other.com', repository: 'named', digest: 'sha256:1234567890098765432112345667890098765432112345667890098765432112' },
+    {
+      registry: 'other.com',
+      repository: 'named',
+      digest: 'sha256:1234567890098765432112345667890098765432112345667890098765432112',
+    },
   ],
   // TestNormalizedSplitHostname
   ['test.com/foo', { registry: 'test.com', repository: 'foo' }],
@@ -79,10 +110,22 @@ const valid: [input: string, expected: ImageRef][] = [
     },
   ],
   // regexp_test.go TestReferenceRegexp: a bare "localhost" is a name, and what follows ":" a tag.
-  [`localhost:8080@sha256:${DBCC}`, { registry: 'docker.io', repository: 'library/localhost', tag: '8080', digest: `sha256:${DBCC}` }],
-  [`localhost@sha256:${DBCC}`, { registry: 'docker.io', repository: 'library/localhost', digest: `sha256:${DBCC}` }],
-  [`localhost:8080/name@sha256:${DBCC}`, { registry: 'localhost:8080', repository: 'name', digest: `sha256:${DBCC}` }],
-  ['registry.io/foo/project--id.module--name.ver---sion--name', { registry: 'registry.io', repository: 'foo/project--id.module--name.ver---sion--name' }],
+  [
+    `localhost:8080@sha256:${DBCC}`,
+    { registry: 'docker.io', repository: 'library/localhost', tag: '8080', digest: `sha256:${DBCC}` },
+  ],
+  [
+    `localhost@sha256:${DBCC}`,
+    { registry: 'docker.io', repository: 'library/localhost', digest: `sha256:${DBCC}` },
+  ],
+  [
+    `localhost:8080/name@sha256:${DBCC}`,
+    { registry: 'localhost:8080', repository: 'name', digest: `sha256:${DBCC}` },
+  ],
+  [
+    'registry.io/foo/project--id.module--name.ver---sion--name',
+    { registry: 'registry.io', repository: 'foo/project--id.module--name.ver---sion--name' },
+  ],
   ['Asdf.com/foo/bar', { registry: 'Asdf.com', repository: 'foo/bar' }],
   // The ones this project leans on.
   ['nginx', { registry: 'docker.io', repository: 'library/nginx' }],

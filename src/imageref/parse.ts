@@ -18,10 +18,14 @@ const OFFICIAL_PREFIX = 'library/';
 
 const EXAMPLES = 'for example nginx:1.25, ghcr.io/org/app@sha256:<64 hex> or localhost:5000/team/app';
 
-type Outcome = { readonly ok: true; readonly ref: ImageRef } | { readonly ok: false; readonly error: ImageRefError };
+type Outcome =
+  { readonly ok: true; readonly ref: ImageRef } | { readonly ok: false; readonly error: ImageRefError };
 
 function fail(code: ImageRefErrorCode, input: string, why: string): Outcome {
-  return { ok: false, error: new ImageRefError(code, `invalid image reference "${truncateForMessage(input)}": ${why}`) };
+  return {
+    ok: false,
+    error: new ImageRefError(code, `invalid image reference "${truncateForMessage(input)}": ${why}`),
+  };
 }
 
 /**
@@ -56,14 +60,17 @@ function pathProblem(path: string): { code: ImageRefErrorCode; why: string } | u
     };
   }
   // Only blame the case when lower-casing would have made the path valid.
-  if (lower !== path) return { code: 'REF_UPPERCASE', why: `repository path "${truncateForMessage(path)}" must be lower-case` };
+  if (lower !== path)
+    return { code: 'REF_UPPERCASE', why: `repository path "${truncateForMessage(path)}" must be lower-case` };
   return undefined;
 }
 
 function digestProblem(digest: string): string | undefined {
   if (tryParseDigest(digest) !== undefined) return undefined;
-  if (digest.startsWith('sha256:')) return 'a sha256 digest has exactly 64 lower-case hex characters after "sha256:"';
-  if (digest.startsWith('sha512:')) return 'a sha512 digest has exactly 128 lower-case hex characters after "sha512:"';
+  if (digest.startsWith('sha256:'))
+    return 'a sha256 digest has exactly 64 lower-case hex characters after "sha256:"';
+  if (digest.startsWith('sha512:'))
+    return 'a sha512 digest has exactly 128 lower-case hex characters after "sha512:"';
   if (!DIGEST_GRAMMAR_RE.test(digest)) return 'the digest must look like sha256:<64 lower-case hex>';
   const algorithm = digest.slice(0, digest.indexOf(':'));
   return `digest algorithm "${truncateForMessage(algorithm, 40)}" is not supported: expected sha256 (or sha512)`;
@@ -81,7 +88,11 @@ function parse(input: string): Outcome {
     return fail('REF_TOO_LONG', input, `the reference is longer than ${MAX_REFERENCE_LENGTH} characters`);
   }
   if (IDENTIFIER_RE.test(input)) {
-    return fail('REF_INVALID_FORMAT', input, 'a 64-hex image ID is not a repository name (use name@sha256:<hex>)');
+    return fail(
+      'REF_INVALID_FORMAT',
+      input,
+      'a 64-hex image ID is not a repository name (use name@sha256:<hex>)',
+    );
   }
 
   const at = input.indexOf('@');
@@ -101,14 +112,23 @@ function parse(input: string): Outcome {
     const first = name.slice(0, slash);
     // distribution's rule: a first component is a registry when it has a "." or ":", is
     // "localhost", or has upper case (which a repository path never may).
-    if (first === 'localhost' || first.includes('.') || first.includes(':') || first !== first.toLowerCase()) {
+    if (
+      first === 'localhost' ||
+      first.includes('.') ||
+      first.includes(':') ||
+      first !== first.toLowerCase()
+    ) {
       // DNS names stop at 253 characters (RFC 1035), plus room for ":port"; the grammar
       // itself sets no limit, but nothing longer can be contacted.
       if (first.length > MAX_REGISTRY_LENGTH) {
         return fail('REF_INVALID_FORMAT', input, `registry is longer than ${MAX_REGISTRY_LENGTH} characters`);
       }
       if (!DOMAIN_RE.test(first)) {
-        return fail('REF_INVALID_FORMAT', input, `registry "${truncateForMessage(first, 80)}" is not a valid host[:port]`);
+        return fail(
+          'REF_INVALID_FORMAT',
+          input,
+          `registry "${truncateForMessage(first, 80)}" is not a valid host[:port]`,
+        );
       }
       registry = first === LEGACY_DOCKER_HUB_REGISTRY ? DOCKER_HUB_REGISTRY : first;
       path = name.slice(slash + 1);

@@ -23,7 +23,9 @@ function isIpv6Loopback(address: string): boolean {
   if (halves.length === 1 ? missing !== 0 : missing < 1) return false;
   const all = [...head, ...Array<string>(halves.length === 1 ? 0 : missing).fill('0'), ...tail];
   if (!all.every((g) => /^[0-9a-fA-F]{1,4}$/.test(g))) return false;
-  return all.slice(0, 7).every((g) => Number.parseInt(g, 16) === 0) && Number.parseInt(all[7] ?? '', 16) === 1;
+  return (
+    all.slice(0, 7).every((g) => Number.parseInt(g, 16) === 0) && Number.parseInt(all[7] ?? '', 16) === 1
+  );
 }
 
 /**

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { digestOf } from '../core/index.js';
-import { configMatchesPlatform, formatPlatform, hostPlatform, parsePlatform, selectPlatformManifest } from './platform.js';
+import {
+  configMatchesPlatform,
+  formatPlatform,
+  hostPlatform,
+  parsePlatform,
+  selectPlatformManifest,
+} from './platform.js';
 import type { ImageIndex } from './schema.js';
 
 describe('parsePlatform', () => {
@@ -69,10 +75,14 @@ describe('selectPlatformManifest', () => {
   });
 
   it('falls back to an image entry that carries no platform', () => {
-    const bare = { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: digestOf('bare'), size: 1 };
-    expect(selectPlatformManifest({ schemaVersion: 2, manifests: [bare] }, parsePlatform('linux/amd64')).digest).toBe(
-      digestOf('bare'),
-    );
+    const bare = {
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      digest: digestOf('bare'),
+      size: 1,
+    };
+    expect(
+      selectPlatformManifest({ schemaVersion: 2, manifests: [bare] }, parsePlatform('linux/amd64')).digest,
+    ).toBe(digestOf('bare'));
   });
 });
 

@@ -69,7 +69,10 @@ const historySchema = z.object({
 export type HistoryEntry = z.infer<typeof historySchema>;
 
 // Docker writes `null` for empty lists and maps; accept it and treat it as absent.
-const nullableStrings = z.array(z.string()).nullish().transform((v) => v ?? undefined);
+const nullableStrings = z
+  .array(z.string())
+  .nullish()
+  .transform((v) => v ?? undefined);
 
 export const imageConfigSchema = z.object({
   created: z.string().optional(),
@@ -87,7 +90,10 @@ export const imageConfigSchema = z.object({
       Cmd: nullableStrings,
       Volumes: z.record(z.string(), z.unknown()).nullish(),
       WorkingDir: z.string().optional(),
-      Labels: z.record(z.string(), z.string()).nullish().transform((v) => v ?? undefined),
+      Labels: z
+        .record(z.string(), z.string())
+        .nullish()
+        .transform((v) => v ?? undefined),
       StopSignal: z.string().optional(),
       Healthcheck: z.unknown().optional(),
     })

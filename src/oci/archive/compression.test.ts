@@ -2,7 +2,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listTree, tempDir, writeTar } from '../sources/testdata/helpers.js';
+import { listTree, tempDir, writeTar } from '../../testing/source-helpers.js';
 import { prepareArchive, sniffCompression } from './compression.js';
 
 let work: string;
@@ -71,14 +71,19 @@ describe('prepareArchive', () => {
   it('stops decompressing at maxBytes with LIMIT_EXCEEDED and leaves no temporary file', async () => {
     const gz = path.join(work, 'bomb.tar.gz');
     await writeFile(gz, gzipSync(Buffer.alloc(4 << 20)));
-    await expect(prepareArchive(gz, { cacheDir, maxBytes: 1 << 20 })).rejects.toMatchObject({ code: 'LIMIT_EXCEEDED' });
+    await expect(prepareArchive(gz, { cacheDir, maxBytes: 1 << 20 })).rejects.toMatchObject({
+      code: 'LIMIT_EXCEEDED',
+    });
     expect(await listTree(cacheDir)).toEqual(['tmp']);
   });
 
   it('names unsupported compression instead of misreading it', async () => {
     // Only the magic bytes are looked at, so a stub with xz's signature stands for an xz file.
     const file = path.join(work, 'image.tar');
-    await writeFile(file, Buffer.concat([Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]), Buffer.alloc(1024)]));
+    await writeFile(
+      file,
+      Buffer.concat([Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]), Buffer.alloc(1024)]),
+    );
     await expect(prepareArchive(file, { cacheDir, maxBytes: 1 << 20 })).rejects.toMatchObject({
       code: 'ARCHIVE_INVALID',
       message: expect.stringMatching(/is xz-compressed, which is not supported/) as unknown,
@@ -86,7 +91,11 @@ describe('prepareArchive', () => {
   });
 
   it.each([
-    { what: 'a missing file', make: () => Promise.resolve(path.join(work, 'missing.tar')), message: /does not exist/ },
+    {
+      what: 'a missing file',
+      make: () => Promise.resolve(path.join(work, 'missing.tar')),
+      message: /does not exist/,
+    },
     {
       what: 'a directory',
       make: async () => {

@@ -3,7 +3,7 @@ import { mkdir, rm, symlink, truncate, writeFile, link, stat } from 'node:fs/pro
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isPortcullisError } from '../../core/index.js';
-import { readAll, tempDir, writeTar } from '../sources/testdata/helpers.js';
+import { readAll, tempDir, writeTar } from '../../testing/source-helpers.js';
 import { indexTar } from './tar.js';
 
 let work: string;
@@ -53,39 +53,50 @@ describe('indexTar on archives written by GNU tar', () => {
   const longName = `${'n'.repeat(90)}.txt`;
   const cases = [
     // ustar keeps long paths in its 155-byte prefix field; gnu uses 'L'/'K' records; pax uses 'x' headers.
-    { format: 'ustar', file: `${'d'.repeat(50)}/${'e'.repeat(50)}/${'u'.repeat(90)}.txt`, linkTarget: 'plain.txt' },
+    {
+      format: 'ustar',
+      file: `${'d'.repeat(50)}/${'e'.repeat(50)}/${'u'.repeat(90)}.txt`,
+      linkTarget: 'plain.txt',
+    },
     { format: 'gnu', file: `${deepDir}/${longName}`, linkTarget: `${deepDir}/${longName}` },
     { format: 'oldgnu', file: `${deepDir}/${longName}`, linkTarget: `${deepDir}/${longName}` },
-    { format: 'pax', file: `${deepDir}/${longName}/ü-ünïcode.txt`, linkTarget: `${deepDir}/${longName}/ü-ünïcode.txt` },
+    {
+      format: 'pax',
+      file: `${deepDir}/${longName}/ü-ünïcode.txt`,
+      linkTarget: `${deepDir}/${longName}/ü-ünïcode.txt`,
+    },
   ];
 
-  it.each(cases)('locates every entry of a $format archive and streams its exact bytes', async ({ format, file, linkTarget }) => {
-    const src = path.join(work, `src-${format}`);
-    await mkdir(path.join(src, path.dirname(file)), { recursive: true });
-    await writeFile(path.join(src, file), 'deep content\n');
-    await writeFile(path.join(src, 'plain.txt'), Buffer.alloc(1500, 'x'));
-    await writeFile(path.join(src, 'empty'), '');
-    await symlink(linkTarget, path.join(src, 'sym'));
-    await link(path.join(src, 'plain.txt'), path.join(src, 'hard.txt'));
-    const archive = path.join(work, `${format}.tar`);
-    execFileSync('tar', ['-C', src, `--format=${format}`, '-cf', archive, '.']);
+  it.each(cases)(
+    'locates every entry of a $format archive and streams its exact bytes',
+    async ({ format, file, linkTarget }) => {
+      const src = path.join(work, `src-${format}`);
+      await mkdir(path.join(src, path.dirname(file)), { recursive: true });
+      await writeFile(path.join(src, file), 'deep content\n');
+      await writeFile(path.join(src, 'plain.txt'), Buffer.alloc(1500, 'x'));
+      await writeFile(path.join(src, 'empty'), '');
+      await symlink(linkTarget, path.join(src, 'sym'));
+      await link(path.join(src, 'plain.txt'), path.join(src, 'hard.txt'));
+      const archive = path.join(work, `${format}.tar`);
+      execFileSync('tar', ['-C', src, `--format=${format}`, '-cf', archive, '.']);
 
-    const index = await indexTar(archive);
-    const deep = index.resolve(file);
-    expect(deep?.type).toBe('file');
-    expect(deep && (await readAll(index.openEntry(deep))).toString()).toBe('deep content\n');
-    const plain = index.resolve('./plain.txt');
-    expect(plain?.size).toBe(1500);
-    expect(plain && (await readAll(index.openEntry(plain))).equals(Buffer.alloc(1500, 'x'))).toBe(true);
-    const empty = index.resolve('empty');
-    expect(empty && (await readAll(index.openEntry(empty))).length).toBe(0);
-    expect(index.get('sym')?.type).toBe('symlink');
-    expect(index.resolve('sym')?.offset).toBe(index.resolve(linkTarget)?.offset);
-    // GNU tar stores the second name of a hard-linked file as a link to the first.
-    const hard = index.resolve('hard.txt');
-    expect(hard && (await readAll(index.openEntry(hard))).length).toBe(1500);
-    expect(index.get(path.dirname(file))?.type).toBe('directory');
-  });
+      const index = await indexTar(archive);
+      const deep = index.resolve(file);
+      expect(deep?.type).toBe('file');
+      expect(deep && (await readAll(index.openEntry(deep))).toString()).toBe('deep content\n');
+      const plain = index.resolve('./plain.txt');
+      expect(plain?.size).toBe(1500);
+      expect(plain && (await readAll(index.openEntry(plain))).equals(Buffer.alloc(1500, 'x'))).toBe(true);
+      const empty = index.resolve('empty');
+      expect(empty && (await readAll(index.openEntry(empty))).length).toBe(0);
+      expect(index.get('sym')?.type).toBe('symlink');
+      expect(index.resolve('sym')?.offset).toBe(index.resolve(linkTarget)?.offset);
+      // GNU tar stores the second name of a hard-linked file as a link to the first.
+      const hard = index.resolve('hard.txt');
+      expect(hard && (await readAll(index.openEntry(hard))).length).toBe(1500);
+      expect(index.get(path.dirname(file))?.type).toBe('directory');
+    },
+  );
 });
 
 describe('indexTar on hand-built headers', () => {
@@ -94,7 +105,10 @@ describe('indexTar on hand-built headers', () => {
     size[0] = 0x80;
     size.writeUInt32BE(5, 8);
     const file = path.join(work, 'b256.tar');
-    await writeFile(file, Buffer.concat([header('big', size, '0'), pad(Buffer.from('hello')), Buffer.alloc(1024)]));
+    await writeFile(
+      file,
+      Buffer.concat([header('big', size, '0'), pad(Buffer.from('hello')), Buffer.alloc(1024)]),
+    );
     const entry = (await indexTar(file)).resolve('big');
     expect(entry?.size).toBe(5);
   });
@@ -110,7 +124,13 @@ describe('indexTar on hand-built headers', () => {
     const file = path.join(work, 'pax-size.tar');
     await writeFile(
       file,
-      Buffer.concat([header('PaxHeader', `${pax.length.toString(8).padStart(11, '0')}\0`, 'x'), pad(pax), header('short', '00000000000\0', '0'), pad(Buffer.from('seven!!')), Buffer.alloc(1024)]),
+      Buffer.concat([
+        header('PaxHeader', `${pax.length.toString(8).padStart(11, '0')}\0`, 'x'),
+        pad(pax),
+        header('short', '00000000000\0', '0'),
+        pad(Buffer.from('seven!!')),
+        Buffer.alloc(1024),
+      ]),
     );
     const index = await indexTar(file);
     expect(index.names()).toEqual(['renamed/by/pax']);
@@ -128,10 +148,26 @@ describe('indexTar on hand-built headers', () => {
 describe('indexTar refuses what is not a sound tar', () => {
   it.each([
     { what: 'an empty file', bytes: Buffer.alloc(0), message: /is not a tar archive: it is empty/ },
-    { what: 'zero blocks only', bytes: Buffer.alloc(10240), message: /is not a tar archive: it holds no entries/ },
-    { what: 'a text file', bytes: Buffer.from('{"hello": "world"}\n'.repeat(40)), message: /is not a tar archive: the first block is not a tar header/ },
-    { what: 'a short text file', bytes: Buffer.from('FROM busybox\n'), message: /is not a tar archive: it is 13 bytes long/ },
-    { what: 'a partial header', bytes: header('x', '00000000001\0', '0').subarray(0, 300), message: /is truncated/ },
+    {
+      what: 'zero blocks only',
+      bytes: Buffer.alloc(10240),
+      message: /is not a tar archive: it holds no entries/,
+    },
+    {
+      what: 'a text file',
+      bytes: Buffer.from('{"hello": "world"}\n'.repeat(40)),
+      message: /is not a tar archive: the first block is not a tar header/,
+    },
+    {
+      what: 'a short text file',
+      bytes: Buffer.from('FROM busybox\n'),
+      message: /is not a tar archive: it is 13 bytes long/,
+    },
+    {
+      what: 'a partial header',
+      bytes: header('x', '00000000001\0', '0').subarray(0, 300),
+      message: /is truncated/,
+    },
   ])('refuses $what with ARCHIVE_INVALID', async ({ what, bytes, message }) => {
     const file = path.join(work, `bad-${what.replace(/ /g, '-')}.tar`);
     await writeFile(file, bytes);
@@ -158,11 +194,17 @@ describe('indexTar refuses what is not a sound tar', () => {
     expect(await codeOf(indexTar(file))).toMatch(/^ARCHIVE_INVALID: .*corrupt tar header at byte 512/);
   });
 
-  it.each(['../evil', 'a/../../evil', '/../evil', './x/../../../etc/passwd'])('refuses an entry named %s that climbs out of the archive root', async (name) => {
-    const file = path.join(work, 'hostile.tar');
-    await writeTar(file, [{ name: 'ok.txt', content: 'ok' }, { name, content: 'pwned' }]);
-    expect(await codeOf(indexTar(file))).toMatch(/^ARCHIVE_INVALID: .*entry ".*(evil|passwd)" is refused/);
-  });
+  it.each(['../evil', 'a/../../evil', '/../evil', './x/../../../etc/passwd'])(
+    'refuses an entry named %s that climbs out of the archive root',
+    async (name) => {
+      const file = path.join(work, 'hostile.tar');
+      await writeTar(file, [
+        { name: 'ok.txt', content: 'ok' },
+        { name, content: 'pwned' },
+      ]);
+      expect(await codeOf(indexTar(file))).toMatch(/^ARCHIVE_INVALID: .*entry ".*(evil|passwd)" is refused/);
+    },
+  );
 
   it('keeps absolute entry names inside the archive', async () => {
     const file = path.join(work, 'abs.tar');
@@ -201,12 +243,19 @@ describe('indexTar refuses what is not a sound tar', () => {
 
   it('stops at maxEntries with LIMIT_EXCEEDED', async () => {
     const file = path.join(work, 'many.tar');
-    await writeTar(file, Array.from({ length: 20 }, (_, i) => ({ name: `f${i}`, content: 'x' })));
-    expect(await codeOf(indexTar(file, { maxEntries: 10 }))).toMatch(/^LIMIT_EXCEEDED: .*more than 10 entries/);
+    await writeTar(
+      file,
+      Array.from({ length: 20 }, (_, i) => ({ name: `f${i}`, content: 'x' })),
+    );
+    expect(await codeOf(indexTar(file, { maxEntries: 10 }))).toMatch(
+      /^LIMIT_EXCEEDED: .*more than 10 entries/,
+    );
   });
 
   it('reports a missing archive as SOURCE_INVALID', async () => {
-    expect(await codeOf(indexTar(path.join(work, 'nope.tar')))).toMatch(/^SOURCE_INVALID: cannot open archive/);
+    expect(await codeOf(indexTar(path.join(work, 'nope.tar')))).toMatch(
+      /^SOURCE_INVALID: cannot open archive/,
+    );
   });
 
   it('reads entries no larger than asked and refuses bigger ones', async () => {

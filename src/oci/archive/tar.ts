@@ -1,7 +1,13 @@
 import { createReadStream } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { errorMessage, imagePathDir, isPortcullisError, normalizeImagePath, truncateForMessage } from '../../core/index.js';
+import {
+  errorMessage,
+  imagePathDir,
+  isPortcullisError,
+  normalizeImagePath,
+  truncateForMessage,
+} from '../../core/index.js';
 import { OciError } from '../errors.js';
 
 // A header-only tar indexer. An image archive is read by seeking to the few entries we need
@@ -76,10 +82,14 @@ export class TarIndex {
       if (entry.type !== 'symlink' && entry.type !== 'hardlink') return undefined;
       const link = entry.linkname ?? '';
       // Hard links name another member; symlinks are relative to their own directory.
-      const target = entry.type === 'hardlink' || link.startsWith('/') ? link : `${imagePathDir(entry.name)}/${link}`;
+      const target =
+        entry.type === 'hardlink' || link.startsWith('/') ? link : `${imagePathDir(entry.name)}/${link}`;
       current = normalizeEntryName(target, this.label, `link ${entry.name} -> ${link}`);
     }
-    throw new OciError('ARCHIVE_INVALID', `archive ${this.label}: too many links followed from "${truncateForMessage(name)}"`);
+    throw new OciError(
+      'ARCHIVE_INVALID',
+      `archive ${this.label}: too many links followed from "${truncateForMessage(name)}"`,
+    );
   }
 
   /** Streams a regular file entry's bytes straight from the archive file. */
@@ -119,12 +129,18 @@ export class TarIndex {
   }
 }
 
-function normalizeEntryName(name: string, file: string, what = `entry "${truncateForMessage(name)}"`): string {
+function normalizeEntryName(
+  name: string,
+  file: string,
+  what = `entry "${truncateForMessage(name)}"`,
+): string {
   try {
     return normalizeImagePath(name, { strict: true });
   } catch (err) {
     if (isPortcullisError(err)) {
-      throw new OciError('ARCHIVE_INVALID', `archive ${file}: ${what} is refused: ${err.message}`, { cause: err });
+      throw new OciError('ARCHIVE_INVALID', `archive ${file}: ${what} is refused: ${err.message}`, {
+        cause: err,
+      });
     }
     throw err;
   }
@@ -142,7 +158,11 @@ export async function indexTar(file: string, options?: TarIndexOptions): Promise
   try {
     fh = await open(file, 'r');
   } catch (err) {
-    throw new OciError('SOURCE_INVALID', `cannot open archive ${options?.label ?? file}: ${errorMessage(err)}`, { cause: err });
+    throw new OciError(
+      'SOURCE_INVALID',
+      `cannot open archive ${options?.label ?? file}: ${errorMessage(err)}`,
+      { cause: err },
+    );
   }
   try {
     const label = options?.label ?? file;
@@ -156,7 +176,12 @@ export async function indexTar(file: string, options?: TarIndexOptions): Promise
 
 type Pending = { path?: string; linkpath?: string; size?: number };
 
-async function readHeaders(fh: FileHandle, file: string, fileSize: number, maxEntries: number): Promise<Map<string, TarEntry>> {
+async function readHeaders(
+  fh: FileHandle,
+  file: string,
+  fileSize: number,
+  maxEntries: number,
+): Promise<Map<string, TarEntry>> {
   const entries = new Map<string, TarEntry>();
   const header = Buffer.alloc(BLOCK);
   let pos = 0;
@@ -171,14 +196,18 @@ async function readHeaders(fh: FileHandle, file: string, fileSize: number, maxEn
     }
     if (bytesRead < BLOCK) {
       const looksTar = header.subarray(257, 262).toString('latin1') === 'ustar';
-      throw headers === 0 && !looksTar ? notTar(file, `it is ${bytesRead} bytes long, shorter than one tar header`) : truncated(file, pos);
+      throw headers === 0 && !looksTar
+        ? notTar(file, `it is ${bytesRead} bytes long, shorter than one tar header`)
+        : truncated(file, pos);
     }
     if (isZeroBlock(header)) {
       if (headers === 0) throw notTar(file, 'it holds no entries');
       break;
     }
     if (!checksumOk(header)) {
-      throw headers === 0 ? notTar(file, 'the first block is not a tar header') : new OciError('ARCHIVE_INVALID', `archive ${file} has a corrupt tar header at byte ${pos}`);
+      throw headers === 0
+        ? notTar(file, 'the first block is not a tar header')
+        : new OciError('ARCHIVE_INVALID', `archive ${file} has a corrupt tar header at byte ${pos}`);
     }
     headers++;
     const typeflag = String.fromCharCode(header[156] ?? 0);
@@ -210,7 +239,13 @@ async function readHeaders(fh: FileHandle, file: string, fileSize: number, maxEn
       }
       if (name !== '') {
         entries.delete(name);
-        entries.set(name, { name, type: entryType(typeflag), offset: dataStart, size: typeflag === '5' || typeflag === '1' || typeflag === '2' ? 0 : size, linkname });
+        entries.set(name, {
+          name,
+          type: entryType(typeflag),
+          offset: dataStart,
+          size: typeflag === '5' || typeflag === '1' || typeflag === '2' ? 0 : size,
+          linkname,
+        });
       }
     }
     pos = paddedEnd;
@@ -237,7 +272,10 @@ function entryType(flag: string): TarEntryType {
 
 async function readPayload(fh: FileHandle, file: string, offset: number, size: number): Promise<Buffer> {
   if (size > MAX_EXTENDED_HEADER) {
-    throw new OciError('ARCHIVE_INVALID', `archive ${file} has an extended header of ${size} bytes at byte ${offset - BLOCK}; that is not a plausible tar`);
+    throw new OciError(
+      'ARCHIVE_INVALID',
+      `archive ${file} has an extended header of ${size} bytes at byte ${offset - BLOCK}; that is not a plausible tar`,
+    );
   }
   const buf = Buffer.alloc(size);
   const { bytesRead } = await fh.read(buf, 0, size, offset);
@@ -265,7 +303,11 @@ function isZeroBlock(block: Buffer): boolean {
 }
 
 function checksumOk(header: Buffer): boolean {
-  const field = header.subarray(148, 156).toString('latin1').replace(/[\0 ]+$/g, '').trim();
+  const field = header
+    .subarray(148, 156)
+    .toString('latin1')
+    .replace(/[\0 ]+$/g, '')
+    .trim();
   if (!/^[0-7]{1,8}$/.test(field)) return false;
   const expected = parseInt(field, 8);
   let unsigned = 0;
@@ -288,12 +330,17 @@ function parseNumber(field: Buffer, file: string, pos: number): number {
       n = n * 256 + (field[i] ?? 0);
       if (n > Number.MAX_SAFE_INTEGER) break;
     }
-    if (n > Number.MAX_SAFE_INTEGER) throw new OciError('ARCHIVE_INVALID', `archive ${file}: entry size at byte ${pos} is too large`);
+    if (n > Number.MAX_SAFE_INTEGER)
+      throw new OciError('ARCHIVE_INVALID', `archive ${file}: entry size at byte ${pos} is too large`);
     return n;
   }
-  const text = field.toString('latin1').replace(/[\0 ]+$/g, '').trim();
+  const text = field
+    .toString('latin1')
+    .replace(/[\0 ]+$/g, '')
+    .trim();
   if (text === '') return 0;
-  if (!/^[0-7]+$/.test(text)) throw new OciError('ARCHIVE_INVALID', `archive ${file}: invalid size field at byte ${pos}`);
+  if (!/^[0-7]+$/.test(text))
+    throw new OciError('ARCHIVE_INVALID', `archive ${file}: invalid size field at byte ${pos}`);
   return parseInt(text, 8);
 }
 
@@ -316,7 +363,10 @@ function parsePax(payload: Buffer, file: string, pos: number): Pending {
     else if (key === 'linkpath') out.linkpath = value;
     else if (key === 'size') {
       if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value))) {
-        throw new OciError('ARCHIVE_INVALID', `archive ${file}: invalid pax size "${truncateForMessage(value, 40)}" at byte ${pos}`);
+        throw new OciError(
+          'ARCHIVE_INVALID',
+          `archive ${file}: invalid pax size "${truncateForMessage(value, 40)}" at byte ${pos}`,
+        );
       }
       out.size = Number(value);
     }
@@ -330,5 +380,8 @@ function notTar(file: string, why: string): OciError {
 }
 
 function truncated(file: string, pos: number): OciError {
-  return new OciError('ARCHIVE_INVALID', `archive ${file} is truncated (an entry at byte ${pos} runs past the end of the file)`);
+  return new OciError(
+    'ARCHIVE_INVALID',
+    `archive ${file} is truncated (an entry at byte ${pos} runs past the end of the file)`,
+  );
 }

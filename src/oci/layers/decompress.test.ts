@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { describe, expect, it, vi } from 'vitest';
 import { MediaType } from '../mediatypes.js';
 import { decompressLayer, readImageFiles } from './index.js';
-import { gzip, makeImage, makeTar, zstd } from './testdata/layers.js';
+import { gzip, makeImage, makeTar, zstd } from '../../testing/layer-images.js';
 
 function chunked(data: Buffer, size: number, counter?: { pulled: number }): Readable {
   function* gen(): Generator<Buffer> {

@@ -7,8 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { Limits } from '../../core/index.js';
 import { readImageFiles, type FileType } from './index.js';
 import { sharedData } from '../../testing/fixtures.js';
-import { dockerSaveImage, makeImage } from './testdata/layers.js';
-
+import { dockerSaveImage, makeImage } from '../../testing/layer-images.js';
 
 type FixtureCase = {
   readonly name: string;

@@ -4,7 +4,14 @@ import { describe, expect, it } from 'vitest';
 import { CoreError, digestOf, type Limits } from '../../core/index.js';
 import { MediaType } from '../mediatypes.js';
 import { readImageFiles, type ReadFilesOptions } from './index.js';
-import { gzip, makeImage, makeTar, rawHeader, type LayerSpec, type TarSpec } from './testdata/layers.js';
+import {
+  gzip,
+  makeImage,
+  makeTar,
+  rawHeader,
+  type LayerSpec,
+  type TarSpec,
+} from '../../testing/layer-images.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { Limits } from '../../core/index.js';
 import { readImageFiles, type FileType } from './index.js';
-import { imageOf, makeImage, makeTar, paxFileEntry, type TarSpec } from './testdata/layers.js';
+import { imageOf, makeImage, makeTar, paxFileEntry, type TarSpec } from '../../testing/layer-images.js';
 
 type Case = {
   readonly name: string;

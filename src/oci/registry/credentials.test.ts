@@ -39,7 +39,10 @@ async function writeHelper(name: string, body: string): Promise<void> {
 
 async function configDir(config: unknown): Promise<string> {
   const dir = await mkdtemp(path.join(root, 'cfg-'));
-  await writeFile(path.join(dir, 'config.json'), typeof config === 'string' ? config : JSON.stringify(config, undefined, 2));
+  await writeFile(
+    path.join(dir, 'config.json'),
+    typeof config === 'string' ? config : JSON.stringify(config, undefined, 2),
+  );
   return dir;
 }
 
@@ -47,9 +50,17 @@ function env(): NodeJS.ProcessEnv {
   return { PATH: `${binDir}:/usr/bin:/bin`, ARGV_LOG: argvLog, STDIN_LOG: stdinLog, HOME: root };
 }
 
-async function storeFor(config: unknown, extra?: { helperTimeoutMs?: number }): Promise<{ store: CredentialStore; logger: ReturnType<typeof createMemoryLogger> }> {
+async function storeFor(
+  config: unknown,
+  extra?: { helperTimeoutMs?: number },
+): Promise<{ store: CredentialStore; logger: ReturnType<typeof createMemoryLogger> }> {
   const logger = createMemoryLogger();
-  const store = createDockerConfigCredentialStore({ configDir: await configDir(config), env: env(), logger, ...extra });
+  const store = createDockerConfigCredentialStore({
+    configDir: await configDir(config),
+    env: env(),
+    logger,
+    ...extra,
+  });
   return { store, logger };
 }
 
@@ -146,8 +157,16 @@ describe('createDockerConfigCredentialStore: auths', () => {
         'reg.example.com': { auth: b64('host:2') },
       },
     });
-    expect(await store.get('docker.io')).toStrictEqual({ kind: 'basic', username: 'canonical', password: 'y' });
-    expect(await store.get('reg.example.com')).toStrictEqual({ kind: 'basic', username: 'host', password: '2' });
+    expect(await store.get('docker.io')).toStrictEqual({
+      kind: 'basic',
+      username: 'canonical',
+      password: 'y',
+    });
+    expect(await store.get('reg.example.com')).toStrictEqual({
+      kind: 'basic',
+      username: 'host',
+      password: '2',
+    });
   });
 
   it('logs which source it used but never a secret', async () => {
@@ -156,27 +175,38 @@ describe('createDockerConfigCredentialStore: auths', () => {
     await store.get('docker.io');
     const logged = JSON.stringify(logger.entries);
     expect(logger.entries.length).toBeGreaterThan(0);
-    for (const secret of ['s3cret', 'hub:pass:with:colons', b64('alice:s3cret')]) expect(logged).not.toContain(secret);
+    for (const secret of ['s3cret', 'hub:pass:with:colons', b64('alice:s3cret')])
+      expect(logged).not.toContain(secret);
   });
 });
 
 describe('createDockerConfigCredentialStore: config file', () => {
   it('treats a missing config file as no credentials', async () => {
-    const store = createDockerConfigCredentialStore({ configDir: path.join(root, 'does-not-exist'), env: env() });
+    const store = createDockerConfigCredentialStore({
+      configDir: path.join(root, 'does-not-exist'),
+      env: env(),
+    });
     expect(await store.get('ghcr.io')).toBeUndefined();
   });
 
   it('finds config.json through DOCKER_CONFIG, then HOME/.docker', async () => {
     const viaEnv = await configDir({ auths: { 'ghcr.io': { auth: b64('env:1') } } });
-    expect(await createDockerConfigCredentialStore({ env: { ...env(), DOCKER_CONFIG: viaEnv } }).get('ghcr.io')).toStrictEqual({
+    expect(
+      await createDockerConfigCredentialStore({ env: { ...env(), DOCKER_CONFIG: viaEnv } }).get('ghcr.io'),
+    ).toStrictEqual({
       kind: 'basic',
       username: 'env',
       password: '1',
     });
     const home = await mkdtemp(path.join(root, 'home-'));
     await mkdir(path.join(home, '.docker'));
-    await writeFile(path.join(home, '.docker', 'config.json'), JSON.stringify({ auths: { 'ghcr.io': { auth: b64('home:2') } } }));
-    expect(await createDockerConfigCredentialStore({ env: { PATH: '/usr/bin:/bin', HOME: home } }).get('ghcr.io')).toStrictEqual({
+    await writeFile(
+      path.join(home, '.docker', 'config.json'),
+      JSON.stringify({ auths: { 'ghcr.io': { auth: b64('home:2') } } }),
+    );
+    expect(
+      await createDockerConfigCredentialStore({ env: { PATH: '/usr/bin:/bin', HOME: home } }).get('ghcr.io'),
+    ).toStrictEqual({
       kind: 'basic',
       username: 'home',
       password: '2',
@@ -186,9 +216,21 @@ describe('createDockerConfigCredentialStore: config file', () => {
   it.each([
     ['malformed JSON', `{"auths": {"ghcr.io": {"auth": "${b64('user:TOPSECRET')}"}`, /is not valid JSON/],
     ['JSON that is not an object', '["TOPSECRET"]', /unexpected shape/],
-    ['an auth that is not a string', { auths: { 'ghcr.io': { auth: 42 } }, note: 'TOPSECRET' }, /auths\.ghcr\.io\.auth/],
-    ['an auth that is not base64', { auths: { 'ghcr.io': { auth: 'TOPSECRET!!' } } }, /auths\["ghcr.io"\]\.auth is not base64/],
-    ['an auth without a colon', { auths: { 'ghcr.io': { auth: b64('TOPSECRET') } } }, /does not decode to username:password/],
+    [
+      'an auth that is not a string',
+      { auths: { 'ghcr.io': { auth: 42 } }, note: 'TOPSECRET' },
+      /auths\.ghcr\.io\.auth/,
+    ],
+    [
+      'an auth that is not base64',
+      { auths: { 'ghcr.io': { auth: 'TOPSECRET!!' } } },
+      /auths\["ghcr.io"\]\.auth is not base64/,
+    ],
+    [
+      'an auth without a colon',
+      { auths: { 'ghcr.io': { auth: b64('TOPSECRET') } } },
+      /does not decode to username:password/,
+    ],
   ])('refuses a config with %s, naming the file but not its content', async (_what, config, expected) => {
     const dir = await configDir(config);
     const store = createDockerConfigCredentialStore({ configDir: dir, env: env() });
@@ -202,16 +244,23 @@ describe('createDockerConfigCredentialStore: config file', () => {
 });
 
 describe('createDockerConfigCredentialStore: credential helpers', () => {
-  it.each(['../../bin/sh', '/bin/sh', 'a b', ''])('refuses the helper name %j instead of running it', async (name) => {
-    const { store } = await storeFor({ credHelpers: { 'ghcr.io': name } });
-    const err = await errorOf(store.get('ghcr.io'));
-    expect(err.code).toBe('CREDENTIALS_INVALID');
-    expect(err.message).toMatch(/is not a plain program suffix/);
-  });
+  it.each(['../../bin/sh', '/bin/sh', 'a b', ''])(
+    'refuses the helper name %j instead of running it',
+    async (name) => {
+      const { store } = await storeFor({ credHelpers: { 'ghcr.io': name } });
+      const err = await errorOf(store.get('ghcr.io'));
+      expect(err.code).toBe('CREDENTIALS_INVALID');
+      expect(err.message).toMatch(/is not a plain program suffix/);
+    },
+  );
 
   it('returns what the helper answers and keeps the secret off its command line and out of the logs', async () => {
     const { store, logger } = await storeFor({ credHelpers: { 'ghcr.io': 'test' } });
-    expect(await store.get('ghcr.io')).toStrictEqual({ kind: 'basic', username: 'helper-user', password: HELPER_PASSWORD });
+    expect(await store.get('ghcr.io')).toStrictEqual({
+      kind: 'basic',
+      username: 'helper-user',
+      password: HELPER_PASSWORD,
+    });
     const argv = await readFile(argvLog, 'utf8');
     expect(argv).toContain(`${path.join(binDir, 'docker-credential-test')} get\n`);
     expect(argv).not.toContain(HELPER_PASSWORD);
@@ -222,7 +271,11 @@ describe('createDockerConfigCredentialStore: credential helpers', () => {
 
   it('passes Docker Hub as its v1 index URL and reads "<token>" as an identity token', async () => {
     const { store } = await storeFor({ credHelpers: { 'https://index.docker.io/v1/': 'test' } });
-    expect(await store.get('docker.io')).toStrictEqual({ kind: 'identityToken', username: '', token: HUB_TOKEN });
+    expect(await store.get('docker.io')).toStrictEqual({
+      kind: 'identityToken',
+      username: '',
+      token: HUB_TOKEN,
+    });
     expect(await readFile(stdinLog, 'utf8')).toContain('https://index.docker.io/v1/\n');
     expect(await readFile(argvLog, 'utf8')).not.toContain(HUB_TOKEN);
   });
@@ -245,14 +298,25 @@ describe('createDockerConfigCredentialStore: credential helpers', () => {
         'not-here.example.com': { auth: b64('auths-user:auths-pw') },
       },
     });
-    expect(await store.get('ghcr.io')).toStrictEqual({ kind: 'basic', username: 'helper-user', password: HELPER_PASSWORD });
-    expect(await store.get('quay.io')).toStrictEqual({ kind: 'basic', username: 'store-user', password: STORE_PASSWORD });
+    expect(await store.get('ghcr.io')).toStrictEqual({
+      kind: 'basic',
+      username: 'helper-user',
+      password: HELPER_PASSWORD,
+    });
+    expect(await store.get('quay.io')).toStrictEqual({
+      kind: 'basic',
+      username: 'store-user',
+      password: STORE_PASSWORD,
+    });
     // As in Docker: once a store is configured, its "not found" is final; auths are not consulted.
     expect(await store.get('not-here.example.com')).toBeUndefined();
   });
 
   it('says which source answered, for error messages', async () => {
-    const dir = await configDir({ credHelpers: { 'ghcr.io': 'test' }, auths: { 'https://quay.io/v2/': { auth: b64('q:pw') } } });
+    const dir = await configDir({
+      credHelpers: { 'ghcr.io': 'test' },
+      auths: { 'https://quay.io/v2/': { auth: b64('q:pw') } },
+    });
     const store = createDockerConfigCredentialStore({ configDir: dir, env: env() });
     const file = path.join(dir, 'config.json');
     expect(store.describe('ghcr.io')).toBe(`Docker config ${file}`);
@@ -262,20 +326,28 @@ describe('createDockerConfigCredentialStore: credential helpers', () => {
     expect(store.describe('ghcr.io')).toBe(`Docker config ${file} (credHelpers: docker-credential-test)`);
     expect(store.describe('quay.io')).toBe(`Docker config ${file} (auths["https://quay.io/v2/"])`);
     expect(store.describe('other.io')).toBe(`Docker config ${file} (auths)`);
-    expect(createStaticCredentialStore('ghcr.io', { kind: 'basic', username: 'u', password: 'p' }, store).describe('quay.io')).toBe(
-      `Docker config ${file} (auths["https://quay.io/v2/"])`,
-    );
-    expect(createStaticCredentialStore('ghcr.io', { kind: 'basic', username: 'u', password: 'p' }).describe('ghcr.io')).toBe(
-      'the credentials supplied for ghcr.io',
-    );
+    expect(
+      createStaticCredentialStore('ghcr.io', { kind: 'basic', username: 'u', password: 'p' }, store).describe(
+        'quay.io',
+      ),
+    ).toBe(`Docker config ${file} (auths["https://quay.io/v2/"])`);
+    expect(
+      createStaticCredentialStore('ghcr.io', { kind: 'basic', username: 'u', password: 'p' }).describe(
+        'ghcr.io',
+      ),
+    ).toBe('the credentials supplied for ghcr.io');
   });
 
   it('runs a helper once per registry and remembers the answer', async () => {
     const { store } = await storeFor({ credsStore: 'store' });
-    const before = (await readFile(stdinLog, 'utf8')).split('\n').filter((l) => l === 'once.example.com').length;
+    const before = (await readFile(stdinLog, 'utf8'))
+      .split('\n')
+      .filter((l) => l === 'once.example.com').length;
     await Promise.all([store.get('once.example.com'), store.get('once.example.com')]);
     await store.get('ONCE.example.com');
-    const after = (await readFile(stdinLog, 'utf8')).split('\n').filter((l) => l === 'once.example.com').length;
+    const after = (await readFile(stdinLog, 'utf8'))
+      .split('\n')
+      .filter((l) => l === 'once.example.com').length;
     expect(after - before).toBe(1);
   });
 
@@ -283,19 +355,26 @@ describe('createDockerConfigCredentialStore: credential helpers', () => {
     ['boom', /docker-credential-boom failed for ghcr\.io: exit code 3: keychain is locked/, []],
     ['leaky', /docker-credential-leaky failed for ghcr\.io: exit code 1$/, ['leaked-secret-value']],
     ['leaky-json', /docker-credential-leaky-json failed for ghcr\.io: exit code 2$/, ['another-secret']],
-    ['garbage', /docker-credential-garbage failed for ghcr\.io: its output is not the expected/, ['garbage-secret']],
+    [
+      'garbage',
+      /docker-credential-garbage failed for ghcr\.io: its output is not the expected/,
+      ['garbage-secret'],
+    ],
     ['absent', /docker-credential-absent failed for ghcr\.io: it is not installed \(not found on PATH\)/, []],
     ['flood', /docker-credential-flood failed for ghcr\.io: wrote more than 1048576 bytes/, []],
-  ])('reports a failing helper (%s) by name and status, without its secrets', async (helper, expected, secrets) => {
-    const { store, logger } = await storeFor({ credHelpers: { 'ghcr.io': helper } });
-    const err = await errorOf(store.get('ghcr.io'));
-    expect(err.code).toBe('CREDENTIAL_HELPER_FAILED');
-    expect(err.message).toMatch(expected);
-    for (const s of secrets) {
-      expect(err.message).not.toContain(s);
-      expect(JSON.stringify(logger.entries)).not.toContain(s);
-    }
-  });
+  ])(
+    'reports a failing helper (%s) by name and status, without its secrets',
+    async (helper, expected, secrets) => {
+      const { store, logger } = await storeFor({ credHelpers: { 'ghcr.io': helper } });
+      const err = await errorOf(store.get('ghcr.io'));
+      expect(err.code).toBe('CREDENTIAL_HELPER_FAILED');
+      expect(err.message).toMatch(expected);
+      for (const s of secrets) {
+        expect(err.message).not.toContain(s);
+        expect(JSON.stringify(logger.entries)).not.toContain(s);
+      }
+    },
+  );
 
   it.each(['slow', 'slow-child'])('kills a helper (%s) that does not answer in time', async (helper) => {
     const { store } = await storeFor({ credHelpers: { 'ghcr.io': helper } }, { helperTimeoutMs: 300 });
@@ -316,7 +395,11 @@ describe('createDockerConfigCredentialStore: credential helpers', () => {
 
 describe('createStaticCredentialStore', () => {
   const cred: Credential = { kind: 'basic', username: 'u', password: 'p' };
-  const fallback: CredentialStore = createStaticCredentialStore('quay.io', { kind: 'identityToken', username: '', token: 't' });
+  const fallback: CredentialStore = createStaticCredentialStore('quay.io', {
+    kind: 'identityToken',
+    username: '',
+    token: 't',
+  });
 
   it.each<[given: string, asked: string, expected: Credential | undefined]>([
     ['ghcr.io', 'ghcr.io', cred],

@@ -92,7 +92,11 @@ function registryKey(value: string): string {
  * wins (the v1 index URL for Docker Hub, the registry as given otherwise); then the first key
  * that normalizes to the same host.
  */
-function lookup<T>(map: Readonly<Record<string, T>> | undefined, registry: string, key: string): [string, T] | undefined {
+function lookup<T>(
+  map: Readonly<Record<string, T>> | undefined,
+  registry: string,
+  key: string,
+): [string, T] | undefined {
   if (map === undefined) return undefined;
   const preferred = key === DOCKER_HUB_REGISTRY ? [DOCKER_HUB_SERVER_URL, registry] : [registry, key];
   for (const k of preferred) {
@@ -172,10 +176,15 @@ function credentialFromAuthEntry(file: string, key: string, entry: AuthEntry): C
   let password = entry.password ?? '';
   const auth = entry.auth ?? '';
   if (auth !== '') {
-    if (!BASE64_RE.test(auth)) throw invalid(file, `auths["${truncateForMessage(key, 80)}"].auth is not base64`);
+    if (!BASE64_RE.test(auth))
+      throw invalid(file, `auths["${truncateForMessage(key, 80)}"].auth is not base64`);
     const decoded = Buffer.from(auth, 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
-    if (colon < 0) throw invalid(file, `auths["${truncateForMessage(key, 80)}"].auth does not decode to username:password`);
+    if (colon < 0)
+      throw invalid(
+        file,
+        `auths["${truncateForMessage(key, 80)}"].auth does not decode to username:password`,
+      );
     username = decoded.slice(0, colon);
     // Docker trims NUL padding that some writers leave after the password.
     password = decoded.slice(colon + 1).replace(/^\0+|\0+$/g, '');
@@ -213,17 +222,30 @@ function safeStderrExcerpt(stderr: string, stdout: string): string {
   return `: ${truncateForMessage(line, 200)}`;
 }
 
-type HelperRun = { readonly code: number | undefined; readonly signal: string | undefined; readonly stdout: string; readonly stderr: string };
+type HelperRun = {
+  readonly code: number | undefined;
+  readonly signal: string | undefined;
+  readonly stdout: string;
+  readonly stderr: string;
+};
 
 function helperFailed(program: string, serverUrl: string, why: string): OciError {
-  return new OciError('CREDENTIAL_HELPER_FAILED', `credential helper ${program} failed for ${serverUrl}: ${why}`);
+  return new OciError(
+    'CREDENTIAL_HELPER_FAILED',
+    `credential helper ${program} failed for ${serverUrl}: ${why}`,
+  );
 }
 
 /**
  * Runs `docker-credential-<name> get` with the server URL on stdin, as Docker does. Nothing but
  * `get` goes on the command line; output is bounded and the run is killed after `timeoutMs`.
  */
-function runHelper(program: string, serverUrl: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<HelperRun> {
+function runHelper(
+  program: string,
+  serverUrl: string,
+  env: NodeJS.ProcessEnv,
+  timeoutMs: number,
+): Promise<HelperRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(program, ['get'], { env, stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true });
     const timer = setTimeout(() => {
@@ -258,19 +280,28 @@ function runHelper(program: string, serverUrl: string, env: NodeJS.ProcessEnv, t
     });
     let err = Buffer.alloc(0);
     child.stderr.on('data', (chunk: Buffer) => {
-      if (err.length < MAX_HELPER_STDERR_KEPT) err = Buffer.concat([err, chunk]).subarray(0, MAX_HELPER_STDERR_KEPT);
+      if (err.length < MAX_HELPER_STDERR_KEPT)
+        err = Buffer.concat([err, chunk]).subarray(0, MAX_HELPER_STDERR_KEPT);
     });
     // A helper that exits without reading stdin makes our write fail with EPIPE; its exit status tells the story.
     child.stdin.on('error', () => undefined);
     child.on('error', (e: NodeJS.ErrnoException) => {
-      const why = e.code === 'ENOENT' ? 'it is not installed (not found on PATH)' : `it could not be started (${e.code ?? e.message})`;
+      const why =
+        e.code === 'ENOENT'
+          ? 'it is not installed (not found on PATH)'
+          : `it could not be started (${e.code ?? e.message})`;
       finish(() => {
         reject(helperFailed(program, serverUrl, why));
       });
     });
     child.on('close', (code, signal) => {
       finish(() => {
-        resolve({ code: code ?? undefined, signal: signal ?? undefined, stdout: Buffer.concat(out).toString('utf8'), stderr: err.toString('utf8') });
+        resolve({
+          code: code ?? undefined,
+          signal: signal ?? undefined,
+          stdout: Buffer.concat(out).toString('utf8'),
+          stderr: err.toString('utf8'),
+        });
       });
     });
     child.stdin.end(serverUrl);
@@ -285,7 +316,10 @@ async function credentialFromHelper(
   timeoutMs: number,
 ): Promise<Credential | undefined> {
   if (!HELPER_NAME_RE.test(name)) {
-    throw invalid(file, `credential helper name "${truncateForMessage(name, 80)}" is not a plain program suffix`);
+    throw invalid(
+      file,
+      `credential helper name "${truncateForMessage(name, 80)}" is not a plain program suffix`,
+    );
   }
   const program = `docker-credential-${name}`;
   const serverUrl = registry === DOCKER_HUB_REGISTRY ? DOCKER_HUB_SERVER_URL : registry;
@@ -303,10 +337,15 @@ async function credentialFromHelper(
     parsed = undefined;
   }
   if (parsed === undefined) {
-    throw helperFailed(program, serverUrl, 'its output is not the expected {"ServerURL","Username","Secret"} JSON');
+    throw helperFailed(
+      program,
+      serverUrl,
+      'its output is not the expected {"ServerURL","Username","Secret"} JSON',
+    );
   }
   if (parsed.Secret === '') return undefined;
-  if (parsed.Username === TOKEN_USERNAME) return { kind: 'identityToken', username: '', token: parsed.Secret };
+  if (parsed.Username === TOKEN_USERNAME)
+    return { kind: 'identityToken', username: '', token: parsed.Secret };
   return { kind: 'basic', username: parsed.Username, password: parsed.Secret };
 }
 
@@ -327,7 +366,9 @@ function defaultConfigDir(env: NodeJS.ProcessEnv): string {
  * file, never quoting it) and CREDENTIAL_HELPER_FAILED when a helper is missing, times out,
  * fails or answers garbage (naming the helper and exit code, never its output).
  */
-export function createDockerConfigCredentialStore(options: DockerConfigCredentialStoreOptions = {}): DescribedCredentialStore {
+export function createDockerConfigCredentialStore(
+  options: DockerConfigCredentialStoreOptions = {},
+): DescribedCredentialStore {
   const env = options.env ?? process.env;
   const logger = options.logger ?? silentLogger;
   const timeoutMs = options.helperTimeoutMs ?? DEFAULT_HELPER_TIMEOUT_MS;
@@ -362,7 +403,11 @@ export function createDockerConfigCredentialStore(options: DockerConfigCredentia
       }
       const helper = lookup(cfg.credHelpers ?? undefined, registry, key);
       if (helper !== undefined) {
-        logger.debug('asking the registry credential helper', { registry: key, helper: helper[1], source: 'credHelpers' });
+        logger.debug('asking the registry credential helper', {
+          registry: key,
+          helper: helper[1],
+          source: 'credHelpers',
+        });
         sources.set(key, `Docker config ${file} (credHelpers: docker-credential-${helper[1]})`);
         return viaHelper(helper[1], key);
       }
@@ -373,7 +418,10 @@ export function createDockerConfigCredentialStore(options: DockerConfigCredentia
         return viaHelper(store, key);
       }
       const entry = lookup(cfg.auths ?? undefined, registry, key);
-      sources.set(key, `Docker config ${file} (auths${entry ? `["${truncateForMessage(entry[0], 80)}"]` : ''})`);
+      sources.set(
+        key,
+        `Docker config ${file} (auths${entry ? `["${truncateForMessage(entry[0], 80)}"]` : ''})`,
+      );
       const credential = entry?.[1] ? credentialFromAuthEntry(file, entry[0], entry[1]) : undefined;
       logger.debug(credential ? 'using credentials from the Docker config' : 'no credentials for registry', {
         registry: key,
@@ -389,7 +437,11 @@ export function createDockerConfigCredentialStore(options: DockerConfigCredentia
  * A store that answers `credential` for one registry (Docker Hub aliases and URL forms match
  * too) and asks `fallback`, if any, for every other.
  */
-export function createStaticCredentialStore(registry: string, credential: Credential, fallback?: CredentialStore): DescribedCredentialStore {
+export function createStaticCredentialStore(
+  registry: string,
+  credential: Credential,
+  fallback?: CredentialStore,
+): DescribedCredentialStore {
   const key = registryKey(registry);
   return {
     describe(other: string): string {
@@ -417,13 +469,20 @@ export async function readPasswordFromStdin(stream: NodeJS.ReadableStream = proc
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
     total += bytes.length;
     if (total > MAX_STDIN_PASSWORD_BYTES) {
-      throw new OciError('CREDENTIALS_INVALID', `the password on stdin is longer than ${MAX_STDIN_PASSWORD_BYTES} bytes`);
+      throw new OciError(
+        'CREDENTIALS_INVALID',
+        `the password on stdin is longer than ${MAX_STDIN_PASSWORD_BYTES} bytes`,
+      );
     }
     chunks.push(bytes);
   }
   let password = Buffer.concat(chunks).toString('utf8');
   if (password.endsWith('\n')) password = password.slice(0, -1);
   if (password.endsWith('\r')) password = password.slice(0, -1);
-  if (password === '') throw new OciError('CREDENTIALS_INVALID', 'no password on stdin: expected the password or token to be piped in');
+  if (password === '')
+    throw new OciError(
+      'CREDENTIALS_INVALID',
+      'no password on stdin: expected the password or token to be piped in',
+    );
   return password;
 }

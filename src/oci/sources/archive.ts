@@ -35,7 +35,10 @@ export class ArchiveFile {
       logger: this.options.logger,
     });
     try {
-      const index = await indexTar(archive.path, { maxEntries: this.options.limits.maxEntries, label: this.file });
+      const index = await indexTar(archive.path, {
+        maxEntries: this.options.limits.maxEntries,
+        label: this.file,
+      });
       return { archive, store: new TarStore(index) };
     } catch (err) {
       await archive.dispose();

@@ -6,8 +6,13 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LayeredImage } from '../image.js';
 import { MediaType } from '../mediatypes.js';
-import { DockerArchiveSource, DOCKER_LAYER_TAR, selectDockerArchiveItem, type DockerArchiveSelector } from './dockerarchive.js';
-import { listTree, readAll, tempDir, writeTar, type TarSpec } from './testdata/helpers.js';
+import {
+  DockerArchiveSource,
+  DOCKER_LAYER_TAR,
+  selectDockerArchiveItem,
+  type DockerArchiveSelector,
+} from './dockerarchive.js';
+import { listTree, readAll, tempDir, writeTar, type TarSpec } from '../../testing/source-helpers.js';
 
 let work: string;
 let n = 0;
@@ -29,7 +34,11 @@ async function layerTar(fileName: string, content: string): Promise<Buffer> {
 }
 
 function configFor(diffIDs: readonly string[]): string {
-  return JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: diffIDs } });
+  return JSON.stringify({
+    architecture: 'amd64',
+    os: 'linux',
+    rootfs: { type: 'layers', diff_ids: diffIDs },
+  });
 }
 
 /** `docker save` legacy layout: <id>/layer.tar plus <hex>.json config and manifest.json. */
@@ -47,15 +56,24 @@ async function legacyArchive(opts: {
     entries.push({ name: `id${i}/layer.tar`, content: l });
     return `id${i}/layer.tar`;
   });
-  const manifest = [{ Config: configName, RepoTags: opts.repoTags ?? ['example.com/app:1'], Layers: layerNames }];
+  const manifest = [
+    { Config: configName, RepoTags: opts.repoTags ?? ['example.com/app:1'], Layers: layerNames },
+  ];
   const custom = opts.manifest ? opts.manifest(manifest) : manifest;
-  entries.push({ name: 'manifest.json', content: Buffer.isBuffer(custom) ? custom : JSON.stringify(custom) }, ...(opts.extra ?? []));
+  entries.push(
+    { name: 'manifest.json', content: Buffer.isBuffer(custom) ? custom : JSON.stringify(custom) },
+    ...(opts.extra ?? []),
+  );
   const file = path.join(work, `legacy-${n++}.tar`);
   await writeTar(file, entries);
   return file;
 }
 
-async function openImage(file: string, selector?: DockerArchiveSelector, cacheDir = path.join(work, 'cache')): Promise<{ image: LayeredImage; source: DockerArchiveSource }> {
+async function openImage(
+  file: string,
+  selector?: DockerArchiveSelector,
+  cacheDir = path.join(work, 'cache'),
+): Promise<{ image: LayeredImage; source: DockerArchiveSource }> {
   const source = new DockerArchiveSource(file, selector, { cacheDir });
   return { image: await source.open(), source };
 }
@@ -70,10 +88,12 @@ describe('docker-archive: legacy docker save layout', () => {
     expect(image.mediaType).toBe(MediaType.dockerManifest);
     expect(image.manifest.config.mediaType).toBe(MediaType.dockerConfig);
     expect(image.reference).toBe(`docker-archive:${file}`);
-    expect(image.layers.map((l) => [l.descriptor.mediaType, l.descriptor.digest, l.descriptor.size])).toEqual([
-      [DOCKER_LAYER_TAR, sha256(l0), l0.length],
-      [DOCKER_LAYER_TAR, sha256(l1), l1.length],
-    ]);
+    expect(image.layers.map((l) => [l.descriptor.mediaType, l.descriptor.digest, l.descriptor.size])).toEqual(
+      [
+        [DOCKER_LAYER_TAR, sha256(l0), l0.length],
+        [DOCKER_LAYER_TAR, sha256(l1), l1.length],
+      ],
+    );
     const first = image.layers[0];
     if (first === undefined) throw new Error('no layer');
     expect((await readAll(await first.open())).equals(l0)).toBe(true);
@@ -87,7 +107,10 @@ describe('docker-archive: legacy docker save layout', () => {
     const { image } = await openImage(file);
     const layer = image.layers[0];
     if (layer === undefined) throw new Error('no layer');
-    await expect(readAll(await layer.open())).rejects.toMatchObject({ code: 'DIGEST_MISMATCH', message: expect.stringContaining(sha256(good)) as unknown });
+    await expect(readAll(await layer.open())).rejects.toMatchObject({
+      code: 'DIGEST_MISMATCH',
+      message: expect.stringContaining(sha256(good)) as unknown,
+    });
   });
 
   it('hashes compressed layers that are not stored under blobs/', async () => {
@@ -95,7 +118,11 @@ describe('docker-archive: legacy docker save layout', () => {
     const gz = gzipSync(raw);
     const file = await legacyArchive({ layers: [gz], diffIDs: [sha256(raw)] });
     const { image } = await openImage(file);
-    expect(image.layers[0]?.descriptor).toEqual({ mediaType: MediaType.dockerLayerGzip, digest: sha256(gz), size: gz.length });
+    expect(image.layers[0]?.descriptor).toEqual({
+      mediaType: MediaType.dockerLayerGzip,
+      digest: sha256(gz),
+      size: gz.length,
+    });
     expect(image.layers[0]?.diffID).toBe(sha256(raw));
   });
 
@@ -106,25 +133,55 @@ describe('docker-archive: legacy docker save layout', () => {
       manifest: (m) => [...m, { ...m[0], RepoTags: ['docker.io/library/alpine:3.10'] }],
     });
     await expect(openImage(file)).rejects.toMatchObject({ code: 'TARGET_INVALID' });
-    expect((await openImage(file, { kind: 'reference', reference: 'alpine:3.10' })).image.reference).toBe(`docker-archive:${file}:alpine:3.10`);
-    expect((await openImage(file, { kind: 'index', index: 1 })).image.reference).toBe(`docker-archive:${file}@1`);
-    await expect(openImage(file, { kind: 'index', index: 2 })).rejects.toMatchObject({ code: 'MANIFEST_UNKNOWN' });
+    expect((await openImage(file, { kind: 'reference', reference: 'alpine:3.10' })).image.reference).toBe(
+      `docker-archive:${file}:alpine:3.10`,
+    );
+    expect((await openImage(file, { kind: 'index', index: 1 })).image.reference).toBe(
+      `docker-archive:${file}@1`,
+    );
+    await expect(openImage(file, { kind: 'index', index: 2 })).rejects.toMatchObject({
+      code: 'MANIFEST_UNKNOWN',
+    });
   });
 
   it.each([
-    { what: 'a manifest.json that is not JSON', manifest: () => Buffer.from('[{'), code: 'ARCHIVE_INVALID', message: /manifest\.json is not valid JSON/ },
-    { what: 'a manifest.json that is not a list', manifest: () => ({ Config: 'x' }), code: 'ARCHIVE_INVALID', message: /manifest\.json is malformed: \(root\)/ },
-    { what: 'a manifest.json without Config', manifest: () => [{ Layers: [] }], code: 'ARCHIVE_INVALID', message: /manifest\.json is malformed: 0\.Config/ },
-    { what: 'an empty manifest.json', manifest: () => [], code: 'ARCHIVE_INVALID', message: /manifest\.json lists no images/ },
+    {
+      what: 'a manifest.json that is not JSON',
+      manifest: () => Buffer.from('[{'),
+      code: 'ARCHIVE_INVALID',
+      message: /manifest\.json is not valid JSON/,
+    },
+    {
+      what: 'a manifest.json that is not a list',
+      manifest: () => ({ Config: 'x' }),
+      code: 'ARCHIVE_INVALID',
+      message: /manifest\.json is malformed: \(root\)/,
+    },
+    {
+      what: 'a manifest.json without Config',
+      manifest: () => [{ Layers: [] }],
+      code: 'ARCHIVE_INVALID',
+      message: /manifest\.json is malformed: 0\.Config/,
+    },
+    {
+      what: 'an empty manifest.json',
+      manifest: () => [],
+      code: 'ARCHIVE_INVALID',
+      message: /manifest\.json lists no images/,
+    },
     {
       what: 'a config path climbing out of the archive',
-      manifest: (m: { Config: string; Layers: string[] }[]) => [{ ...m[0], Config: '../../../../etc/passwd' }],
+      manifest: (m: { Config: string; Layers: string[] }[]) => [
+        { ...m[0], Config: '../../../../etc/passwd' },
+      ],
       code: 'ARCHIVE_INVALID',
       message: /path "\.\.\/\.\.\/\.\.\/\.\.\/etc\/passwd" escapes it/,
     },
     {
       what: 'a layer path climbing out of the archive',
-      manifest: (m: { Config: string; Layers: string[] }[]) => [{ ...m[0], Layers: ['id0/../../outside.tar'] }],
+      manifest: (m: { Config: string; Layers: string[] }[]) => [
+        { ...m[0], Layers: ['id0/../../outside.tar'] },
+      ],
       code: 'ARCHIVE_INVALID',
       message: /escapes it/,
     },
@@ -136,13 +193,18 @@ describe('docker-archive: legacy docker save layout', () => {
     },
     {
       what: 'more layers than diff_ids',
-      manifest: (m: { Config: string; Layers: string[] }[]) => [{ ...m[0], Layers: ['id0/layer.tar', 'id0/layer.tar'] }],
+      manifest: (m: { Config: string; Layers: string[] }[]) => [
+        { ...m[0], Layers: ['id0/layer.tar', 'id0/layer.tar'] },
+      ],
       code: 'ARCHIVE_INVALID',
       message: /manifest\.json lists 2 layers but its config sha256:[a-f0-9]{64} lists 1 diff_ids/,
     },
   ])('refuses $what with $code', async ({ manifest, code, message }) => {
     const file = await legacyArchive({ layers: [await layerTar('a.txt', 'a')], manifest });
-    await expect(openImage(file)).rejects.toMatchObject({ code, message: expect.stringMatching(message) as unknown });
+    await expect(openImage(file)).rejects.toMatchObject({
+      code,
+      message: expect.stringMatching(message) as unknown,
+    });
   });
 
   it('refuses an archive with a ../ entry without reading or writing outside it', async () => {
@@ -165,20 +227,32 @@ describe('docker-archive: legacy docker save layout', () => {
 
   it('resolves an absolute layer symlink inside the archive, never on the host', async () => {
     const l0 = await layerTar('a.txt', 'a');
-    const file = await legacyArchive({ layers: [l0], extra: [{ name: 'id0/layer.tar', type: 'symlink', linkname: '/etc/hostname' }] });
-    await expect(openImage(file)).rejects.toMatchObject({ code: 'BLOB_UNKNOWN', message: expect.stringContaining('id0/layer.tar') as unknown });
+    const file = await legacyArchive({
+      layers: [l0],
+      extra: [{ name: 'id0/layer.tar', type: 'symlink', linkname: '/etc/hostname' }],
+    });
+    await expect(openImage(file)).rejects.toMatchObject({
+      code: 'BLOB_UNKNOWN',
+      message: expect.stringContaining('id0/layer.tar') as unknown,
+    });
   });
 
   it('refuses a truncated archive with ARCHIVE_INVALID', async () => {
     const file = await legacyArchive({ layers: [await layerTar('big.bin', 'x'.repeat(20_000))] });
     await truncate(file, 4096);
-    await expect(openImage(file)).rejects.toMatchObject({ code: 'ARCHIVE_INVALID', message: expect.stringMatching(/is truncated/) as unknown });
+    await expect(openImage(file)).rejects.toMatchObject({
+      code: 'ARCHIVE_INVALID',
+      message: expect.stringMatching(/is truncated/) as unknown,
+    });
   });
 
   it('refuses xz-compressed layers with LAYER_INVALID', async () => {
     const stub = Buffer.concat([Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]), Buffer.alloc(100)]);
     const file = await legacyArchive({ layers: [stub] });
-    await expect(openImage(file)).rejects.toMatchObject({ code: 'LAYER_INVALID', message: expect.stringMatching(/id0\/layer\.tar is xz-compressed/) as unknown });
+    await expect(openImage(file)).rejects.toMatchObject({
+      code: 'LAYER_INVALID',
+      message: expect.stringMatching(/id0\/layer\.tar is xz-compressed/) as unknown,
+    });
   });
 
   it('decompresses a gzip docker archive under the cache directory only, and removes it on close', async () => {
@@ -199,7 +273,9 @@ describe('docker-archive: legacy docker save layout', () => {
 });
 
 describe('docker-archive: Docker 25+ layout (OCI blobs plus manifest.json)', () => {
-  async function docker25(withIndexEntry: boolean): Promise<{ file: string; manifestDigest: string; configDigest: string }> {
+  async function docker25(
+    withIndexEntry: boolean,
+  ): Promise<{ file: string; manifestDigest: string; configDigest: string }> {
     const raw = await layerTar('a.txt', 'a');
     const layer = gzipSync(raw);
     const config = configFor([sha256(raw)]);
@@ -212,7 +288,11 @@ describe('docker-archive: Docker 25+ layout (OCI blobs plus manifest.json)', () 
     const blob = (b: Buffer | string): string => `blobs/sha256/${sha256(b).slice(7)}`;
     // What Docker 25 writes when it has no OCI manifest to list: `"manifests": null`.
     const index = withIndexEntry
-      ? JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [{ mediaType: MediaType.ociManifest, digest: sha256(manifest), size: manifest.length }] })
+      ? JSON.stringify({
+          schemaVersion: 2,
+          mediaType: MediaType.ociIndex,
+          manifests: [{ mediaType: MediaType.ociManifest, digest: sha256(manifest), size: manifest.length }],
+        })
       : `{"schemaVersion":2,"mediaType":"${MediaType.ociIndex}","manifests":null}`;
     const file = path.join(work, `docker25-${n++}.tar`);
     await writeTar(file, [
@@ -221,7 +301,10 @@ describe('docker-archive: Docker 25+ layout (OCI blobs plus manifest.json)', () 
       { name: blob(config), content: config },
       { name: blob(layer), content: layer },
       { name: blob(manifest), content: manifest },
-      { name: 'manifest.json', content: JSON.stringify([{ Config: blob(config), RepoTags: ['app:1'], Layers: [blob(layer)] }]) },
+      {
+        name: 'manifest.json',
+        content: JSON.stringify([{ Config: blob(config), RepoTags: ['app:1'], Layers: [blob(layer)] }]),
+      },
     ]);
     return { file, manifestDigest: sha256(manifest), configDigest: sha256(config) };
   }
@@ -251,7 +334,11 @@ describe('docker-archive: Docker 25+ layout (OCI blobs plus manifest.json)', () 
 });
 
 describe('selectDockerArchiveItem', () => {
-  const items = [{ RepoTags: ['docker.io/library/alpine:3.10'] }, { RepoTags: ['localhost:5000/team/app:latest', 'other:2'] }, { RepoTags: [] }];
+  const items = [
+    { RepoTags: ['docker.io/library/alpine:3.10'] },
+    { RepoTags: ['localhost:5000/team/app:latest', 'other:2'] },
+    { RepoTags: [] },
+  ];
   it.each([
     { selector: { kind: 'reference', reference: 'alpine:3.10' }, index: 0 },
     { selector: { kind: 'reference', reference: 'docker.io/library/alpine:3.10' }, index: 0 },

@@ -1,16 +1,35 @@
 import { createHash } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
-import { digestOf, isPortcullisError, truncateForMessage, type Digest, type Limits } from '../../core/index.js';
+import {
+  digestOf,
+  isPortcullisError,
+  truncateForMessage,
+  type Digest,
+  type Limits,
+} from '../../core/index.js';
 import { formatImageRef, tryParseImageRef, withDefaultTag } from '../../imageref/index.js';
 import { sniffCompression } from '../archive/compression.js';
 import { OciError } from '../errors.js';
 import type { ImageSource, LayeredImage, OpenImageOptions } from '../image.js';
 import { MediaType, isImageManifestMediaType, isIndexMediaType } from '../mediatypes.js';
-import { parseImageConfig, parseManifest, resolveImage, verifyContent, type ContentFetcher } from '../resolve.js';
+import {
+  parseImageConfig,
+  parseManifest,
+  resolveImage,
+  verifyContent,
+  type ContentFetcher,
+} from '../resolve.js';
 import type { Descriptor, ImageManifest } from '../schema.js';
 import { ArchiveFile } from './archive.js';
-import { blobPath, digestFromBlobPath, layoutFetcher, openVerified, parseJson, readLayoutIndex } from './layout.js';
+import {
+  blobPath,
+  digestFromBlobPath,
+  layoutFetcher,
+  openVerified,
+  parseJson,
+  readLayoutIndex,
+} from './layout.js';
 import { resolveSourceOptions, type ResolvedSourceOptions, type SourceOptions } from './options.js';
 import type { FileStore, StoreFile } from './store.js';
 
@@ -65,22 +84,37 @@ export function selectDockerArchiveItem<T extends { readonly RepoTags: readonly 
   location: string,
 ): { item: T; index: number } {
   const listing = (): string =>
-    items.map((it, i) => `@${i}${it.RepoTags.length > 0 ? ` (${it.RepoTags.map((t) => truncateForMessage(t, 80)).join(', ')})` : ''}`).join(', ');
+    items
+      .map(
+        (it, i) =>
+          `@${i}${it.RepoTags.length > 0 ? ` (${it.RepoTags.map((t) => truncateForMessage(t, 80)).join(', ')})` : ''}`,
+      )
+      .join(', ');
   if (selector === undefined) {
     const only = items[0];
     if (items.length === 1 && only !== undefined) return { item: only, index: 0 };
-    throw new OciError('TARGET_INVALID', `${location} holds ${items.length} images; name one with docker-archive:FILE:REPO:TAG or docker-archive:FILE@N (available: ${listing()})`);
+    throw new OciError(
+      'TARGET_INVALID',
+      `${location} holds ${items.length} images; name one with docker-archive:FILE:REPO:TAG or docker-archive:FILE@N (available: ${listing()})`,
+    );
   }
   if (selector.kind === 'index') {
     const item = items[selector.index];
-    if (item === undefined) throw new OciError('MANIFEST_UNKNOWN', `${location} has no image @${selector.index} (available: ${listing()})`);
+    if (item === undefined)
+      throw new OciError(
+        'MANIFEST_UNKNOWN',
+        `${location} has no image @${selector.index} (available: ${listing()})`,
+      );
     return { item, index: selector.index };
   }
   const want = canonicalRepoTag(selector.reference);
   const index = items.findIndex((it) => it.RepoTags.some((t) => canonicalRepoTag(t) === want));
   const item = items[index];
   if (item === undefined) {
-    throw new OciError('MANIFEST_UNKNOWN', `${location} has no image tagged ${truncateForMessage(selector.reference, 120)} (available: ${listing()})`);
+    throw new OciError(
+      'MANIFEST_UNKNOWN',
+      `${location} has no image tagged ${truncateForMessage(selector.reference, 120)} (available: ${listing()})`,
+    );
   }
   return { item, index };
 }
@@ -88,18 +122,33 @@ export function selectDockerArchiveItem<T extends { readonly RepoTags: readonly 
 async function readManifestJson(store: FileStore, limits: Limits): Promise<ManifestItem[]> {
   const file = await store.find('manifest.json');
   if (file === undefined) {
-    const ociHint = (await store.find('oci-layout')) !== undefined ? `; it has an oci-layout file, so it is an OCI layout archive: use oci-archive:${store.location}` : '';
-    throw new OciError(store.invalidCode, `${store.location} is not a docker-archive (docker save output): it has no manifest.json${ociHint}`);
+    const ociHint =
+      (await store.find('oci-layout')) !== undefined
+        ? `; it has an oci-layout file, so it is an OCI layout archive: use oci-archive:${store.location}`
+        : '';
+    throw new OciError(
+      store.invalidCode,
+      `${store.location} is not a docker-archive (docker save output): it has no manifest.json${ociHint}`,
+    );
   }
-  const items = parseJson(await file.read(limits.maxManifestBytes), manifestJsonSchema, store, 'manifest.json');
-  if (items.length === 0) throw new OciError(store.invalidCode, `${store.location}: manifest.json lists no images`);
+  const items = parseJson(
+    await file.read(limits.maxManifestBytes),
+    manifestJsonSchema,
+    store,
+    'manifest.json',
+  );
+  if (items.length === 0)
+    throw new OciError(store.invalidCode, `${store.location}: manifest.json lists no images`);
   return items;
 }
 
 async function requireFile(store: FileStore, name: string, what: string): Promise<StoreFile> {
   const file = await store.find(name);
   if (file === undefined) {
-    throw new OciError('BLOB_UNKNOWN', `${store.location}: ${what} "${truncateForMessage(name)}" listed in manifest.json is missing from the archive`);
+    throw new OciError(
+      'BLOB_UNKNOWN',
+      `${store.location}: ${what} "${truncateForMessage(name)}" listed in manifest.json is missing from the archive`,
+    );
   }
   return file;
 }
@@ -115,8 +164,13 @@ async function hashFile(file: StoreFile): Promise<Digest> {
  * for this config and all its layers are present, it is used, so the image keeps its manifest
  * digest. Returns undefined when there is none (older Docker, `"manifests": null`).
  */
-async function findSavedManifest(store: FileStore, configDigest: Digest, limits: Limits): Promise<{ bytes: Buffer; desc: Descriptor } | undefined> {
-  if ((await store.find('oci-layout')) === undefined || (await store.find('index.json')) === undefined) return undefined;
+async function findSavedManifest(
+  store: FileStore,
+  configDigest: Digest,
+  limits: Limits,
+): Promise<{ bytes: Buffer; desc: Descriptor } | undefined> {
+  if ((await store.find('oci-layout')) === undefined || (await store.find('index.json')) === undefined)
+    return undefined;
   let pending: Descriptor[];
   try {
     pending = await readLayoutIndex(store, limits);
@@ -135,7 +189,10 @@ async function findSavedManifest(store: FileStore, configDigest: Digest, limits:
       const parsed = parseManifest(bytes, desc.mediaType, desc.digest, limits.maxManifestBytes);
       if (parsed.kind === 'index') {
         pending.push(...parsed.index.manifests);
-      } else if (parsed.manifest.config.digest === configDigest && (await allLayersPresent(store, parsed.manifest))) {
+      } else if (
+        parsed.manifest.config.digest === configDigest &&
+        (await allLayersPresent(store, parsed.manifest))
+      ) {
         return { bytes, desc };
       }
     } catch (err) {
@@ -163,7 +220,10 @@ function layerMediaType(head: Buffer, store: FileStore, name: string): string {
       return MediaType.ociLayerZstd;
     case 'bzip2':
     case 'xz':
-      throw new OciError('LAYER_INVALID', `${store.location}: layer ${name} is ${compression}-compressed, which is not supported`);
+      throw new OciError(
+        'LAYER_INVALID',
+        `${store.location}: layer ${name} is ${compression}-compressed, which is not supported`,
+      );
   }
 }
 
@@ -183,7 +243,12 @@ export class DockerArchiveSource implements ImageSource {
   }
 
   private describe(digest: Digest | undefined): string {
-    const sel = this.selector === undefined ? '' : this.selector.kind === 'index' ? `@${this.selector.index}` : `:${this.selector.reference}`;
+    const sel =
+      this.selector === undefined
+        ? ''
+        : this.selector.kind === 'index'
+          ? `@${this.selector.index}`
+          : `:${this.selector.reference}`;
     return `${this.kind}:${this.file}${sel}${digest !== undefined ? `@${digest}` : ''}`;
   }
 
@@ -209,20 +274,35 @@ export class DockerArchiveSource implements ImageSource {
     const configDigest = digestOf(configBytes);
     const named = digestFromBlobPath(item.Config);
     if (named !== undefined && named !== configDigest) {
-      throw new OciError('ARCHIVE_INVALID', `${store.location}: config ${item.Config} does not match its name: content hashes to ${configDigest}`);
+      throw new OciError(
+        'ARCHIVE_INVALID',
+        `${store.location}: config ${item.Config} does not match its name: content hashes to ${configDigest}`,
+      );
     }
     const config = parseImageConfig(configBytes, configDigest);
     const diffIDs = config.rootfs.diff_ids;
     if (diffIDs.length !== item.Layers.length) {
-      throw new OciError('ARCHIVE_INVALID', `${what}: manifest.json lists ${item.Layers.length} layers but its config ${configDigest} lists ${diffIDs.length} diff_ids`);
+      throw new OciError(
+        'ARCHIVE_INVALID',
+        `${what}: manifest.json lists ${item.Layers.length} layers but its config ${configDigest} lists ${diffIDs.length} diff_ids`,
+      );
     }
     const platform = options?.platform ?? this.options.platform;
-    const common = { source: this.kind, platform, limits, describe: (d: Digest | undefined) => this.describe(d) } as const;
+    const common = {
+      source: this.kind,
+      platform,
+      limits,
+      describe: (d: Digest | undefined) => this.describe(d),
+    } as const;
 
     const saved = await findSavedManifest(store, configDigest, limits);
     if (saved !== undefined) {
       this.options.logger.debug('docker-archive carries its OCI manifest', { manifest: saved.desc.digest });
-      return resolveImage({ ...common, root: { bytes: saved.bytes, mediaType: saved.desc.mediaType, digest: saved.desc.digest }, fetcher: layoutFetcher(store, limits) });
+      return resolveImage({
+        ...common,
+        root: { bytes: saved.bytes, mediaType: saved.desc.mediaType, digest: saved.desc.digest },
+        fetcher: layoutFetcher(store, limits),
+      });
     }
 
     const files = new Map<Digest, StoreFile>();
@@ -231,7 +311,9 @@ export class DockerArchiveSource implements ImageSource {
       const file = await requireFile(store, name, 'layer');
       const mediaType = layerMediaType(await file.head(8), store, name);
       const diffID = diffIDs[i];
-      const digest = digestFromBlobPath(name) ?? (mediaType === DOCKER_LAYER_TAR && diffID !== undefined ? diffID : await hashFile(file));
+      const digest =
+        digestFromBlobPath(name) ??
+        (mediaType === DOCKER_LAYER_TAR && diffID !== undefined ? diffID : await hashFile(file));
       files.set(digest, file);
       layers.push({ mediaType, digest, size: file.size });
     }
@@ -243,16 +325,25 @@ export class DockerArchiveSource implements ImageSource {
     };
     const bytes = Buffer.from(JSON.stringify(manifest));
     const fetcher: ContentFetcher = {
-      fetchManifest: (desc) => Promise.reject(new OciError('MANIFEST_UNKNOWN', `${what} has no manifest ${desc.digest}`)),
+      fetchManifest: (desc) =>
+        Promise.reject(new OciError('MANIFEST_UNKNOWN', `${what} has no manifest ${desc.digest}`)),
       fetchBlob: (desc) =>
-        desc.digest === configDigest ? Promise.resolve(configBytes) : Promise.reject(new OciError('BLOB_UNKNOWN', `${what} has no blob ${desc.digest}`)),
+        desc.digest === configDigest
+          ? Promise.resolve(configBytes)
+          : Promise.reject(new OciError('BLOB_UNKNOWN', `${what} has no blob ${desc.digest}`)),
       openBlob: (desc) => {
         const file = files.get(desc.digest);
-        if (file === undefined) return Promise.reject(new OciError('BLOB_UNKNOWN', `${what} has no layer ${desc.digest}`));
+        if (file === undefined)
+          return Promise.reject(new OciError('BLOB_UNKNOWN', `${what} has no layer ${desc.digest}`));
         return Promise.resolve(openVerified(file, desc));
       },
     };
-    return resolveImage({ ...common, root: { bytes, mediaType: MediaType.dockerManifest, digest: digestOf(bytes) }, fetcher, manifestDigestKnown: false });
+    return resolveImage({
+      ...common,
+      root: { bytes, mediaType: MediaType.dockerManifest, digest: digestOf(bytes) },
+      fetcher,
+      manifestDigestKnown: false,
+    });
   }
 
   /** Removes the decompressed copy, if one was made; layers cannot be read afterwards. */

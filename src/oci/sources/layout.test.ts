@@ -9,7 +9,7 @@ import type { Descriptor } from '../schema.js';
 import { OciArchiveSource } from './archive.js';
 import { blobPath, OciLayoutSource, selectLayoutEntry } from './layout.js';
 import { RootfsSource } from './rootfs.js';
-import { listTree, readAll, tempDir } from './testdata/helpers.js';
+import { listTree, readAll, tempDir } from '../../testing/source-helpers.js';
 
 // A tiny real layout built by hand (one gzip layer), so these tests need no fixtures or tools.
 const AMD64 = { os: 'linux', architecture: 'amd64' } as const;
@@ -41,7 +41,12 @@ beforeAll(async () => {
   const layer = await writeBlob(pristine, gzipSync(layerTar));
   const config = await writeBlob(
     pristine,
-    JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [sha256(layerTar)] }, history: [{ created_by: 'test' }] }),
+    JSON.stringify({
+      architecture: 'amd64',
+      os: 'linux',
+      rootfs: { type: 'layers', diff_ids: [sha256(layerTar)] },
+      history: [{ created_by: 'test' }],
+    }),
   );
   const manifest = await writeBlob(
     pristine,
@@ -56,7 +61,13 @@ beforeAll(async () => {
     path.join(pristine, 'index.json'),
     JSON.stringify({
       schemaVersion: 2,
-      manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', ...manifest, annotations: { 'org.opencontainers.image.ref.name': 'v1' } }],
+      manifests: [
+        {
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          ...manifest,
+          annotations: { 'org.opencontainers.image.ref.name': 'v1' },
+        },
+      ],
     }),
   );
   layerDigest = layer.digest;
@@ -104,7 +115,10 @@ describe('oci: layout directories', () => {
     const image = await openLayered(new OciLayoutSource(dir, 'v1'));
     const stream = await image.layers[0]?.open();
     if (stream === undefined) throw new Error('no layer');
-    await expect(readAll(stream)).rejects.toMatchObject({ code: 'DIGEST_MISMATCH', message: expect.stringContaining(layerDigest) as unknown });
+    await expect(readAll(stream)).rejects.toMatchObject({
+      code: 'DIGEST_MISMATCH',
+      message: expect.stringContaining(layerDigest) as unknown,
+    });
   });
 
   it('fails reading a shortened layer with SIZE_MISMATCH', async () => {
@@ -121,26 +135,68 @@ describe('oci: layout directories', () => {
     const image = await openLayered(new OciLayoutSource(dir, 'v1'));
     await expect(image.layers[0]?.open()).rejects.toMatchObject({
       code: 'BLOB_UNKNOWN',
-      message: expect.stringContaining(`layer ${layerDigest} is missing: no file blobs/sha256/${layerDigest.slice(7)}`) as unknown,
+      message: expect.stringContaining(
+        `layer ${layerDigest} is missing: no file blobs/sha256/${layerDigest.slice(7)}`,
+      ) as unknown,
     });
   });
 
   it.each([
-    { what: 'a missing config blob', change: (d: string) => unlink(blobFile(d, configDigest)), code: 'BLOB_UNKNOWN', message: /blob sha256:[a-f0-9]{64} is missing/ },
-    { what: 'a tampered manifest blob', change: (d: string) => writeFile(blobFile(d, manifestDigest), '{"schemaVersion":2}'.padEnd(300)), code: 'MANIFEST_INVALID', message: /wrong size|failed verification/ },
-    { what: 'no oci-layout file', change: (d: string) => unlink(path.join(d, 'oci-layout')), code: 'SOURCE_INVALID', message: /is not an OCI image layout: it has no oci-layout file/ },
-    { what: 'a layout version 2', change: (d: string) => writeFile(path.join(d, 'oci-layout'), '{"imageLayoutVersion":"2.0.0"}'), code: 'SOURCE_INVALID', message: /unsupported OCI layout version "2\.0\.0"/ },
-    { what: 'no index.json', change: (d: string) => unlink(path.join(d, 'index.json')), code: 'SOURCE_INVALID', message: /index\.json is missing/ },
-    { what: 'an index.json that is not JSON', change: (d: string) => writeFile(path.join(d, 'index.json'), '{'), code: 'SOURCE_INVALID', message: /index\.json is not valid JSON/ },
+    {
+      what: 'a missing config blob',
+      change: (d: string) => unlink(blobFile(d, configDigest)),
+      code: 'BLOB_UNKNOWN',
+      message: /blob sha256:[a-f0-9]{64} is missing/,
+    },
+    {
+      what: 'a tampered manifest blob',
+      change: (d: string) => writeFile(blobFile(d, manifestDigest), '{"schemaVersion":2}'.padEnd(300)),
+      code: 'MANIFEST_INVALID',
+      message: /wrong size|failed verification/,
+    },
+    {
+      what: 'no oci-layout file',
+      change: (d: string) => unlink(path.join(d, 'oci-layout')),
+      code: 'SOURCE_INVALID',
+      message: /is not an OCI image layout: it has no oci-layout file/,
+    },
+    {
+      what: 'a layout version 2',
+      change: (d: string) => writeFile(path.join(d, 'oci-layout'), '{"imageLayoutVersion":"2.0.0"}'),
+      code: 'SOURCE_INVALID',
+      message: /unsupported OCI layout version "2\.0\.0"/,
+    },
+    {
+      what: 'no index.json',
+      change: (d: string) => unlink(path.join(d, 'index.json')),
+      code: 'SOURCE_INVALID',
+      message: /index\.json is missing/,
+    },
+    {
+      what: 'an index.json that is not JSON',
+      change: (d: string) => writeFile(path.join(d, 'index.json'), '{'),
+      code: 'SOURCE_INVALID',
+      message: /index\.json is not valid JSON/,
+    },
     {
       what: 'an index.json digest that would climb out of blobs/',
-      change: (d: string) => writeFile(path.join(d, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'x', digest: 'sha256:../../../../etc/passwd', size: 1 }] })),
+      change: (d: string) =>
+        writeFile(
+          path.join(d, 'index.json'),
+          JSON.stringify({
+            schemaVersion: 2,
+            manifests: [{ mediaType: 'x', digest: 'sha256:../../../../etc/passwd', size: 1 }],
+          }),
+        ),
       code: 'SOURCE_INVALID',
       message: /index\.json is malformed: manifests\.0\.digest: invalid digest/,
     },
   ])('refuses $what with $code', async ({ change, code, message }) => {
     await change(dir);
-    await expect(openLayered(new OciLayoutSource(dir, 'v1'))).rejects.toMatchObject({ code, message: expect.stringMatching(message) as unknown });
+    await expect(openLayered(new OciLayoutSource(dir, 'v1'))).rejects.toMatchObject({
+      code,
+      message: expect.stringMatching(message) as unknown,
+    });
   });
 
   it('follows a blob symlink that stays inside the layout', async () => {
@@ -178,7 +234,11 @@ describe('oci: layout directories', () => {
 
   it.each([
     { what: 'a missing directory', target: () => path.join(work, 'nope'), message: /does not exist/ },
-    { what: 'a file', target: () => path.join(dir, 'index.json'), message: /is not a directory \(for an archive file use oci-archive:/ },
+    {
+      what: 'a file',
+      target: () => path.join(dir, 'index.json'),
+      message: /is not a directory \(for an archive file use oci-archive:/,
+    },
   ])('refuses $what with SOURCE_INVALID', async ({ target, message }) => {
     await expect(openLayered(new OciLayoutSource(target(), undefined))).rejects.toMatchObject({
       code: 'SOURCE_INVALID',
@@ -188,26 +248,59 @@ describe('oci: layout directories', () => {
 });
 
 describe('selectLayoutEntry', () => {
-  const d = (n: number, extra: Partial<Descriptor>): Descriptor => ({ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: `sha256:${String(n).repeat(64)}` as Digest, size: 1, ...extra });
+  const d = (n: number, extra: Partial<Descriptor>): Descriptor => ({
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    digest: `sha256:${String(n).repeat(64)}` as Digest,
+    size: 1,
+    ...extra,
+  });
   const tagged = (n: number, tag: string, platform?: Descriptor['platform']): Descriptor =>
     d(n, { annotations: { 'org.opencontainers.image.ref.name': tag }, ...(platform ? { platform } : {}) });
 
   it('tells same-tag entries apart by platform', () => {
-    const entries = [tagged(1, 'x', { os: 'linux', architecture: 'arm64' }), tagged(2, 'x', { os: 'linux', architecture: 'amd64' })];
+    const entries = [
+      tagged(1, 'x', { os: 'linux', architecture: 'arm64' }),
+      tagged(2, 'x', { os: 'linux', architecture: 'amd64' }),
+    ];
     expect(selectLayoutEntry(entries, 'x', AMD64, 'L').digest).toBe(entries[1]?.digest);
   });
 
   it('picks among untagged platform entries by platform', () => {
-    const entries = [d(1, { platform: { os: 'linux', architecture: 'arm64' } }), d(2, { platform: { os: 'linux', architecture: 'amd64' } })];
-    expect(selectLayoutEntry(entries, undefined, { os: 'linux', architecture: 'arm64' }, 'L').digest).toBe(entries[0]?.digest);
+    const entries = [
+      d(1, { platform: { os: 'linux', architecture: 'arm64' } }),
+      d(2, { platform: { os: 'linux', architecture: 'amd64' } }),
+    ];
+    expect(selectLayoutEntry(entries, undefined, { os: 'linux', architecture: 'arm64' }, 'L').digest).toBe(
+      entries[0]?.digest,
+    );
   });
 
   it.each([
-    { what: 'an empty layout', entries: [], tag: undefined, code: 'MANIFEST_UNKNOWN', message: /L holds no images/ },
-    { what: 'an unknown tag', entries: [tagged(1, 'a'), d(2, {})], tag: 'b', code: 'MANIFEST_UNKNOWN', message: /no image tagged "b" \(available tags: a; 1 untagged\)/ },
-    { what: 'several images and no tag', entries: [tagged(1, 'a'), tagged(2, 'b')], tag: undefined, code: 'TARGET_INVALID', message: /L holds 2 images; .*tags: a, b/ },
+    {
+      what: 'an empty layout',
+      entries: [],
+      tag: undefined,
+      code: 'MANIFEST_UNKNOWN',
+      message: /L holds no images/,
+    },
+    {
+      what: 'an unknown tag',
+      entries: [tagged(1, 'a'), d(2, {})],
+      tag: 'b',
+      code: 'MANIFEST_UNKNOWN',
+      message: /no image tagged "b" \(available tags: a; 1 untagged\)/,
+    },
+    {
+      what: 'several images and no tag',
+      entries: [tagged(1, 'a'), tagged(2, 'b')],
+      tag: undefined,
+      code: 'TARGET_INVALID',
+      message: /L holds 2 images; .*tags: a, b/,
+    },
   ])('refuses $what with $code', ({ entries, tag, code, message }) => {
-    expect(() => selectLayoutEntry(entries, tag, AMD64, 'L')).toThrow(expect.objectContaining({ code, message: expect.stringMatching(message) as unknown }));
+    expect(() => selectLayoutEntry(entries, tag, AMD64, 'L')).toThrow(
+      expect.objectContaining({ code, message: expect.stringMatching(message) as unknown }),
+    );
   });
 });
 
@@ -217,7 +310,9 @@ describe('blobPath', () => {
   });
 
   it('refuses a string that is not a digest, so it can never become a path', () => {
-    expect(() => blobPath('sha256:../../x' as Digest)).toThrow(expect.objectContaining({ code: 'BLOB_UNKNOWN' }));
+    expect(() => blobPath('sha256:../../x' as Digest)).toThrow(
+      expect.objectContaining({ code: 'BLOB_UNKNOWN' }),
+    );
   });
 });
 
@@ -254,7 +349,10 @@ describe('oci-archive: layout tarballs', () => {
     const image = await openLayered(source);
     const stream = await image.layers[0]?.open();
     if (stream === undefined) throw new Error('no layer');
-    await expect(readAll(stream)).rejects.toMatchObject({ code: 'DIGEST_MISMATCH', message: expect.stringContaining(layerDigest) as unknown });
+    await expect(readAll(stream)).rejects.toMatchObject({
+      code: 'DIGEST_MISMATCH',
+      message: expect.stringContaining(layerDigest) as unknown,
+    });
     await source.close();
   });
 
@@ -264,7 +362,10 @@ describe('oci-archive: layout tarballs', () => {
     await symlink('../../../../../etc/hostname', blobFile(dir, configDigest));
     execFileSync('tar', ['-C', dir, '-cf', tarFile, '.']);
     const source = new OciArchiveSource(tarFile, 'v1', { cacheDir: path.join(work, 'unused-cache') });
-    await expect(openLayered(source)).rejects.toMatchObject({ code: 'ARCHIVE_INVALID', message: expect.stringMatching(/link .* is refused/) as unknown });
+    await expect(openLayered(source)).rejects.toMatchObject({
+      code: 'ARCHIVE_INVALID',
+      message: expect.stringMatching(/link .* is refused/) as unknown,
+    });
   });
 });
 
@@ -278,6 +379,9 @@ describe('rootfs: directories', () => {
     { what: 'a missing directory', target: () => path.join(work, 'nope'), message: /does not exist/ },
     { what: 'a file', target: () => path.join(dir, 'oci-layout'), message: /is not a directory/ },
   ])('refuses $what with SOURCE_INVALID', async ({ target, message }) => {
-    await expect(new RootfsSource(target()).open()).rejects.toMatchObject({ code: 'SOURCE_INVALID', message: expect.stringMatching(message) as unknown });
+    await expect(new RootfsSource(target()).open()).rejects.toMatchObject({
+      code: 'SOURCE_INVALID',
+      message: expect.stringMatching(message) as unknown,
+    });
   });
 });

@@ -1,6 +1,15 @@
 import { pipeline, type Readable } from 'node:stream';
 import { z } from 'zod';
-import { VerifyingStream, digestAlgorithm, digestHex, errorMessage, truncateForMessage, tryParseDigest, type Digest, type Limits } from '../../core/index.js';
+import {
+  VerifyingStream,
+  digestAlgorithm,
+  digestHex,
+  errorMessage,
+  truncateForMessage,
+  tryParseDigest,
+  type Digest,
+  type Limits,
+} from '../../core/index.js';
 import { OciError } from '../errors.js';
 import type { ImageSource, LayeredImage, OpenImageOptions, SourceKind } from '../image.js';
 import { isIndexMediaType } from '../mediatypes.js';
@@ -36,7 +45,10 @@ const layoutIndexSchema = z.object({
  */
 export function blobPath(digest: Digest): string {
   if (tryParseDigest(digest) === undefined) {
-    throw new OciError('BLOB_UNKNOWN', `refusing to look up blob "${truncateForMessage(digest)}": not a valid digest`);
+    throw new OciError(
+      'BLOB_UNKNOWN',
+      `refusing to look up blob "${truncateForMessage(digest)}": not a valid digest`,
+    );
   }
   return `blobs/${digestAlgorithm(digest)}/${digestHex(digest)}`;
 }
@@ -51,8 +63,14 @@ async function findBlob(store: FileStore, desc: Descriptor, what: string): Promi
   const name = blobPath(desc.digest);
   const file = await store.find(name);
   if (file === undefined) {
-    const foreign = desc.urls !== undefined && desc.urls.length > 0 ? ' (a non-distributable layer whose content lives at its URLs)' : '';
-    throw new OciError('BLOB_UNKNOWN', `${store.location}: ${what} ${desc.digest} is missing: no file ${name}${foreign}`);
+    const foreign =
+      desc.urls !== undefined && desc.urls.length > 0
+        ? ' (a non-distributable layer whose content lives at its URLs)'
+        : '';
+    throw new OciError(
+      'BLOB_UNKNOWN',
+      `${store.location}: ${what} ${desc.digest} is missing: no file ${name}${foreign}`,
+    );
   }
   return file;
 }
@@ -84,18 +102,36 @@ export function layoutFetcher(store: FileStore, limits: Limits): ContentFetcher 
 export async function readLayoutIndex(store: FileStore, limits: Limits): Promise<Descriptor[]> {
   const marker = await store.find('oci-layout');
   if (marker === undefined) {
-    const dockerHint = (await store.find('manifest.json')) !== undefined ? `; it has a manifest.json, so it looks like \`docker save\` output: use docker-archive:${store.location}` : '';
-    throw new OciError(store.invalidCode, `${store.location} is not an OCI image layout: it has no oci-layout file${dockerHint}`);
+    const dockerHint =
+      (await store.find('manifest.json')) !== undefined
+        ? `; it has a manifest.json, so it looks like \`docker save\` output: use docker-archive:${store.location}`
+        : '';
+    throw new OciError(
+      store.invalidCode,
+      `${store.location} is not an OCI image layout: it has no oci-layout file${dockerHint}`,
+    );
   }
-  const version = parseJson(await marker.read(64 * 1024), layoutMarkerSchema, store, 'oci-layout').imageLayoutVersion;
+  const version = parseJson(
+    await marker.read(64 * 1024),
+    layoutMarkerSchema,
+    store,
+    'oci-layout',
+  ).imageLayoutVersion;
   if (!/^1\.\d+\.\d+$/.test(version)) {
-    throw new OciError(store.invalidCode, `${store.location}: unsupported OCI layout version "${truncateForMessage(version, 40)}" (expected 1.x.y)`);
+    throw new OciError(
+      store.invalidCode,
+      `${store.location}: unsupported OCI layout version "${truncateForMessage(version, 40)}" (expected 1.x.y)`,
+    );
   }
   const indexFile = await store.find('index.json');
   if (indexFile === undefined) {
-    throw new OciError(store.invalidCode, `${store.location} is not a complete OCI image layout: index.json is missing`);
+    throw new OciError(
+      store.invalidCode,
+      `${store.location} is not a complete OCI image layout: index.json is missing`,
+    );
   }
-  return parseJson(await indexFile.read(limits.maxManifestBytes), layoutIndexSchema, store, 'index.json').manifests;
+  return parseJson(await indexFile.read(limits.maxManifestBytes), layoutIndexSchema, store, 'index.json')
+    .manifests;
 }
 
 /** Parses a small JSON document of a store against a schema. @throws OciError naming the file and the problem. */
@@ -104,7 +140,11 @@ export function parseJson<T>(bytes: Buffer, schema: z.ZodType<T>, store: FileSto
   try {
     json = JSON.parse(bytes.toString('utf8'));
   } catch (err) {
-    throw new OciError(store.invalidCode, `${store.location}: ${name} is not valid JSON: ${errorMessage(err)}`, { cause: err });
+    throw new OciError(
+      store.invalidCode,
+      `${store.location}: ${name} is not valid JSON: ${errorMessage(err)}`,
+      { cause: err },
+    );
   }
   const r = schema.safeParse(json);
   if (!r.success) {
@@ -124,7 +164,9 @@ function refName(d: Descriptor): string | undefined {
 function describeEntries(entries: readonly Descriptor[]): string {
   const tags = entries.map(refName).filter((t): t is string => t !== undefined);
   const untagged = entries.length - tags.length;
-  const parts = [tags.length > 0 ? `tags: ${tags.map((t) => truncateForMessage(t, 80)).join(', ')}` : 'no tags'];
+  const parts = [
+    tags.length > 0 ? `tags: ${tags.map((t) => truncateForMessage(t, 80)).join(', ')}` : 'no tags',
+  ];
   if (untagged > 0) parts.push(`${untagged} untagged`);
   return parts.join('; ');
 }
@@ -137,19 +179,30 @@ function describeEntries(entries: readonly Descriptor[]): string {
  * @throws OciError MANIFEST_UNKNOWN for an unknown tag or an empty layout, TARGET_INVALID when
  *   no tag was given and the layout holds several images (the message lists the tags).
  */
-export function selectLayoutEntry(entries: readonly Descriptor[], tag: string | undefined, platform: PlatformSpec | undefined, location: string): Descriptor {
+export function selectLayoutEntry(
+  entries: readonly Descriptor[],
+  tag: string | undefined,
+  platform: PlatformSpec | undefined,
+  location: string,
+): Descriptor {
   const want = platform ?? hostPlatform();
   if (tag !== undefined) {
     const matches = entries.filter((d) => refName(d) === tag);
     if (matches.length === 0) {
-      throw new OciError('MANIFEST_UNKNOWN', `${location} has no image tagged "${truncateForMessage(tag, 80)}" (available ${describeEntries(entries)})`);
+      throw new OciError(
+        'MANIFEST_UNKNOWN',
+        `${location} has no image tagged "${truncateForMessage(tag, 80)}" (available ${describeEntries(entries)})`,
+      );
     }
-    if (matches.length === 1 || matches.some((d) => d.platform === undefined)) return matches[0] as Descriptor;
+    if (matches.length === 1 || matches.some((d) => d.platform === undefined))
+      return matches[0] as Descriptor;
     return selectPlatformManifest({ schemaVersion: 2, manifests: matches }, want);
   }
-  if (entries.length === 0) throw new OciError('MANIFEST_UNKNOWN', `${location} holds no images (its index.json lists no manifests)`);
+  if (entries.length === 0)
+    throw new OciError('MANIFEST_UNKNOWN', `${location} holds no images (its index.json lists no manifests)`);
   if (entries.length === 1) return entries[0] as Descriptor;
-  if (entries.every((d) => d.platform !== undefined)) return selectPlatformManifest({ schemaVersion: 2, manifests: [...entries] }, want);
+  if (entries.every((d) => d.platform !== undefined))
+    return selectPlatformManifest({ schemaVersion: 2, manifests: [...entries] }, want);
   throw new OciError(
     'TARGET_INVALID',
     `${location} holds ${entries.length} images; name one with a tag after the path (available ${describeEntries(entries)})`,
@@ -190,7 +243,12 @@ export async function resolveLayout(store: FileStore, opts: ResolveLayoutOptions
 }
 
 /** `kind:location[:tag][@digest]`, the reference a local image reports. */
-export function describeLocal(kind: SourceKind, location: string, tag: string | undefined, digest: Digest | undefined): string {
+export function describeLocal(
+  kind: SourceKind,
+  location: string,
+  tag: string | undefined,
+  digest: Digest | undefined,
+): string {
   return `${kind}:${location}${tag !== undefined ? `:${tag}` : ''}${digest !== undefined ? `@${digest}` : ''}`;
 }
 
@@ -215,7 +273,11 @@ export class OciLayoutSource implements ImageSource {
   async open(options?: OpenImageOptions): Promise<LayeredImage> {
     const store = await DirStore.open(this.dir);
     const platform = options?.platform ?? this.options.platform;
-    this.options.logger.debug('opening OCI layout', { dir: this.dir, tag: this.tag, platform: platform ? formatPlatform(platform) : undefined });
+    this.options.logger.debug('opening OCI layout', {
+      dir: this.dir,
+      tag: this.tag,
+      platform: platform ? formatPlatform(platform) : undefined,
+    });
     return resolveLayout(store, {
       source: this.kind,
       tag: this.tag,

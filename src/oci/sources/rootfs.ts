@@ -21,12 +21,21 @@ export class RootfsSource implements ImageSource {
       info = await stat(this.dir);
     } catch (err) {
       const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
-      throw new OciError('SOURCE_INVALID', missing ? `root filesystem ${this.dir} does not exist` : `cannot read root filesystem ${this.dir}: ${errorMessage(err)}`, {
-        cause: err,
-      });
+      throw new OciError(
+        'SOURCE_INVALID',
+        missing
+          ? `root filesystem ${this.dir} does not exist`
+          : `cannot read root filesystem ${this.dir}: ${errorMessage(err)}`,
+        {
+          cause: err,
+        },
+      );
     }
     if (!info.isDirectory()) {
-      throw new OciError('SOURCE_INVALID', `root filesystem ${this.dir} is not a directory (for an image archive use docker-archive: or oci-archive:)`);
+      throw new OciError(
+        'SOURCE_INVALID',
+        `root filesystem ${this.dir} is not a directory (for an image archive use docker-archive: or oci-archive:)`,
+      );
     }
     return { kind: 'rootfs', source: 'rootfs', reference: `rootfs:${this.dir}`, root: this.dir };
   }

@@ -8,7 +8,7 @@ import { DockerArchiveSource } from './dockerarchive.js';
 import { OciLayoutSource } from './layout.js';
 import { RootfsSource } from './rootfs.js';
 import { isValidLayoutRefName, openImageSource, parseTarget, type Target } from './target.js';
-import { tempDir } from './testdata/helpers.js';
+import { tempDir } from '../../testing/source-helpers.js';
 
 let cwd: string;
 beforeAll(async () => {
@@ -27,9 +27,30 @@ const DIGEST = `sha256:${'a'.repeat(64)}`;
 describe('parseTarget', () => {
   // Paths in expectations are relative to the test's cwd; `abs` makes them absolute.
   const cases: { input: string; want: Target }[] = [
-    { input: 'alpine', want: { kind: 'docker', reference: 'alpine', ref: { registry: 'docker.io', repository: 'library/alpine' } } },
-    { input: 'docker://ghcr.io/org/app:1.0', want: { kind: 'docker', reference: 'ghcr.io/org/app:1.0', ref: { registry: 'ghcr.io', repository: 'org/app', tag: '1.0' } } },
-    { input: `localhost:5000/team/app@${DIGEST}`, want: { kind: 'docker', reference: `localhost:5000/team/app@${DIGEST}`, ref: { registry: 'localhost:5000', repository: 'team/app', digest: DIGEST } } },
+    {
+      input: 'alpine',
+      want: {
+        kind: 'docker',
+        reference: 'alpine',
+        ref: { registry: 'docker.io', repository: 'library/alpine' },
+      },
+    },
+    {
+      input: 'docker://ghcr.io/org/app:1.0',
+      want: {
+        kind: 'docker',
+        reference: 'ghcr.io/org/app:1.0',
+        ref: { registry: 'ghcr.io', repository: 'org/app', tag: '1.0' },
+      },
+    },
+    {
+      input: `localhost:5000/team/app@${DIGEST}`,
+      want: {
+        kind: 'docker',
+        reference: `localhost:5000/team/app@${DIGEST}`,
+        ref: { registry: 'localhost:5000', repository: 'team/app', digest: DIGEST },
+      },
+    },
     { input: 'oci:lay', want: { kind: 'oci', path: 'lay', tag: undefined } },
     { input: 'oci:lay:v1.2', want: { kind: 'oci', path: 'lay', tag: 'v1.2' } },
     // ref.name may contain ':' (OCI annotation grammar): the split moves left until the path exists.
@@ -40,14 +61,34 @@ describe('parseTarget', () => {
     { input: 'oci:lay:not a tag', want: { kind: 'oci', path: 'lay:not a tag', tag: undefined } },
     { input: 'oci-archive:file.tar:t', want: { kind: 'oci-archive', path: 'file.tar', tag: 't' } },
     { input: 'oci-archive:file.tar', want: { kind: 'oci-archive', path: 'file.tar', tag: undefined } },
-    { input: 'docker-archive:file.tar', want: { kind: 'docker-archive', path: 'file.tar', selector: undefined } },
-    { input: 'docker-archive:file.tar:alpine:3.10', want: { kind: 'docker-archive', path: 'file.tar', selector: { kind: 'reference', reference: 'alpine:3.10' } } },
+    {
+      input: 'docker-archive:file.tar',
+      want: { kind: 'docker-archive', path: 'file.tar', selector: undefined },
+    },
+    {
+      input: 'docker-archive:file.tar:alpine:3.10',
+      want: {
+        kind: 'docker-archive',
+        path: 'file.tar',
+        selector: { kind: 'reference', reference: 'alpine:3.10' },
+      },
+    },
     {
       input: 'docker-archive:file.tar:localhost:5000/x:1',
-      want: { kind: 'docker-archive', path: 'file.tar', selector: { kind: 'reference', reference: 'localhost:5000/x:1' } },
+      want: {
+        kind: 'docker-archive',
+        path: 'file.tar',
+        selector: { kind: 'reference', reference: 'localhost:5000/x:1' },
+      },
     },
-    { input: 'docker-archive:file.tar@1', want: { kind: 'docker-archive', path: 'file.tar', selector: { kind: 'index', index: 1 } } },
-    { input: 'docker-archive:file.tar:@0', want: { kind: 'docker-archive', path: 'file.tar', selector: { kind: 'index', index: 0 } } },
+    {
+      input: 'docker-archive:file.tar@1',
+      want: { kind: 'docker-archive', path: 'file.tar', selector: { kind: 'index', index: 1 } },
+    },
+    {
+      input: 'docker-archive:file.tar:@0',
+      want: { kind: 'docker-archive', path: 'file.tar', selector: { kind: 'index', index: 0 } },
+    },
     // A file whose name ends in @N is a file when the part before "@" does not exist.
     { input: 'docker-archive:name@2', want: { kind: 'docker-archive', path: 'name@2', selector: undefined } },
     { input: 'rootfs:lay', want: { kind: 'rootfs', path: 'lay' } },
@@ -68,7 +109,10 @@ describe('parseTarget', () => {
     { input: 'containers-storage:alpine', why: /the "containers-storage:" transport is not supported/ },
     { input: 'https://example.com/app', why: /only docker:\/\/ URLs are image targets/ },
     { input: 'Alpine:3', why: /must be lower-case/ },
-    { input: './file.tar', why: /\.\/file\.tar is a local path: prefix it with docker-archive:, oci-archive:, oci: or rootfs:/ },
+    {
+      input: './file.tar',
+      why: /\.\/file\.tar is a local path: prefix it with docker-archive:, oci-archive:, oci: or rootfs:/,
+    },
     { input: `oci:${'x'.repeat(5000)}`, why: /longer than 4096 characters/ },
   ])('refuses $input with TARGET_INVALID listing the accepted forms', ({ input, why }) => {
     let caught: unknown;
@@ -117,7 +161,11 @@ describe('openImageSource', () => {
 
   it('hands registry references to the injected factory, parsed', async () => {
     const seen: ImageRef[] = [];
-    const fake: ImageSource = { kind: 'docker', open: () => Promise.reject(new Error('unused')), close: () => Promise.resolve() };
+    const fake: ImageSource = {
+      kind: 'docker',
+      open: () => Promise.reject(new Error('unused')),
+      close: () => Promise.resolve(),
+    };
     const source = await openImageSource('docker://alpine:3.19', {
       registry: (ref) => {
         seen.push(ref);

@@ -16,7 +16,11 @@ export type Target =
   | { readonly kind: 'docker'; readonly reference: string; readonly ref: ImageRef }
   | { readonly kind: 'oci'; readonly path: string; readonly tag: string | undefined }
   | { readonly kind: 'oci-archive'; readonly path: string; readonly tag: string | undefined }
-  | { readonly kind: 'docker-archive'; readonly path: string; readonly selector: DockerArchiveSelector | undefined }
+  | {
+      readonly kind: 'docker-archive';
+      readonly path: string;
+      readonly selector: DockerArchiveSelector | undefined;
+    }
   | { readonly kind: 'rootfs'; readonly path: string };
 
 /** The target forms accepted, as listed in error messages and help. */
@@ -31,7 +35,15 @@ export const TARGET_FORMS: readonly string[] = [
 const MAX_TARGET_LENGTH = 4096;
 
 // Transports other tools (skopeo, podman) accept that we do not read; named so the error says so.
-const UNSUPPORTED_TRANSPORTS = new Set(['dir', 'docker-daemon', 'containers-storage', 'ostree', 'sif', 'tarball', 'oci-dir']);
+const UNSUPPORTED_TRANSPORTS = new Set([
+  'dir',
+  'docker-daemon',
+  'containers-storage',
+  'ostree',
+  'sif',
+  'tarball',
+  'oci-dir',
+]);
 
 // OCI image-spec annotations.md, org.opencontainers.image.ref.name:
 //   ref ::= component ("/" component)*; component ::= alphanum (separator alphanum)*;
@@ -45,7 +57,11 @@ export function isValidLayoutRefName(name: string): boolean {
 }
 
 function invalidTarget(target: string, why: string, cause?: unknown): OciError {
-  return new OciError('TARGET_INVALID', `invalid image target "${truncateForMessage(target)}": ${why}; accepted forms: ${TARGET_FORMS.join('; ')}`, cause === undefined ? undefined : { cause });
+  return new OciError(
+    'TARGET_INVALID',
+    `invalid image target "${truncateForMessage(target)}": ${why}; accepted forms: ${TARGET_FORMS.join('; ')}`,
+    cause === undefined ? undefined : { cause },
+  );
 }
 
 /**
@@ -54,7 +70,11 @@ function invalidTarget(target: string, why: string, cause?: unknown): OciError {
  * qualifies, the whole string is the path. (So `oci:/data/a:b:latest` opens `/data/a:b` with tag
  * `latest` when that directory exists.)
  */
-function splitPathAndName(rest: string, cwd: string, isName: (s: string) => boolean): { path: string; name: string | undefined } {
+function splitPathAndName(
+  rest: string,
+  cwd: string,
+  isName: (s: string) => boolean,
+): { path: string; name: string | undefined } {
   for (let i = rest.lastIndexOf(':'); i > 0; i = rest.lastIndexOf(':', i - 1)) {
     const name = rest.slice(i + 1);
     const p = rest.slice(0, i);
@@ -67,7 +87,11 @@ function parseDockerArchive(rest: string, cwd: string): Target {
   // skopeo writes the index form as FILE:@N; FILE@N is accepted too.
   const at = /^(.*?):?@(\d{1,9})$/.exec(rest);
   if (at?.[1] !== undefined && at[2] !== undefined && at[1] !== '' && existsSync(path.resolve(cwd, at[1]))) {
-    return { kind: 'docker-archive', path: path.resolve(cwd, at[1]), selector: { kind: 'index', index: Number(at[2]) } };
+    return {
+      kind: 'docker-archive',
+      path: path.resolve(cwd, at[1]),
+      selector: { kind: 'index', index: Number(at[2]) },
+    };
   }
   const split = splitPathAndName(rest, cwd, (s) => tryParseImageRef(s) !== undefined);
   return {
@@ -88,7 +112,8 @@ function parseDockerArchive(rest: string, cwd: string): Target {
 export function parseTarget(target: string, options?: { readonly cwd?: string }): Target {
   const cwd = options?.cwd ?? process.cwd();
   if (target.trim() === '') throw invalidTarget(target, 'it is empty');
-  if (target.length > MAX_TARGET_LENGTH) throw invalidTarget(target, `it is longer than ${MAX_TARGET_LENGTH} characters`);
+  if (target.length > MAX_TARGET_LENGTH)
+    throw invalidTarget(target, `it is longer than ${MAX_TARGET_LENGTH} characters`);
   if (target.includes('\0')) throw invalidTarget(target, 'it contains a NUL byte');
 
   const prefixed = (prefix: string): string | undefined => {
@@ -125,7 +150,8 @@ export function parseTarget(target: string, options?: { readonly cwd?: string })
   if (transport !== undefined && UNSUPPORTED_TRANSPORTS.has(transport)) {
     throw invalidTarget(target, `the "${transport}:" transport is not supported`);
   }
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(target)) throw invalidTarget(target, 'only docker:// URLs are image targets');
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(target))
+    throw invalidTarget(target, 'only docker:// URLs are image targets');
   try {
     return { kind: 'docker', reference: target, ref: parseImageRef(target) };
   } catch (err) {
@@ -163,7 +189,10 @@ function makeImageSource(target: string, options: OpenImageSourceOptions): Image
   switch (parsed.kind) {
     case 'docker':
       if (options.registry === undefined) {
-        throw new OciError('SOURCE_INVALID', `cannot open ${truncateForMessage(target)}: registry images are not available here (no registry client configured)`);
+        throw new OciError(
+          'SOURCE_INVALID',
+          `cannot open ${truncateForMessage(target)}: registry images are not available here (no registry client configured)`,
+        );
       }
       return options.registry(parsed.ref);
     case 'oci':

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LayeredImage } from '../image.js';
 import { openImageSource } from './target.js';
 import { requireCommand } from '../../testing/registry.js';
-import { readAll, run, tempDir } from './testdata/helpers.js';
+import { readAll, run, tempDir } from '../../testing/source-helpers.js';
 
 // Cross-check against real tools: umoci builds an OCI layout with exact layers, skopeo copies it
 // into oci-archive and docker-archive form, and all three must describe the same image.
@@ -42,7 +42,12 @@ describe('images written by umoci and skopeo', () => {
     ociArchive = path.join(work, 'image-oci.tar');
     dockerArchive = path.join(work, 'image-docker.tar');
     run('skopeo', ['copy', '--quiet', `oci:${layout}:t`, `oci-archive:${ociArchive}:t`]);
-    run('skopeo', ['copy', '--quiet', `oci:${layout}:t`, `docker-archive:${dockerArchive}:portcullis/test:t`]);
+    run('skopeo', [
+      'copy',
+      '--quiet',
+      `oci:${layout}:t`,
+      `docker-archive:${dockerArchive}:portcullis/test:t`,
+    ]);
     cacheDir = path.join(work, 'cache');
   });
   afterAll(async () => {
@@ -71,7 +76,9 @@ describe('images written by umoci and skopeo', () => {
     expect(fromLayout.image.config.config?.User).toBe('65532');
     const configs = [fromLayout, fromOciArchive, fromDockerArchive].map((r) => r.image.configDigest);
     expect(new Set(configs).size).toBe(1);
-    const diffIDs = [fromLayout, fromOciArchive, fromDockerArchive].map((r) => r.image.layers.map((l) => l.diffID));
+    const diffIDs = [fromLayout, fromOciArchive, fromDockerArchive].map((r) =>
+      r.image.layers.map((l) => l.diffID),
+    );
     expect(diffIDs[1]).toEqual(diffIDs[0]);
     expect(diffIDs[2]).toEqual(diffIDs[0]);
     // skopeo copies the OCI manifest as is into the archive, but writes uncompressed layers for docker save's format.
@@ -79,16 +86,24 @@ describe('images written by umoci and skopeo', () => {
     expect(fromDockerArchive.image.digest).toBeUndefined();
     expect(fromDockerArchive.image.layers.map((l) => l.descriptor.digest)).toEqual(diffIDs[0]);
     expect(fromLayout.layerBytes).toEqual(fromLayout.image.layers.map((l) => l.descriptor.size));
-    expect(fromDockerArchive.layerBytes).toEqual(fromDockerArchive.image.layers.map((l) => l.descriptor.size));
+    expect(fromDockerArchive.layerBytes).toEqual(
+      fromDockerArchive.image.layers.map((l) => l.descriptor.size),
+    );
     // Uncompressed archives are read in place: nothing is written, not even to the cache directory.
     expect(existsSync(cacheDir)).toBe(false);
   });
 
   it('opens the docker-archive skopeo wrote by its tag in short or full form and by position', async () => {
-    for (const target of [`docker-archive:${dockerArchive}:docker.io/portcullis/test:t`, `docker-archive:${dockerArchive}@0`, `docker-archive:${dockerArchive}`]) {
+    for (const target of [
+      `docker-archive:${dockerArchive}:docker.io/portcullis/test:t`,
+      `docker-archive:${dockerArchive}@0`,
+      `docker-archive:${dockerArchive}`,
+    ]) {
       const { image } = await openAll(target);
       expect(image.layers).toHaveLength(2);
     }
-    await expect(openAll(`docker-archive:${dockerArchive}:portcullis/test:other`)).rejects.toMatchObject({ code: 'MANIFEST_UNKNOWN' });
+    await expect(openAll(`docker-archive:${dockerArchive}:portcullis/test:other`)).rejects.toMatchObject({
+      code: 'MANIFEST_UNKNOWN',
+    });
   });
 });

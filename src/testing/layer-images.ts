@@ -9,12 +9,14 @@ import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { pack } from 'tar-stream';
-import { digestOf, type Digest } from '../../../core/index.js';
-import type { Layer, LayeredImage } from '../../image.js';
-import { MediaType } from '../../mediatypes.js';
-import { imageConfigSchema, type Descriptor } from '../../schema.js';
-
-export const repoRoot = path.resolve(import.meta.dirname, '..', '..', '..', '..');
+import { digestOf, type Digest } from '../core/index.js';
+import {
+  imageConfigSchema,
+  MediaType,
+  type Descriptor,
+  type Layer,
+  type LayeredImage,
+} from '../oci/index.js';
 
 export type TarSpec =
   | {

@@ -8,9 +8,6 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 
-/** The repository root (this file is src/oci/sources/testdata/helpers.ts). */
-export const REPO_ROOT = path.resolve(import.meta.dirname, '../../../..');
-
 export function tempDir(prefix = 'portcullis-src-'): Promise<string> {
   return mkdtemp(path.join(os.tmpdir(), prefix));
 }
@@ -29,7 +26,12 @@ export async function writeTar(file: string, entries: readonly TarSpec[]): Promi
   for (const e of entries) {
     const type = e.type ?? 'file';
     const body = e.content === undefined ? Buffer.alloc(0) : Buffer.from(e.content);
-    const header = { name: e.name, type, size: type === 'file' ? body.length : 0, ...(e.linkname !== undefined ? { linkname: e.linkname } : {}) };
+    const header = {
+      name: e.name,
+      type,
+      size: type === 'file' ? body.length : 0,
+      ...(e.linkname !== undefined ? { linkname: e.linkname } : {}),
+    };
     if (type === 'file') pack.entry(header, body);
     else pack.entry(header);
   }
