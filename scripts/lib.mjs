@@ -23,6 +23,11 @@ export function hasCommand(name) {
   return spawnSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' }).status === 0;
 }
 
+/** True when a shell check succeeds (for things that are not commands, such as modules). */
+function checkPasses(check) {
+  return spawnSync('sh', ['-c', check], { stdio: 'ignore' }).status === 0;
+}
+
 /** Installs npm dependencies from the lock file when node_modules is missing or stale. */
 export function ensureNodeModules() {
   const marker = path.join(repoRoot, 'node_modules', '.package-lock.json');
@@ -33,13 +38,13 @@ export function ensureNodeModules() {
 }
 
 /**
- * Installs Debian packages that provide the given commands, when any is missing. Needs root
- * (as CI and the development machines run) or passwordless sudo.
+ * Installs the Debian packages whose check fails. Needs root (as CI and the development
+ * machines run) or passwordless sudo.
  */
-export function ensureDebianPackages(commandToPackage) {
-  const missing = Object.entries(commandToPackage).filter(([cmd]) => !hasCommand(cmd));
+export function ensureDebianPackages(requirements) {
+  const missing = requirements.filter((r) => !checkPasses(r.check));
   if (missing.length === 0) return;
-  const pkgs = [...new Set(missing.map(([, pkg]) => pkg))];
+  const pkgs = [...new Set(missing.map((r) => r.package))];
   console.error(`Installing Debian packages: ${pkgs.join(' ')}`);
   const asRoot = process.getuid?.() === 0;
   const prefix = asRoot ? [] : ['sudo', '-n'];
@@ -52,18 +57,26 @@ export function ensureDebianPackages(commandToPackage) {
   apt(['install', '-y', '-q', '--no-install-recommends', ...pkgs]);
 }
 
-/** The packages the test suite and benchmarks start or call. */
-export const TEST_PACKAGES = {
-  'docker-registry': 'docker-registry',
-  skopeo: 'skopeo',
-  umoci: 'umoci',
-  debootstrap: 'debootstrap',
-  htpasswd: 'apache2-utils',
-  openssl: 'openssl',
-  zstd: 'zstd',
-  gzip: 'gzip',
-  tar: 'tar',
-};
+const command = (name, pkg = name) => ({ package: pkg, check: `command -v ${name}` });
+
+/** What the test suite and benchmarks start or call, and the Debian package that provides it. */
+export const TEST_PACKAGES = [
+  command('docker-registry'),
+  command('skopeo'),
+  command('umoci'),
+  command('debootstrap'),
+  command('htpasswd', 'apache2-utils'),
+  command('openssl'),
+  command('zstd'),
+  command('gzip'),
+  command('tar'),
+  command('rpm'),
+  command('rpmbuild', 'rpm'),
+  command('go', 'golang-go'),
+  command('objcopy', 'binutils'),
+  { package: 'python3-packaging', check: '/usr/bin/python3 -c "import packaging.version"' },
+  { package: 'libdpkg-perl', check: 'perl -MDpkg::Version -e 1' },
+];
 
 export function readJson(p) {
   return JSON.parse(readFileSync(p, 'utf8'));
