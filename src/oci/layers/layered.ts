@@ -10,6 +10,7 @@ import { OciError } from '../errors.js';
 import type { Layer, LayeredImage } from '../image.js';
 import { findMissingContent } from './plan.js';
 import { fileTooLarge, layerLabel, limitExceeded, Warnings } from './problems.js';
+import { runReducer, type Summarize } from './summarize.js';
 import { scanLayer, type TarHeader } from './scan.js';
 import {
   guessRealPath,
@@ -23,6 +24,7 @@ import type { FileEntry, FileTree, FileType } from './types.js';
 
 export type ReadContext = {
   readonly want: ((path: string) => boolean) | undefined;
+  readonly summarize: Summarize | undefined;
   readonly limits: Limits;
   readonly logger: Logger;
   readonly signal: AbortSignal | undefined;
@@ -137,23 +139,34 @@ class LayerApplier {
         const size = header.size ?? 0;
         const data: ContentRef = {
           content: undefined,
+          summary: undefined,
           size,
           layer: this.info.position,
           ordinal,
           sourcePath: path,
         };
-        const node = this.tree.put(this.entry(path, 'file', header, size), data, this.info);
-        const deliver = (content: Buffer): void => {
-          data.content = content;
-        };
+        const entry = this.entry(path, 'file', header, size);
+        const node = this.tree.put(entry, data, this.info);
         const { maxFileBytes } = this.ctx.limits;
-        if (want !== undefined && want(path)) {
+        const wanted = want !== undefined && want(path);
+        if (wanted) {
           node.wanted = true;
           if (size > maxFileBytes) throw fileTooLarge(path, size, maxFileBytes);
-          return deliver;
         }
         // Probably the target of a wanted symlink: keeping it now saves a second pass.
-        return this.targets.has(path) && size <= maxFileBytes ? deliver : undefined;
+        const keep = wanted || (this.targets.has(path) && size <= maxFileBytes);
+        const reducer = this.summarizer(path, entry);
+        if (reducer === undefined) {
+          return keep
+            ? (content) => {
+                data.content = content;
+              }
+            : undefined;
+        }
+        return (content) => {
+          if (keep) data.content = content;
+          data.summary = runReducer(reducer, content, path, `layer ${this.info.index}`, this.warnings);
+        };
       }
       case 'symlink': {
         const target = header.linkname ?? '';
@@ -183,6 +196,20 @@ class LayerApplier {
         this.skip(name, `unsupported tar entry type ${header.type ?? 'unknown'}`);
         return undefined;
     }
+  }
+
+  /** The caller's reducer for a regular file, unless the file is too large to buffer. */
+  private summarizer(path: string, entry: FileEntry): ((content: Buffer) => unknown) | undefined {
+    const reducer = this.ctx.summarize?.(path, { mode: entry.mode, size: entry.size });
+    if (reducer === undefined) return undefined;
+    const { maxFileBytes } = this.ctx.limits;
+    if (entry.size > maxFileBytes) {
+      this.warnings.add(
+        `layer ${this.info.index}: not summarized "${truncateForMessage(path)}": ${entry.size} bytes, over the maxFileBytes limit of ${maxFileBytes}`,
+      );
+      return undefined;
+    }
+    return reducer;
   }
 
   private whiteout(name: string, dir: string, base: string): void {

@@ -6,8 +6,9 @@ import type { FileTree, ReadFilesOptions } from './types.js';
 
 /**
  * Reads an image's merged filesystem: every layer in order (decompressed, verified against its
- * diffID, whiteouts applied) or a `rootfs:` directory, keeping metadata of every path and the
- * content of the paths `options.want` asks for. Nothing is written to disk.
+ * diffID, whiteouts applied) or a `rootfs:` directory, keeping metadata of every path, the
+ * content of the paths `options.want` asks for and the reducer results `options.summarize`
+ * asks for. Nothing is written to disk.
  *
  * @throws OciError DIFFID_MISMATCH naming the layer and both digests, LAYER_INVALID for corrupt
  *   or truncated layers, LIMIT_EXCEEDED (maxFileBytes, maxDecompressedBytes, maxEntries) naming
@@ -18,6 +19,7 @@ export async function readImageFiles(image: Image, options: ReadFilesOptions = {
   options.signal?.throwIfAborted();
   const ctx: ReadContext = {
     want: options.want,
+    summarize: options.summarize,
     limits: resolveLimits(options.limits),
     logger: options.logger ?? silentLogger,
     signal: options.signal,

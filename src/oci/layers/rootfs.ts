@@ -7,6 +7,7 @@ import type { RootfsImage } from '../image.js';
 import type { ReadContext } from './layered.js';
 import { findMissingContent } from './plan.js';
 import { fileTooLarge, limitExceeded, Warnings } from './problems.js';
+import { runReducer } from './summarize.js';
 import { MergedFileTree, ROOTFS_LAYER, TreeBuilder, type ContentRef } from './tree.js';
 import type { FileEntry, FileType } from './types.js';
 
@@ -73,7 +74,7 @@ async function readContained(
  *   for maxEntries or maxFileBytes, and the signal's reason on abort.
  */
 export async function readRootfsFiles(image: RootfsImage, ctx: ReadContext): Promise<MergedFileTree> {
-  const { limits, signal, want } = ctx;
+  const { limits, signal, want, summarize } = ctx;
   const warnings = new Warnings(ctx.logger);
   const tree = new TreeBuilder((message) => {
     warnings.add(message);
@@ -153,15 +154,28 @@ export async function readRootfsFiles(image: RootfsImage, ctx: ReadContext): Pro
           createdBy: undefined,
         };
         const data: ContentRef | undefined =
-          type === 'file' ? { content: undefined, size, layer: -1, ordinal: -1, sourcePath: rel } : undefined;
+          type === 'file'
+            ? { content: undefined, summary: undefined, size, layer: -1, ordinal: -1, sourcePath: rel }
+            : undefined;
         const node = tree.put(entry, data, ROOTFS_LAYER);
         if (type === 'dir') dirs.push(rel);
-        if (type === 'dir' || want === undefined || !want(rel)) continue;
-        node.wanted = true;
-        if (data !== undefined) {
-          if (size > limits.maxFileBytes) throw fileTooLarge(rel, size, limits.maxFileBytes);
-          data.content = await readContained(root, rel, limits.maxFileBytes, warnings);
+        if (type === 'dir') continue;
+        const wanted = want !== undefined && want(rel);
+        if (wanted) node.wanted = true;
+        if (data === undefined) continue;
+        if (wanted && size > limits.maxFileBytes) throw fileTooLarge(rel, size, limits.maxFileBytes);
+        let reducer = summarize?.(rel, { mode: entry.mode, size });
+        if (reducer !== undefined && size > limits.maxFileBytes) {
+          warnings.add(
+            `rootfs: not summarized "${rel}": ${size} bytes, over the maxFileBytes limit of ${limits.maxFileBytes}`,
+          );
+          reducer = undefined;
         }
+        if (!wanted && reducer === undefined) continue;
+        const content = await readContained(root, rel, limits.maxFileBytes, warnings);
+        if (wanted) data.content = content;
+        if (reducer !== undefined && content !== undefined)
+          data.summary = runReducer(reducer, content, rel, 'rootfs', warnings);
       }
     }
   }

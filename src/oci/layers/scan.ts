@@ -153,9 +153,10 @@ export async function scanLayer(layer: Layer, options: ScanOptions): Promise<Sca
 
     parser.on('entry', (header, entry, next) => {
       if (settled) return;
+      const tarHeader = toTarHeader(header);
       let deliver: ((content: Buffer) => void) | undefined;
       try {
-        deliver = options.onEntry(toTarHeader(header), ordinal++);
+        deliver = options.onEntry(tarHeader, ordinal++);
       } catch (err) {
         fail(err, false);
         return;
@@ -167,19 +168,24 @@ export async function scanLayer(layer: Layer, options: ScanOptions): Promise<Sca
         entry.resume();
         return;
       }
-      const chunks: Buffer[] = [];
+      // One buffer of the size the header announces (the visitor has checked it against the
+      // limits), filled as chunks arrive: the chunks are views into 256 KiB decompressor
+      // buffers, so neither they nor a second copy of a large file stay alive while it streams.
+      const content = Buffer.allocUnsafe(tarHeader.size ?? 0);
       let length = 0;
       entry.on('data', (data) => {
         const chunk = data as Buffer;
-        chunks.push(chunk);
+        if (length + chunk.length > content.length) {
+          fail(new Error(`tar entry "${tarHeader.name}" holds more bytes than its header says`), true);
+          return;
+        }
+        chunk.copy(content, length);
         length += chunk.length;
       });
       entry.on('end', () => {
-        // Always a copy: the chunks are views into 256 KiB decompressor buffers, and keeping a
-        // small file must not keep those alive.
-        const content = Buffer.concat(chunks, length);
+        if (settled) return;
         try {
-          deliver(content);
+          deliver(length === content.length ? content : content.subarray(0, length));
         } catch (err) {
           fail(err, false);
           return;

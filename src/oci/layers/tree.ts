@@ -7,6 +7,8 @@ import type { FileEntry, FileTree } from './types.js';
  */
 export type ContentRef = {
   content: Buffer | undefined;
+  /** What the `summarize` reducer returned for these bytes; undefined when none ran. */
+  summary: unknown;
   readonly size: number;
   /** Position of the layer in the image (-1 for a rootfs directory). */
   readonly layer: number;
@@ -315,5 +317,10 @@ export class MergedFileTree implements FileTree {
   readFile(path: string): Buffer | undefined {
     if (path.includes('\0')) return undefined;
     return resolveNode(this.root, path, this.maxHops)?.data?.content;
+  }
+
+  summary(path: string): unknown {
+    if (path.includes('\0')) return undefined;
+    return resolveNode(this.root, path, this.maxHops)?.data?.summary;
   }
 }

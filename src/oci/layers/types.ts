@@ -30,6 +30,18 @@ export type ReadFilesOptions = {
    * Metadata of every entry is always kept; content of everything else is never buffered.
    */
   readonly want?: (path: string) => boolean;
+  /**
+   * For regular files too large to keep (binaries, archives): return a reducer and the reader
+   * buffers that one file (up to maxFileBytes), calls the reducer as soon as the file is
+   * complete, keeps only its result (see `FileTree.summary`) and lets go of the bytes. Asked
+   * once per regular-file entry with its normalized path, permission bits and size. A reducer
+   * that throws costs a warning, never the read; a file over maxFileBytes is skipped with a
+   * warning instead of failing the image.
+   */
+  readonly summarize?: (
+    path: string,
+    meta: { readonly mode: number; readonly size: number },
+  ) => ((content: Buffer) => unknown) | undefined;
   readonly limits?: Partial<Limits>;
   readonly logger?: Logger;
   readonly signal?: AbortSignal;
@@ -45,6 +57,12 @@ export interface FileTree {
   resolve(path: string): FileEntry | undefined;
   /** Content of a wanted regular file (following symlinks and hard links), or undefined. */
   readFile(path: string): Buffer | undefined;
+  /**
+   * What the `summarize` reducer returned for the regular file now at `path` (following
+   * symlinks and hard links), or undefined. Results of files a later layer deleted or replaced
+   * are gone with them.
+   */
+  summary(path: string): unknown;
   /** Hostile or odd entries that were skipped, one message each. */
   readonly warnings: readonly string[];
 }
