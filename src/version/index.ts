@@ -1,0 +1,10 @@
+export { VersionError, invalidVersion } from './scheme.js';
+export type { VersionErrorCode, SchemeId, VersionScheme } from './scheme.js';
+export { getScheme, allSchemes, compareVersions } from './registry.js';
+export { dpkg, parseDpkgVersion, compareDpkgVersions } from './dpkg.js';
+export type { DpkgVersion } from './dpkg.js';
+export { apk } from './apk.js';
+export { rpm, parseRpmEvr, compareRpmEvr } from './rpm.js';
+export type { RpmEvr } from './rpm.js';
+export { pep440, parsePep440, comparePep440Versions } from './pep440.js';
+export type { Pep440Version } from './pep440.js';
