@@ -41,6 +41,14 @@ const entries: Entry[] = [
     maxRatio: 1.3,
     maxRssMB: 150,
   },
+  {
+    name: 'sbom: CycloneDX of Debian 12 minbase from an OCI layout',
+    baselineLabel: 'gzip -dc LAYER | tar -t',
+    baseline: () => timeShell(debian.layers.map((l) => `gzip -dc '${l}' | tar -t >/dev/null`).join(' && ')),
+    subject: () => runSubject(path.join(here, 'sbom.subject.js'), [`oci:${debian.layout}:bookworm`]),
+    maxRatio: 1.2,
+    maxRssMB: 200,
+  },
 ];
 
 let failed = false;

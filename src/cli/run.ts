@@ -1,28 +1,23 @@
-import { readFileSync } from 'node:fs';
 import { errorMessage, isPortcullisError, type Logger } from '../core/index.js';
 import { runInspect } from './commands/inspect.js';
+import { runSbom } from './commands/sbom.js';
 import { ExitCode, exitCodeFor } from './exit-codes.js';
 import { refusePasswordArguments } from './image-target.js';
 import { writeLine, type CliIO } from './io.js';
+import { toolInfo } from './tool.js';
 
 const HELP = `Usage: portcullis <command> [options]
 
 Commands:
   inspect <target>   show an image's reference, digest, platform, config and layers
+  sbom <target>      list the packages installed in an image as CycloneDX or SPDX JSON
 
 Run 'portcullis <command> --help' for a command's options.
 Exit codes: 0 ok, 1 findings, 2 usage or invalid input, 3 not found, 4 authentication,
 5 integrity (digest/diffID mismatch), 6 limit exceeded, 7 network, 70 internal error.`;
 
 type Command = (argv: string[], io: CliIO, logger: Logger) => Promise<number>;
-const COMMANDS: Readonly<Record<string, Command>> = { inspect: runInspect };
-
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-    version?: string;
-  };
-  return pkg.version ?? 'unknown';
-}
+const COMMANDS: Readonly<Record<string, Command>> = { inspect: runInspect, sbom: runSbom };
 
 /** A logger for CLI runs: warnings to stderr, debug only with PORTCULLIS_DEBUG=1. */
 function stderrLogger(io: CliIO): Logger {
@@ -52,7 +47,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
       return name === undefined ? ExitCode.usage : ExitCode.ok;
     }
     if (name === '--version' || name === 'version') {
-      writeLine(io.stdout, version());
+      writeLine(io.stdout, toolInfo().version);
       return ExitCode.ok;
     }
     const command = COMMANDS[name];
