@@ -1,13 +1,32 @@
 import { apk } from './apk.js';
+import { composer } from './composer.js';
+import { crates } from './crates.js';
 import { dpkg } from './dpkg.js';
+import { go } from './go.js';
+import { maven } from './maven.js';
+import { nuget } from './nuget.js';
 import { pep440 } from './pep440.js';
 import { rpm } from './rpm.js';
+import { rubygems } from './rubygems.js';
+import { semver } from './semver.js';
 import { VersionError } from './scheme.js';
 import type { SchemeId, VersionScheme } from './scheme.js';
 
 // Every scheme, once. Add a new scheme's import above and its name here; the ordering-laws
 // meta-test (laws.test.ts) then requires sample versions for it.
-const SCHEMES: readonly VersionScheme[] = [dpkg, apk, rpm, pep440];
+const SCHEMES: readonly VersionScheme[] = [
+  dpkg,
+  apk,
+  rpm,
+  pep440,
+  semver,
+  go,
+  maven,
+  rubygems,
+  composer,
+  nuget,
+  crates,
+];
 
 const BY_ID: ReadonlyMap<SchemeId, VersionScheme> = new Map(SCHEMES.map((s) => [s.id, s]));
 

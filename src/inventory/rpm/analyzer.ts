@@ -31,12 +31,11 @@ const FORMAT_LABELS: Readonly<Record<DbFormat, string>> = {
 const DB_DIRS = ['var/lib/rpm', 'usr/lib/sysimage/rpm'] as const;
 const WAL_SUFFIX = '-wal';
 
-const WANTED: ReadonlySet<string> = new Set(
-  DB_DIRS.flatMap((dir) => [
-    ...DB_FILES.map((f) => joinImagePath(dir, f.name)),
-    joinImagePath(dir, `rpmdb.sqlite${WAL_SUFFIX}`),
-  ]),
-);
+const DB_PATHS: readonly string[] = DB_DIRS.flatMap((dir) => DB_FILES.map((f) => joinImagePath(dir, f.name)));
+const WANTED: ReadonlySet<string> = new Set([
+  ...DB_PATHS,
+  ...DB_DIRS.map((dir) => joinImagePath(dir, `rpmdb.sqlite${WAL_SUFFIX}`)),
+]);
 
 /** More unreadable headers than this in one database are summarized in one last gap. */
 const MAX_GAPS_PER_DB = 20;
@@ -57,10 +56,14 @@ function formatOf(path: string): DbFormat | undefined {
 /** The databases to read: each file once (whichever path reached it), one per directory. */
 function chooseDatabases(ctx: AnalyzerContext): { dbs: FoundDb[]; warnings: string[] } {
   const byReal = new Map<string, FoundDb>();
-  for (const path of ctx.paths) {
+  // The well-known paths are tried too: when a directory on the way is a symlink
+  // (var/lib/rpm -> ../../usr/lib/sysimage/rpm) the file is listed only under its real path.
+  for (const path of new Set([...ctx.paths, ...DB_PATHS])) {
     const format = formatOf(path);
     if (format === undefined) continue;
-    const real = ctx.tree.resolve(path)?.path ?? path;
+    const entry = ctx.tree.resolve(path);
+    if (entry === undefined || entry.type === 'dir') continue;
+    const real = entry.path;
     const seen = byReal.get(real);
     // Prefer the path the file really has, so the location names the file itself.
     if (seen === undefined || path === real) byReal.set(real, { path, real, format });
@@ -79,7 +82,7 @@ function chooseDatabases(ctx: AnalyzerContext): { dbs: FoundDb[]; warnings: stri
     dbs.push(chosen);
     for (const other of others) {
       warnings.push(
-        `rpm: ${other.path} (${FORMAT_LABELS[other.format]}) ignored: rpm reads the ${FORMAT_LABELS[chosen.format]} beside it`,
+        `${other.path} (${FORMAT_LABELS[other.format]}) ignored: rpm reads the ${FORMAT_LABELS[chosen.format]} beside it`,
       );
     }
   }
@@ -96,6 +99,16 @@ async function readDatabase(ctx: AnalyzerContext, db: FoundDb, content: Buffer):
     case 'bdb':
       return readBerkeleyDbPackages(content);
   }
+}
+
+/**
+ * Owned files as image paths (rpm's names are absolute; image paths carry no leading slash),
+ * without what is a directory in the image (a symlink to one, such as filesystem's /bin).
+ */
+function ownedFiles(ctx: AnalyzerContext, info: RpmPackageInfo): string[] {
+  return info.files
+    .map((f) => f.replace(/^\/+/, ''))
+    .filter((f) => f !== '' && ctx.tree.resolve(f)?.type !== 'dir');
 }
 
 function toPackage(ctx: AnalyzerContext, db: FoundDb, info: RpmPackageInfo): Package {
@@ -120,8 +133,7 @@ function toPackage(ctx: AnalyzerContext, db: FoundDb, info: RpmPackageInfo): Pac
       : { source: { name: source.name, version: `${source.version}-${source.release}` } }),
     licenses: info.license === undefined ? [] : [info.license],
     location: ctx.location(db.path),
-    // Image paths carry no leading slash; rpm's file names are absolute.
-    files: info.files.map((f) => f.replace(/^\/+/, '')).filter((f) => f !== ''),
+    files: ownedFiles(ctx, info),
     metadata,
   };
 }

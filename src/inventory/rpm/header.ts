@@ -28,6 +28,7 @@ export const RpmTag = {
   LICENSE: 1014,
   ARCH: 1022,
   OLDFILENAMES: 1027,
+  FILEMODES: 1030,
   SOURCERPM: 1044,
   DIRINDEXES: 1116,
   BASENAMES: 1117,
@@ -153,6 +154,20 @@ export class RpmHeader {
       out.push(decoder.decode(this.#data.subarray(pos, nul)));
       pos = nul + 1;
     }
+    return out;
+  }
+
+  /**
+   * An INT16 tag's values (unsigned), or undefined when absent.
+   *
+   * @throws RpmError RPM_HEADER_INVALID when the tag holds another type.
+   */
+  int16s(tag: number): number[] | undefined {
+    const e = this.#entries.get(tag);
+    if (e === undefined) return undefined;
+    if (e.type !== TYPE_INT16) fail(`${tagLabel(tag)} has type ${typeLabel(e.type)}, expected INT16`);
+    const out: number[] = [];
+    for (let i = 0; i < e.count; i++) out.push(this.#data.readUInt16BE(e.offset + 2 * i));
     return out;
   }
 

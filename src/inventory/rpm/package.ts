@@ -19,7 +19,7 @@ export type RpmPackageInfo = {
   readonly license: string | undefined;
   readonly vendor: string | undefined;
   readonly modularityLabel: string | undefined;
-  /** Owned paths as rpm lists them (absolute, `/usr/bin/bash`). */
+  /** Owned paths as rpm lists them (absolute, `/usr/bin/bash`), directories left out. */
   readonly files: readonly string[];
 };
 
@@ -39,7 +39,12 @@ function optional(header: RpmHeader, tag: number): string | undefined {
   return value === '' ? undefined : value;
 }
 
-function fileList(header: RpmHeader): string[] {
+/** S_IFMT and S_IFDIR of stat(2): FILEMODES holds each file's st_mode. */
+const S_IFMT = 0o170000;
+const S_IFDIR = 0o040000;
+
+/** All paths the header lists, whole. */
+function allPaths(header: RpmHeader): string[] {
   const basenames = header.strings(RpmTag.BASENAMES);
   if (basenames === undefined) return header.strings(RpmTag.OLDFILENAMES) ?? [];
   const dirnames = header.strings(RpmTag.DIRNAMES);
@@ -64,6 +69,14 @@ function fileList(header: RpmHeader): string[] {
     }
     return dir + base;
   });
+}
+
+/** The owned files without the directories (FILEMODES says which are; when it is absent or does not line up, all are kept). */
+function fileList(header: RpmHeader): string[] {
+  const paths = allPaths(header);
+  const modes = header.int16s(RpmTag.FILEMODES);
+  if (modes?.length !== paths.length) return paths;
+  return paths.filter((_, i) => ((modes[i] ?? 0) & S_IFMT) !== S_IFDIR);
 }
 
 /**
