@@ -234,7 +234,6 @@ describe('dpkg versions: agreement with Debian’s Dpkg::Version', () => {
       }
     });
     expect(longRuns.length).toBeGreaterThan(10);
-    console.log(compared, longRuns.length);
     expect(disagreements).toEqual([]);
     expect(compared).toBeGreaterThanOrEqual(10_000);
   });
@@ -267,7 +266,7 @@ describe('dpkg versions: agreement with Debian’s Dpkg::Version', () => {
 });
 
 describe('dpkg versions: every short string over a small alphabet', () => {
-  it('validates and orders (against 1.0, 1:1.0~a-1 and 1.0+a) every string of up to four pieces as Dpkg::Version does', () => {
+  it('validates and orders (against 1.0 and 1:1.0~a-1) every string of up to four pieces as Dpkg::Version does', () => {
     const pieces = ['1', '0', '01', 'a', 'Z', '.', '+', '~', '-', ':', '_', ' '];
     const strings: string[] = [];
     const extend = (s: string, depth: number): void => {
@@ -275,7 +274,7 @@ describe('dpkg versions: every short string over a small alphabet', () => {
       if (depth > 0) for (const p of pieces) extend(s + p, depth - 1);
     };
     extend('', 4);
-    const pivots = ['1.0', '1:1.0~a-1', '1.0+a'];
+    const pivots = ['1.0', '1:1.0~a-1'];
     const input = strings.flatMap((s) => pivots.map((p) => [s, p] as const));
     const oracle = dpkgPerlOracle(input);
     const disagreements: string[] = [];
