@@ -1,3 +1,4 @@
+import { PackageURL } from 'packageurl-js';
 import { describe, expect, it } from 'vitest';
 import { InventoryError } from './errors.js';
 import { normalizePythonName, toPurl, type PurlInput } from './purl.js';
@@ -167,6 +168,11 @@ describe('toPurl', () => {
 
   it.each(cases)('$name', ({ pkg, os, purl }) => {
     expect(toPurl(pkg, os)).toBe(purl);
+  });
+
+  it.each(cases)('$name: parses back to the same canonical string', ({ pkg, os }) => {
+    const purl = toPurl(pkg, os);
+    expect(PackageURL.fromString(purl).toString()).toBe(purl);
   });
 
   it('rejects an empty name with PURL_INVALID naming the type', () => {
