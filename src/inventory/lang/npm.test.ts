@@ -1,8 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { cpSync, lstatSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Image } from '../../oci/index.js';
-import { sharedData } from '../../testing/fixtures.js';
+import { openImageSource, type Image } from '../../oci/index.js';
+import { repoRoot, sharedData } from '../../testing/fixtures.js';
 import { imageOfFiles, type TreeFiles } from '../../testing/inventory-trees.js';
 import { makeImage } from '../../testing/layer-images.js';
 import { buildInventory } from '../inventory.js';
@@ -311,5 +313,41 @@ describe('npmAnalyzer on hostile and broken input', () => {
         false,
       ],
     ]);
+  });
+});
+
+describe('npmAnalyzer against npm itself', () => {
+  // The oracle is npm's own view of this repository's node_modules (`npm query '*'`, which walks
+  // the installed tree with @npmcli/arborist). The analyzer reads a copy holding only the
+  // package.json files (every one, including those deeper inside packages) and the hidden lockfile.
+  it("finds every package npm query lists in this repository's node_modules, with the same dev flags", async () => {
+    type Queried = { name: string; version: string; location: string; dev?: boolean };
+    const queried = (
+      JSON.parse(execFileSync('npm', ['query', '*'], { cwd: repoRoot, encoding: 'utf8' })) as Queried[]
+    )
+      .filter((q) => q.location !== '')
+      .map((q) => [`app/${q.location}/package.json`, q.name, q.version, q.dev === true] as const)
+      .sort((a, b) => (a[0] < b[0] ? -1 : 1));
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'portcullis-npm-oracle-'));
+    try {
+      cpSync(path.join(repoRoot, 'node_modules'), path.join(dir, 'app', 'node_modules'), {
+        recursive: true,
+        filter: (src) => {
+          const base = path.basename(src);
+          return base === 'package.json' || base === '.package-lock.json' || lstatSync(src).isDirectory();
+        },
+      });
+      const source = await openImageSource(`rootfs:${dir}`);
+      const inv = await inventoryOf(await source.open());
+      await source.close();
+      const found = inv.packages
+        .map((p) => [p.location.path, fullName(p), p.version, p.metadata?.['dev'] === 'true'] as const)
+        .sort((a, b) => (a[0] < b[0] ? -1 : 1));
+      expect(queried.length).toBeGreaterThan(100);
+      expect(found).toEqual(queried);
+      expect(inv.gaps).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
