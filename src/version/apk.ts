@@ -183,7 +183,8 @@ function parseApk(input: string): Token[] {
 
 /**
  * Alpine (apk-tools) package versions. Numbers compare by value at any length (apk-tools keeps
- * them in 64 bits and wraps beyond that; no real version has twenty-digit runs).
+ * them in 64 bits and wraps beyond that; no real version has twenty-digit runs). `compare` throws
+ * VersionError VERSION_INVALID on invalid input.
  */
 export const apk: VersionScheme = {
   id: 'apk',

@@ -5,18 +5,22 @@
 /** Longest version string any scheme accepts; longer input is invalid, which bounds compare's cost. */
 export const MAX_VERSION_LENGTH = 256;
 
+/** True for an ASCII digit. */
 export function isDigit(code: number): boolean {
   return code >= 0x30 && code <= 0x39;
 }
 
+/** True for an ASCII letter. */
 export function isAlpha(code: number): boolean {
   return (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a);
 }
 
+/** True for an ASCII lower-case letter. */
 export function isLower(code: number): boolean {
   return code >= 0x61 && code <= 0x7a;
 }
 
+/** True for an ASCII letter or digit. */
 export function isAlnum(code: number): boolean {
   return isDigit(code) || isAlpha(code);
 }

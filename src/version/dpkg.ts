@@ -116,7 +116,7 @@ function compareFragment(a: string, b: string): number {
   return 0;
 }
 
-/** Orders two parsed Debian versions: epoch, then upstream, then revision (Policy 5.6.12). */
+/** Orders two parsed Debian versions: epoch, then upstream, then revision (Policy 5.6.12). Never throws. */
 export function compareDpkgVersions(a: DpkgVersion, b: DpkgVersion): number {
   if (a.epoch !== b.epoch) return a.epoch < b.epoch ? -1 : 1;
   const upstream = compareFragment(a.upstream, b.upstream);
@@ -125,7 +125,10 @@ export function compareDpkgVersions(a: DpkgVersion, b: DpkgVersion): number {
   return sign(compareFragment(a.revision ?? '0', b.revision ?? '0'));
 }
 
-/** Debian package versions, ordered as dpkg orders them. */
+/**
+ * Debian package versions, ordered as dpkg orders them; `compare` throws VersionError
+ * VERSION_INVALID on invalid input.
+ */
 export const dpkg: VersionScheme = {
   id: 'dpkg',
   isValid(version: string): boolean {

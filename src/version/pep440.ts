@@ -212,7 +212,7 @@ function compareLocal(a: readonly string[], b: readonly string[]): number {
   return a.length === b.length ? 0 : a.length < b.length ? -1 : 1;
 }
 
-/** Orders two parsed PEP 440 versions. */
+/** Orders two parsed PEP 440 versions (PEP 440 "Summary of permitted suffixes and relative ordering"). Never throws. */
 export function comparePep440Versions(a: Pep440Version, b: Pep440Version): number {
   const epoch = compareDigits(a.epoch, b.epoch);
   if (epoch !== 0) return epoch;
@@ -236,7 +236,10 @@ export function comparePep440Versions(a: Pep440Version, b: Pep440Version): numbe
   return compareLocal(a.local, b.local);
 }
 
-/** Python package versions (PEP 440), ordered as `packaging.version.Version` orders them. */
+/**
+ * Python package versions (PEP 440), ordered as `packaging.version.Version` orders them; `compare`
+ * throws VersionError VERSION_INVALID on invalid input.
+ */
 export const pep440: VersionScheme = {
   id: 'pep440',
   isValid(version: string): boolean {

@@ -163,7 +163,10 @@ export function compareRpmEvr(a: RpmEvr, b: RpmEvr): number {
   return compareParsed(fromFields(a), fromFields(b));
 }
 
-/** RPM versions `[epoch:]version[-release]`, ordered as rpm 4.18's rpm.vercmp orders them. */
+/**
+ * RPM versions `[epoch:]version[-release]`, ordered as rpm 4.18's rpm.vercmp orders them; `compare`
+ * throws VersionError VERSION_INVALID on invalid input.
+ */
 export const rpm: VersionScheme = {
   id: 'rpm',
   isValid(version: string): boolean {
