@@ -18,4 +18,5 @@ export type { ImageSubjectOverrides } from './subject.js';
 export { toCycloneDx } from './cyclonedx.js';
 export type { SbomJson } from './cyclonedx.js';
 export { toSpdx } from './spdx.js';
+export { readSbom } from './read.js';
 export { ociPurl } from './purl.js';
