@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -264,6 +264,45 @@ describe('rpm analyzer on unreadable databases and headers', () => {
   });
 });
 
+describe('rpm analyzer on a database with a pending write-ahead log', () => {
+  const work = mkdtempSync(path.join(os.tmpdir(), 'portcullis-rpm-wal-'));
+  const cacheBefore = process.env['PORTCULLIS_CACHE_DIR'];
+  afterAll(() => {
+    if (cacheBefore === undefined) delete process.env['PORTCULLIS_CACHE_DIR'];
+    else process.env['PORTCULLIS_CACHE_DIR'] = cacheBefore;
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('reads the packages still in rpmdb.sqlite-wal, through a temporary copy under the cache directory that is removed', async () => {
+    const records = (await readSqlitePackages(fixture('cbl-mariner-2.0', 'rpmdb.sqlite'))).records;
+    const file = path.join(work, 'rpmdb.sqlite');
+    const db = new Database(file);
+    let main: Buffer;
+    let wal: Buffer;
+    try {
+      db.pragma('journal_mode = WAL');
+      db.pragma('wal_autocheckpoint = 0');
+      db.exec("CREATE TABLE 'Packages' (hnum INTEGER PRIMARY KEY AUTOINCREMENT,blob BLOB NOT NULL)");
+      db.pragma('wal_checkpoint(TRUNCATE)');
+      const insert = db.prepare('INSERT INTO Packages (hnum, blob) VALUES (?, ?)');
+      for (const r of records) insert.run(r.instance, r.blob);
+      // Copied before close, as an image built while rpm's database was open would hold them.
+      main = readFileSync(file);
+      wal = readFileSync(`${file}-wal`);
+    } finally {
+      db.close();
+    }
+    process.env['PORTCULLIS_CACHE_DIR'] = path.join(work, 'cache');
+    const inv = await inventoryOfFiles({
+      'var/lib/rpm/rpmdb.sqlite': main,
+      'var/lib/rpm/rpmdb.sqlite-wal': wal,
+    });
+    expect(inv.gaps).toEqual([]);
+    expect(qaRows(inv.packages)).toEqual(expected('cbl-mariner-2.0'));
+    expect(readdirSync(path.join(work, 'cache', 'tmp'))).toEqual([]);
+  });
+});
+
 describe('rpm analyzer on a database made by rpm', () => {
   const work = mkdtempSync(path.join(os.tmpdir(), 'portcullis-rpmbuild-'));
   const root = path.join(work, 'root');
@@ -332,13 +371,24 @@ echo data > %{buildroot}/etc/pc-data.conf
       .split('\n')
       .filter((l) => l !== '');
     rpm('-i', '--nodeps', '--noscripts', '--ignorearch', ...built);
+    // An imported signing key becomes a gpg-pubkey pseudo-package, which rpm -qa lists too.
+    const gnupg = path.join(work, 'gnupg');
+    mkdirSync(gnupg, { mode: 0o700 });
+    const gpg = (...args: string[]): Buffer =>
+      execFileSync('gpg', ['--batch', '--pinentry-mode', 'loopback', '--passphrase', '', ...args], {
+        env: { ...process.env, GNUPGHOME: gnupg },
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
+    gpg('--quick-gen-key', 'Portcullis Test <test@example.invalid>', 'ed25519', 'sign', 'never');
+    writeFileSync(path.join(work, 'key.asc'), gpg('--armor', '--export'));
+    rpm('--import', path.join(work, 'key.asc'));
   });
 
   afterAll(() => {
     rmSync(work, { recursive: true, force: true });
   });
 
-  it('lists what rpm -qa lists for the same root', async () => {
+  it('lists what rpm -qa lists for the same root, signing keys included', async () => {
     const source = await openImageSource(`rootfs:${root}`, { registry: noRegistry });
     try {
       const inv = await inventoryOf(await source.open());
@@ -347,9 +397,13 @@ echo data > %{buildroot}/etc/pc-data.conf
         .split('\n')
         .filter((l) => l !== '')
         .sort();
-      expect(fromRpm).toHaveLength(3);
+      expect(fromRpm).toHaveLength(4);
       expect(qaRows(inv.packages)).toEqual(fromRpm);
-      expect(inv.packages.map((p) => [p.name, p.version, p.source, p.purl, p.files])).toEqual([
+      const key = named(inv, 'gpg-pubkey');
+      expect([key.arch, key.source, key.licenses, key.files]).toEqual([undefined, undefined, ['pubkey'], []]);
+      expect(key.purl).toBe(`pkg:rpm/gpg-pubkey@${key.version}`);
+      const built = inv.packages.filter((p) => p !== key);
+      expect(built.map((p) => [p.name, p.version, p.source, p.purl, p.files])).toEqual([
         [
           'pc-data',
           '2024.1-1',
