@@ -123,7 +123,10 @@ function analyzeNpm(ctx: AnalyzerContext): AnalyzerResult {
   const byKind = new Map<NpmFileKind, string[]>();
   for (const p of ctx.paths) {
     const kind = classifyNpmPath(p);
-    if (kind !== undefined) byKind.set(kind, [...(byKind.get(kind) ?? []), p]);
+    if (kind === undefined) continue;
+    const list = byKind.get(kind);
+    if (list === undefined) byKind.set(kind, [p]);
+    else list.push(p);
   }
   const wanted = new Set(ctx.paths);
 
