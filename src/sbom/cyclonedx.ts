@@ -49,11 +49,12 @@ function addProperties(target: Models.PropertyRepository, props: readonly Proper
   for (const [name, value] of props) target.add(new Models.Property(name, value));
 }
 
-/** The image as the BOM's subject: a `container` component with its manifest digest as hash and purl. */
-export function imageRef(image: ImageSubject): string {
+/** The image's bom-ref: its purl, or its reference when it has no digest (a rootfs). */
+function imageRef(image: ImageSubject): string {
   return ociPurl(image) ?? `image:${image.reference}`;
 }
 
+/** The image as the BOM's subject: a `container` component with its manifest digest as hash and purl. */
 function imageComponent(image: ImageSubject): Models.Component {
   const purl = ociPurl(image);
   const version = image.digest ?? image.tag;
@@ -68,7 +69,7 @@ function imageComponent(image: ImageSubject): Models.Component {
 }
 
 /** The bom-ref of the operating-system component. */
-export function osRef(os: OsInfo): string {
+function osRef(os: OsInfo): string {
   return `os:${os.family}@${os.version ?? 'unknown'}`;
 }
 

@@ -16,6 +16,7 @@ const list = z.array(z.unknown()).max(MAX_LIST);
 
 // --- CycloneDX (https://cyclonedx.org/docs/1.6/json/; 1.2–1.5 have the same shapes for these fields)
 
+/** The top of a CycloneDX JSON BOM: format, version, subject and components. */
 export const cdxDocumentSchema = z.object({
   bomFormat: z.literal('CycloneDX'),
   specVersion: z.string().max(16),
@@ -23,6 +24,7 @@ export const cdxDocumentSchema = z.object({
   components: list.optional(),
 });
 
+/** One CycloneDX component; its nested lists are validated entry by entry by the reader. */
 export const cdxComponentSchema = z.object({
   type: z.string().max(64),
   'bom-ref': name.optional(),
@@ -36,6 +38,7 @@ export const cdxComponentSchema = z.object({
   properties: list.optional(),
   components: list.optional(),
 });
+/** A validated CycloneDX component. */
 export type CdxComponent = z.infer<typeof cdxComponentSchema>;
 
 /** One entry of CycloneDX `licenses`: a license by id or name, or an SPDX expression. */
@@ -45,12 +48,15 @@ export const cdxLicenseChoiceSchema = z.union([
   z.object({ expression: text }),
 ]);
 
+/** A CycloneDX property (name/value pair). */
 export const cdxPropertySchema = z.object({ name, value: text.optional() });
 
+/** A CycloneDX hash: algorithm and hex content. */
 export const cdxHashSchema = z.object({ alg: z.string().max(32), content: z.string().max(256) });
 
 // --- SPDX 2.2 / 2.3 (https://spdx.github.io/spdx-spec/v2.3/)
 
+/** The top of an SPDX JSON document: version, packages, relationships, extracted licenses. */
 export const spdxDocumentSchema = z.object({
   spdxVersion: z.string().max(32),
   name: name.optional(),
@@ -60,6 +66,7 @@ export const spdxDocumentSchema = z.object({
   hasExtractedLicensingInfos: list.optional(),
 });
 
+/** One SPDX package (clause 7); its nested lists are validated entry by entry by the reader. */
 export const spdxPackageSchema = z.object({
   SPDXID: name,
   // Clause 7.1 makes the name mandatory, yet real documents omit it: the reader copes.
@@ -73,27 +80,31 @@ export const spdxPackageSchema = z.object({
   checksums: list.optional(),
   annotations: list.optional(),
 });
-export type SpdxPackage = z.infer<typeof spdxPackageSchema>;
 
+/** An SPDX package external reference (clause 7.21). */
 export const spdxExternalRefSchema = z.object({
   referenceCategory: z.string().max(64),
   referenceType: z.string().max(256),
   referenceLocator: z.string().max(MAX_TEXT),
 });
 
+/** An SPDX checksum (clause 7.10). */
 export const spdxChecksumSchema = z.object({
   algorithm: z.string().max(32),
   checksumValue: z.string().max(256),
 });
 
+/** An SPDX relationship (clause 11). */
 export const spdxRelationshipSchema = z.object({
   spdxElementId: name,
   relationshipType: z.string().max(64),
   relatedSpdxElement: name,
 });
 
+/** The comment of an SPDX annotation (clause 12), where our properties travel. */
 export const spdxAnnotationSchema = z.object({ comment: text });
 
+/** An SPDX extracted licensing info (clause 10): a LicenseRef and the text it stands for. */
 export const spdxExtractedLicenseSchema = z.object({
   licenseId: name,
   name: text.optional(),

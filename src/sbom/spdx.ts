@@ -83,7 +83,7 @@ function purlRef(purl: string): {
 }
 
 /** The SPDXID of the image package. */
-export function imageSpdxId(image: ImageSubject): string {
+function imageSpdxId(image: ImageSubject): string {
   return `SPDXRef-Image-${spdxIdPart(image.name)}`;
 }
 
