@@ -121,6 +121,7 @@ export class RpmHeader {
     return [...this.#entries.keys()].sort((a, b) => a - b);
   }
 
+  /** True when the header holds `tag` (after install-time entries replaced region ones). */
   has(tag: number): boolean {
     return this.#entries.has(tag);
   }
