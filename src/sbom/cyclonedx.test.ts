@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Package } from '../inventory/index.js';
 import { toCycloneDx } from './cyclonedx.js';
 import { isPortcullisError } from '../core/index.js';
-import { IMAGE, MIXED } from './testdata/inventories.js';
+import { IMAGE, MIXED } from '../testing/sbom-inventories.js';
 
 type Component = {
   type: string;

@@ -10,7 +10,7 @@ import { ociPurl } from './purl.js';
 import { readSbom } from './read.js';
 import { toSpdx } from './spdx.js';
 import { imageSubject } from './subject.js';
-import { cycloneDxValidator, errorsOf, spdxValidator } from './testdata/schemas.js';
+import { cycloneDxValidator, errorsOf, spdxValidator } from '../testing/sbom-schemas.js';
 import type { ImageSubject, SbomInput } from './types.js';
 
 const noRegistry = () => {

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { toCycloneDx } from './cyclonedx.js';
 import { toSpdx } from './spdx.js';
-import { IMAGE, SMALL } from './testdata/inventories.js';
+import { IMAGE, SMALL } from '../testing/sbom-inventories.js';
 
 const input = {
   image: IMAGE,

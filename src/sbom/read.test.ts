@@ -9,7 +9,7 @@ import { qualifiedName } from './order.js';
 import { ociPurl } from './purl.js';
 import { readSbom } from './read.js';
 import { toSpdx } from './spdx.js';
-import { DEBIAN, IMAGE, MIXED } from './testdata/inventories.js';
+import { DEBIAN, IMAGE, MIXED } from '../testing/sbom-inventories.js';
 import type { ReadSbomOptions, ReadSbomResult } from './types.js';
 
 function example(rel: string): ReadSbomResult {

@@ -5,8 +5,8 @@ import { describe, expect, it } from 'vitest';
 import type { Inventory } from '../inventory/index.js';
 import { toCycloneDx } from './cyclonedx.js';
 import { toSpdx } from './spdx.js';
-import { EMPTY, IMAGE, MIXED, SMALL } from './testdata/inventories.js';
-import { cycloneDxValidator, errorsOf, spdxValidator } from './testdata/schemas.js';
+import { EMPTY, IMAGE, MIXED, SMALL } from '../testing/sbom-inventories.js';
+import { cycloneDxValidator, errorsOf, spdxValidator } from '../testing/sbom-schemas.js';
 import type { ImageSubject } from './types.js';
 
 const validateCdx = cycloneDxValidator();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isPortcullisError } from '../core/index.js';
 import { toSpdx } from './spdx.js';
-import { IMAGE, MIXED } from './testdata/inventories.js';
+import { IMAGE, MIXED } from '../testing/sbom-inventories.js';
 
 type SpdxPackage = {
   SPDXID: string;

@@ -3,15 +3,15 @@
 // licenses as ids, expressions and free text, declared-only packages, the same purl at two
 // paths, names with characters that need encoding). Purls come from the inventory's own toPurl,
 // as the analyzers make them.
-import { digestOf } from '../../core/index.js';
+import { digestOf } from '../core/index.js';
 import {
   toPurl,
   type Inventory,
   type OsInfo,
   type Package,
   type PackageLocation,
-} from '../../inventory/index.js';
-import type { ImageSubject } from '../types.js';
+} from '../inventory/index.js';
+import type { ImageSubject } from '../sbom/index.js';
 
 const layer0 = digestOf('sbom test layer 0');
 const layer1 = digestOf('sbom test layer 1');

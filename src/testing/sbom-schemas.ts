@@ -1,6 +1,6 @@
 // Test-only: validators for the official JSON schemas. CycloneDX 1.6 (with the SPDX license-id,
 // JSF and cryptography-defs schemas it references) is read from @cyclonedx/cyclonedx-library's
-// res/schema; SPDX 2.3 is spdx-schema-2.3.json beside this file (see SOURCES.md).
+// res/schema; SPDX 2.3 is src/sbom/testdata/spdx-schema-2.3.json (see SOURCES.md there).
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -49,7 +49,7 @@ export function cycloneDxValidator(): ValidateFunction {
 export function spdxValidator(): ValidateFunction {
   const ajv = new Ajv2019({ strict: false, allErrors: true });
   addFormats(ajv);
-  return ajv.compile(loadJson(path.join(import.meta.dirname, 'spdx-schema-2.3.json')));
+  return ajv.compile(loadJson(path.join(import.meta.dirname, '..', 'sbom', 'testdata', 'spdx-schema-2.3.json')));
 }
 
 /** The first validation errors, for a failing assertion's message. */
