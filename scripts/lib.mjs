@@ -74,6 +74,8 @@ export const TEST_PACKAGES = [
   command('rpmbuild', 'rpm'),
   command('go', 'golang-go'),
   command('objcopy', 'binutils'),
+  command('db5.3_load', 'db5.3-util'),
+  command('gpg'),
   { package: 'python3-packaging', check: '/usr/bin/python3 -c "import packaging.version"' },
   { package: 'libdpkg-perl', check: 'perl -MDpkg::Version -e 1' },
 ];

@@ -4,6 +4,8 @@ export type { BuildInventoryOptions } from './inventory.js';
 export { defaultAnalyzers } from './analyzers.js';
 export { dpkgAnalyzer } from './dpkg/analyzer.js';
 export { apkAnalyzer } from './apk/analyzer.js';
+export { rpmAnalyzer } from './rpm/index.js';
+export { languageFileAnalyzers } from './lang/index.js';
 export { detectOs, osWants } from './os/detect.js';
 export { toPurl, normalizePythonName, isOsPackageType } from './purl.js';
 export type { PurlInput } from './purl.js';
