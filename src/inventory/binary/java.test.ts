@@ -423,6 +423,23 @@ describe('the Java archive analyzer on an image', () => {
     ]);
   });
 
+  it('reports an archive too large for the layer reader as a gap', async () => {
+    const { image } = await imageOf([{ name: 'big.war', content: archive('app.war') }]);
+    const inv = await buildInventory(image, {
+      analyzers: [javaArchiveAnalyzer],
+      limits: { maxFileBytes: 1000 },
+    });
+    expect(inv.packages).toEqual([]);
+    expect(inv.gaps).toEqual([
+      {
+        analyzer: 'java-archive',
+        path: 'big.war',
+        reason: 'archive not read: larger than the layer reader may buffer',
+      },
+    ]);
+    expect(inv.warnings.some((w) => w.includes('not summarized "big.war"'))).toBe(true);
+  });
+
   it('takes other limits through createJavaArchiveAnalyzer', async () => {
     const { image } = await imageOf([{ name: 'app.ear', content: archive('app.ear') }]);
     const inv = await buildInventory(image, { analyzers: [createJavaArchiveAnalyzer({ maxDepth: 1 })] });

@@ -235,7 +235,12 @@ function analyze(ctx: AnalyzerContext): AnalyzerResult {
   for (const path of ctx.paths) {
     // The runner hands back exactly what this analyzer's reducer returned for the file.
     const summary = ctx.summary(path) as JavaSummary | undefined;
-    if (summary === undefined) continue;
+    if (summary === undefined) {
+      // The reducer always returns a summary, so the reader never ran it: the file was over
+      // its maxFileBytes limit (the reader's warning says so).
+      gaps.push({ analyzer: ID, path, reason: 'archive not read: larger than the layer reader may buffer' });
+      continue;
+    }
     const location = ctx.location(path);
     for (const a of summary.artifacts) {
       try {
