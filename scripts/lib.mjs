@@ -76,6 +76,8 @@ export const TEST_PACKAGES = [
   command('objcopy', 'binutils'),
   command('db5.3_load', 'db5.3-util'),
   command('gpg'),
+  command('jar', 'openjdk-17-jdk-headless'),
+  command('rustc'),
   { package: 'python3-packaging', check: '/usr/bin/python3 -c "import packaging.version"' },
   { package: 'libdpkg-perl', check: 'perl -MDpkg::Version -e 1' },
 ];

@@ -1,5 +1,6 @@
 // The analyzers buildInventory runs when the caller names none. Add each new analyzer here.
 import { apkAnalyzer } from './apk/analyzer.js';
+import { binaryAnalyzers } from './binary/index.js';
 import { dpkgAnalyzer } from './dpkg/analyzer.js';
 import { languageFileAnalyzers } from './lang/index.js';
 import { rpmAnalyzer } from './rpm/index.js';
@@ -11,4 +12,5 @@ export const defaultAnalyzers: readonly Analyzer[] = [
   apkAnalyzer,
   rpmAnalyzer,
   ...languageFileAnalyzers,
+  ...binaryAnalyzers,
 ];

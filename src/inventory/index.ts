@@ -6,6 +6,7 @@ export { dpkgAnalyzer } from './dpkg/analyzer.js';
 export { apkAnalyzer } from './apk/analyzer.js';
 export { rpmAnalyzer } from './rpm/index.js';
 export { languageFileAnalyzers } from './lang/index.js';
+export { binaryAnalyzers } from './binary/index.js';
 export { detectOs, osWants } from './os/detect.js';
 export { toPurl, normalizePythonName, isOsPackageType } from './purl.js';
 export type { PurlInput } from './purl.js';
