@@ -49,7 +49,9 @@ export function cycloneDxValidator(): ValidateFunction {
 export function spdxValidator(): ValidateFunction {
   const ajv = new Ajv2019({ strict: false, allErrors: true });
   addFormats(ajv);
-  return ajv.compile(loadJson(path.join(import.meta.dirname, '..', 'sbom', 'testdata', 'spdx-schema-2.3.json')));
+  return ajv.compile(
+    loadJson(path.join(import.meta.dirname, '..', 'sbom', 'testdata', 'spdx-schema-2.3.json')),
+  );
 }
 
 /** The first validation errors, for a failing assertion's message. */
