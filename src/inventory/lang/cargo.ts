@@ -8,7 +8,6 @@ import type { Analyzer, AnalyzerContext, AnalyzerResult } from '../types.js';
 import {
   Collector,
   compactMetadata,
-  LangParseError,
   MAX_LOCKFILE_BYTES,
   type FoundPackage,
   type ParsedFile,
@@ -65,19 +64,7 @@ export function parseCargoLock(lock: string): ParsedFile & { readonly lockVersio
 
 function analyzeCargo(ctx: AnalyzerContext): AnalyzerResult {
   const c = new Collector('cargo', ctx);
-  for (const p of ctx.paths) {
-    if (imagePathBase(p) !== 'Cargo.lock') continue;
-    const lock = c.readText(p, MAX_LOCKFILE_BYTES);
-    if (lock === undefined) continue;
-    try {
-      const parsed = parseCargoLock(lock);
-      c.problems(p, parsed.problems);
-      for (const f of parsed.packages) c.add('cargo', p, f, true);
-    } catch (err) {
-      if (!(err instanceof LangParseError)) throw err;
-      c.gap(p, err.message);
-    }
-  }
+  c.parseEach((p) => imagePathBase(p) === 'Cargo.lock', MAX_LOCKFILE_BYTES, parseCargoLock, 'cargo', true);
   return c.result();
 }
 

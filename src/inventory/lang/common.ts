@@ -131,6 +131,32 @@ export class Collector {
     return pkg;
   }
 
+  /**
+   * Parses every file this analyzer asked for that `match` selects, adding what `parse` lists as
+   * `type` packages; a file the parser refuses (LangParseError) becomes a gap for that file.
+   */
+  parseEach(
+    match: (path: string) => boolean,
+    maxBytes: number,
+    parse: (text: string) => ParsedFile,
+    type: PackageType,
+    declaredOnly = false,
+  ): void {
+    for (const p of this.ctx.paths) {
+      if (!match(p)) continue;
+      const text = this.readText(p, maxBytes);
+      if (text === undefined) continue;
+      try {
+        const parsed = parse(text);
+        this.problems(p, parsed.problems);
+        for (const f of parsed.packages) this.add(type, p, f, declaredOnly);
+      } catch (err) {
+        if (!(err instanceof LangParseError)) throw err;
+        this.gap(p, err.message);
+      }
+    }
+  }
+
   result(): AnalyzerResult {
     return { packages: this.packages, gaps: this.gaps, warnings: this.warnings };
   }

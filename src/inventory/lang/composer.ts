@@ -69,19 +69,7 @@ export function parseComposerInstalled(text: string): ParsedFile {
 
 function analyzeComposer(ctx: AnalyzerContext): AnalyzerResult {
   const c = new Collector('composer', ctx);
-  for (const p of ctx.paths) {
-    if (!isComposerInstalled(p)) continue;
-    const text = c.readText(p, MAX_LOCKFILE_BYTES);
-    if (text === undefined) continue;
-    try {
-      const parsed = parseComposerInstalled(text);
-      c.problems(p, parsed.problems);
-      for (const f of parsed.packages) c.add('composer', p, f);
-    } catch (err) {
-      if (!(err instanceof LangParseError)) throw err;
-      c.gap(p, err.message);
-    }
-  }
+  c.parseEach(isComposerInstalled, MAX_LOCKFILE_BYTES, parseComposerInstalled, 'composer');
   return c.result();
 }
 

@@ -59,19 +59,7 @@ export function parseDepsJson(text: string): ParsedFile {
 
 function analyzeDotnet(ctx: AnalyzerContext): AnalyzerResult {
   const c = new Collector('dotnet', ctx);
-  for (const p of ctx.paths) {
-    if (!p.endsWith('.deps.json')) continue;
-    const text = c.readText(p, MAX_LOCKFILE_BYTES);
-    if (text === undefined) continue;
-    try {
-      const parsed = parseDepsJson(text);
-      c.problems(p, parsed.problems);
-      for (const f of parsed.packages) c.add('nuget', p, f);
-    } catch (err) {
-      if (!(err instanceof LangParseError)) throw err;
-      c.gap(p, err.message);
-    }
-  }
+  c.parseEach((p) => p.endsWith('.deps.json'), MAX_LOCKFILE_BYTES, parseDepsJson, 'nuget');
   return c.result();
 }
 
