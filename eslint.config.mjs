@@ -14,6 +14,8 @@ const allowedDeps = {
   version: ['core'],
   inventory: ['core', 'imageref', 'oci', 'version'],
   sbom: ['core', 'imageref', 'oci', 'inventory'],
+  vulndb: ['core'],
+  scan: ['core', 'imageref', 'oci', 'version', 'inventory', 'vulndb', 'sbom'],
   cli: ['*'],
   server: ['*'],
   testing: ['*'],
