@@ -1,0 +1,26 @@
+export type {
+  OsvRecord,
+  OsvAffected,
+  OsvRange,
+  OsvEvent,
+  OsvEventIntroduced,
+  OsvEventFixed,
+  OsvEventLastAffected,
+  OsvEventLimit,
+  OsvSeverity,
+  AdvisorySource,
+} from './osv.js';
+export { PORTCULLIS_KEYS } from './osv.js';
+export { VulnDbError } from './errors.js';
+export type { VulnDbErrorCode } from './errors.js';
+export { osvRecordSchema, safeParseOsvRecord } from './schema.js';
+export type { OsvParseResult } from './schema.js';
+export {
+  VulnDb,
+  VULNDB_SCHEMA_VERSION,
+  openVulnDb,
+  defaultDbPath,
+  replaceDatabaseAtomically,
+  rebuildVulnDb,
+} from './store.js';
+export type { VulnSource, StoredSource, ImportCounts, VulnDbStatus, OpenVulnDbOptions } from './store.js';
