@@ -14,7 +14,13 @@ export class PortcullisError<Code extends string = string> extends Error {
 }
 
 export type CoreErrorCode =
-  'DIGEST_INVALID' | 'DIGEST_MISMATCH' | 'SIZE_MISMATCH' | 'LIMIT_EXCEEDED' | 'PATH_UNSAFE' | 'IO_FAILED';
+  | 'DIGEST_INVALID'
+  | 'DIGEST_MISMATCH'
+  | 'SIZE_MISMATCH'
+  | 'LIMIT_EXCEEDED'
+  | 'PATH_UNSAFE'
+  | 'IO_FAILED'
+  | 'ARCHIVE_INVALID';
 
 export class CoreError extends PortcullisError<CoreErrorCode> {}
 

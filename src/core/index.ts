@@ -17,3 +17,5 @@ export { normalizeImagePath, imagePathDir, imagePathBase, joinImagePath } from '
 export { writeFileAtomic, writeStreamAtomic } from './fs.js';
 export { defaultCacheDir } from './cachedir.js';
 export { redactSecret, isSecretLikeName, isSecretLikeValue, redactEnvEntry } from './redact.js';
+export { readZipDirectory, readZipEntry } from './zip.js';
+export type { ZipEntry, ZipDirectory } from './zip.js';

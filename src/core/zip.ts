@@ -1,12 +1,16 @@
-// A zip reader for archives from untrusted images, following PKWARE's APPNOTE.TXT (6.3.x):
+// A zip reader for untrusted archives (Java archives in images, OSV database downloads), following PKWARE's APPNOTE.TXT (6.3.x):
 // the end of central directory record (4.3.16), the zip64 end record and locator (4.3.14,
 // 4.3.15), central directory headers (4.3.12), local file headers (4.3.7) and the zip64 extra
 // field (4.5.3). Only what archive inspection needs: names, sizes, stored and deflated data.
 // Every offset is checked against the buffer and every inflation is capped, so a hostile
 // archive costs at most the caller's byte budget.
 import { inflateRawSync } from 'node:zlib';
-import { errorMessage } from '../../core/index.js';
-import { FormatError } from './format-error.js';
+import { CoreError, errorMessage } from './errors.js';
+
+/** A damaged or unsupported archive: CoreError ARCHIVE_INVALID naming what is wrong. */
+function invalid(message: string): CoreError {
+  return new CoreError('ARCHIVE_INVALID', message);
+}
 
 /** One central directory entry. */
 export type ZipEntry = {
@@ -44,8 +48,8 @@ const EOCD_MAGIC = Buffer.from([0x50, 0x4b, 0x05, 0x06]);
 // Flag bits (4.4.4): 0 encrypted, 11 names in UTF-8.
 const FLAG_ENCRYPTED = 1;
 const FLAG_UTF8 = 1 << 11;
-export const STORED = 0;
-export const DEFLATED = 8;
+const STORED = 0;
+const DEFLATED = 8;
 
 function u16(buf: Buffer, at: number): number {
   return buf.readUInt16LE(at);
@@ -68,7 +72,7 @@ function findEocd(buf: Buffer): number {
     // The comment must end inside the file; otherwise these four bytes are just data.
     if (at + EOCD_SIZE + u16(buf, at + 20) <= buf.length) return at;
   }
-  throw new FormatError('not a zip archive: no end of central directory record');
+  throw invalid('not a zip archive: no end of central directory record');
 }
 
 type Directory = { count: number; size: number; offset: number; end: number };
@@ -82,7 +86,7 @@ function locateDirectory(buf: Buffer, eocd: number): Directory {
     return { count, size, offset, end: eocd };
   const locator = eocd - 20;
   if (locator < 0 || u32(buf, locator) !== ZIP64_LOCATOR)
-    throw new FormatError('zip64 sizes without a zip64 end of central directory locator');
+    throw invalid('zip64 sizes without a zip64 end of central directory locator');
   // The record is where the locator says, unless bytes were prepended; then it sits right
   // before the locator (it has no extensible data in practice).
   const declared = u64(buf, locator + 8);
@@ -90,7 +94,7 @@ function locateDirectory(buf: Buffer, eocd: number): Directory {
   const record = candidates.find(
     (at) => at >= 0 && at + ZIP64_EOCD_SIZE <= locator && u32(buf, at) === ZIP64_EOCD,
   );
-  if (record === undefined) throw new FormatError('zip64 end of central directory record not found');
+  if (record === undefined) throw invalid('zip64 end of central directory record not found');
   return {
     count: u64(buf, record + 32),
     size: u64(buf, record + 40),
@@ -114,8 +118,7 @@ function applyZip64(
     if (id === 0x0001) {
       let p = data;
       const take = (): number => {
-        if (p + 8 > data + len)
-          throw new FormatError('zip64 extra field shorter than the values it must hold');
+        if (p + 8 > data + len) throw invalid('zip64 extra field shorter than the values it must hold');
         const v = u64(buf, p);
         p += 8;
         return v;
@@ -131,7 +134,7 @@ function applyZip64(
 
 /**
  * Reads the central directory, keeping the entries `select` picks by name.
- * @throws FormatError when there is no end record, the directory lies outside the buffer, an
+ * @throws CoreError ARCHIVE_INVALID when there is no end record, the directory lies outside the buffer, an
  *   entry header is damaged, or there are more than `maxEntries` entries.
  */
 export function readZipDirectory(
@@ -139,20 +142,19 @@ export function readZipDirectory(
   select: (name: string) => boolean,
   maxEntries: number,
 ): ZipDirectory {
-  if (buf.length < EOCD_SIZE) throw new FormatError('not a zip archive: shorter than an end record');
+  if (buf.length < EOCD_SIZE) throw invalid('not a zip archive: shorter than an end record');
   const eocd = findEocd(buf);
   const dir = locateDirectory(buf, eocd);
   const start = dir.end - dir.size;
-  if (dir.size > dir.end || start < 0) throw new FormatError('central directory larger than the archive');
+  if (dir.size > dir.end || start < 0) throw invalid('central directory larger than the archive');
   const prefix = start - dir.offset;
-  if (prefix < 0)
-    throw new FormatError('central directory offset points past its own position (truncated archive?)');
+  if (prefix < 0) throw invalid('central directory offset points past its own position (truncated archive?)');
   const entries: ZipEntry[] = [];
   let total = 0;
   for (let at = start; total < dir.count && at < dir.end; total++) {
-    if (total >= maxEntries) throw new FormatError(`more than ${maxEntries} entries`);
+    if (total >= maxEntries) throw invalid(`more than ${maxEntries} entries`);
     if (at + CENTRAL_SIZE > dir.end || u32(buf, at) !== CENTRAL)
-      throw new FormatError(`damaged central directory at entry ${total}`);
+      throw invalid(`damaged central directory at entry ${total}`);
     const flags = u16(buf, at + 8);
     const nameLength = u16(buf, at + 28);
     const extraLength = u16(buf, at + 30);
@@ -160,7 +162,7 @@ export function readZipDirectory(
     const nameStart = at + CENTRAL_SIZE;
     const extraStart = nameStart + nameLength;
     const next = extraStart + extraLength + commentLength;
-    if (next > dir.end) throw new FormatError(`central directory entry ${total} runs past the directory`);
+    if (next > dir.end) throw invalid(`central directory entry ${total} runs past the directory`);
     // Names are CP437 unless flagged UTF-8; every name this reader looks for is ASCII, where both agree.
     const name = buf.toString((flags & FLAG_UTF8) !== 0 ? 'utf8' : 'latin1', nameStart, extraStart);
     if (select(name)) {
@@ -180,26 +182,26 @@ export function readZipDirectory(
 /**
  * The uncompressed bytes of one entry, at most `maxBytes` of them (stored entries are a view
  * into `buf`, not a copy).
- * @throws FormatError for a damaged local header, data outside the buffer, encryption, an
+ * @throws CoreError ARCHIVE_INVALID for a damaged local header, data outside the buffer, encryption, an
  *   unsupported method, a declared size over `maxBytes`, or data that inflates to more than
  *   declared or fails to inflate.
  */
 export function readZipEntry(buf: Buffer, dir: ZipDirectory, entry: ZipEntry, maxBytes: number): Buffer {
-  if ((entry.flags & FLAG_ENCRYPTED) !== 0) throw new FormatError(`${entry.name} is encrypted`);
+  if ((entry.flags & FLAG_ENCRYPTED) !== 0) throw invalid(`${entry.name} is encrypted`);
   if (entry.size > maxBytes)
-    throw new FormatError(`${entry.name} declares ${entry.size} bytes, over the limit of ${maxBytes}`);
+    throw invalid(`${entry.name} declares ${entry.size} bytes, over the limit of ${maxBytes}`);
   const local = dir.prefix + entry.localOffset;
   if (local + LOCAL_SIZE > buf.length || u32(buf, local) !== LOCAL)
-    throw new FormatError(`${entry.name}: no local header where the directory says`);
+    throw invalid(`${entry.name}: no local header where the directory says`);
   // The local header's own name and extra lengths may differ from the directory's (4.3.7).
   const start = local + LOCAL_SIZE + u16(buf, local + 26) + u16(buf, local + 28);
   const end = start + entry.compressedSize;
-  if (end > buf.length) throw new FormatError(`${entry.name}: data runs past the end of the archive`);
+  if (end > buf.length) throw invalid(`${entry.name}: data runs past the end of the archive`);
   const data = buf.subarray(start, end);
   switch (entry.method) {
     case STORED:
       if (entry.compressedSize !== entry.size)
-        throw new FormatError(`${entry.name}: stored entry with differing sizes`);
+        throw invalid(`${entry.name}: stored entry with differing sizes`);
       return data;
     case DEFLATED:
       if (entry.size === 0) return Buffer.alloc(0);
@@ -207,11 +209,11 @@ export function readZipEntry(buf: Buffer, dir: ZipDirectory, entry: ZipEntry, ma
         // The declared size bounds the output: a bomb that lies about its size stops there.
         return inflateRawSync(data, { maxOutputLength: entry.size });
       } catch (err) {
-        throw new FormatError(
+        throw invalid(
           `${entry.name}: cannot inflate within its declared ${entry.size} bytes: ${errorMessage(err)}`,
         );
       }
     default:
-      throw new FormatError(`${entry.name}: unsupported compression method ${entry.method}`);
+      throw invalid(`${entry.name}: unsupported compression method ${entry.method}`);
   }
 }

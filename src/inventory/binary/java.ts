@@ -3,12 +3,17 @@
 // META-INF/maven/ (one per artifact, so shaded jars list their embedded artifacts too), else by
 // its manifest, else by its file name; archives nested inside (WEB-INF/lib, BOOT-INF/lib, ear
 // modules) are opened the same way, within a depth and a byte budget.
-import { errorMessage } from '../../core/index.js';
+import {
+  errorMessage,
+  readZipDirectory,
+  readZipEntry,
+  type ZipDirectory,
+  type ZipEntry,
+} from '../../core/index.js';
 import { toPurl } from '../purl.js';
 import type { Analyzer, AnalyzerContext, AnalyzerResult, InventoryGap, Package } from '../types.js';
 import { FormatError } from './format-error.js';
 import { manifestValue, parseArchiveFileName, parseManifest, parseProperties } from './javameta.js';
-import { readZipDirectory, readZipEntry, type ZipDirectory, type ZipEntry } from './zip.js';
 
 const ID = 'java-archive';
 const ARCHIVE = /\.(?:jar|war|ear|jpi|hpi)$/i;
