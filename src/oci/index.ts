@@ -83,3 +83,5 @@ export type {
 } from './sources/index.js';
 export { readImageFiles, decompressLayer } from './layers/index.js';
 export type { FileType, FileEntry, ReadFilesOptions, FileTree } from './layers/index.js';
+export { LayerCache, jsonSummaryCodec, DEFAULT_LAYER_CACHE_BYTES } from './layers/index.js';
+export type { LayerCacheOptions, LayerCacheUse, SummaryCodec } from './layers/index.js';

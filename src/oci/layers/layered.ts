@@ -10,7 +10,14 @@ import { OciError } from '../errors.js';
 import type { Layer, LayeredImage } from '../image.js';
 import { findMissingContent } from './plan.js';
 import { fileTooLarge, layerLabel, limitExceeded, Warnings } from './problems.js';
-import { runReducer, type Summarize } from './summarize.js';
+import { reduceContent, type Reduced, type Summarize } from './summarize.js';
+import {
+  jsonSummaryCodec,
+  type CachedData,
+  type CachedLayer,
+  type LayerCacheUse,
+  type SummaryCodec,
+} from './cache.js';
 import { scanLayer, type TarHeader } from './scan.js';
 import {
   guessRealPath,
@@ -28,6 +35,15 @@ export type ReadContext = {
   readonly limits: Limits;
   readonly logger: Logger;
   readonly signal: AbortSignal | undefined;
+  readonly layerCache: LayerCacheUse | undefined;
+};
+
+/** A regular file as the applier left it: where its bytes go and what to do with them. */
+type Pending = {
+  readonly data: ContentRef;
+  readonly keep: boolean;
+  readonly reducer: ((content: Buffer) => unknown) | undefined;
+  readonly path: string;
 };
 
 // Linux refuses longer paths and link targets (PATH_MAX), so no real image has them; refusing
@@ -99,8 +115,11 @@ class LayerApplier {
     };
   }
 
-  /** Returns where to deliver the entry's content when it is to be kept. */
-  apply(header: TarHeader, ordinal: number): ((content: Buffer) => void) | undefined {
+  /**
+   * Returns, for a regular file, its content reference with whether to keep the bytes and the
+   * reducer to run on them (either may be off: the caller then need not read the bytes).
+   */
+  apply(header: TarHeader, ordinal: number): Pending | undefined {
     const name = header.name;
     let path: string;
     try {
@@ -155,18 +174,7 @@ class LayerApplier {
         }
         // Probably the target of a wanted symlink: keeping it now saves a second pass.
         const keep = wanted || (this.targets.has(path) && size <= maxFileBytes);
-        const reducer = this.summarizer(path, entry);
-        if (reducer === undefined) {
-          return keep
-            ? (content) => {
-                data.content = content;
-              }
-            : undefined;
-        }
-        return (content) => {
-          if (keep) data.content = content;
-          data.summary = runReducer(reducer, content, path, `layer ${this.info.index}`, this.warnings);
-        };
+        return { data, keep, reducer: this.summarizer(path, entry), path };
       }
       case 'symlink': {
         const target = header.linkname ?? '';
@@ -278,10 +286,117 @@ function layerInfo(layer: Layer, position: number): LayerInfo {
   };
 }
 
+/** What reading one layer produced, collected for the layer cache. */
+class LayerRecord {
+  readonly headers: TarHeader[];
+  readonly data: Map<number, CachedData>;
+  bytes: number;
+  /** False once a summary turned out not to be encodable: the layer is then not stored. */
+  cacheable = true;
+  private readonly codec: SummaryCodec;
+
+  constructor(codec: SummaryCodec, from?: CachedLayer) {
+    this.codec = codec;
+    this.headers = from === undefined ? [] : [...from.headers];
+    this.data = new Map(from?.data);
+    this.bytes = from?.bytes ?? 0;
+  }
+
+  add(ordinal: number, content: Buffer | undefined, reduced: Reduced | undefined): void {
+    let summary: unknown;
+    if (reduced?.summary !== undefined && this.cacheable) {
+      try {
+        summary = this.codec.encode(reduced.summary);
+      } catch {
+        this.cacheable = false;
+      }
+    }
+    this.data.set(ordinal, {
+      content,
+      summarized: reduced !== undefined,
+      summary,
+      warning: reduced?.warning,
+    });
+  }
+
+  /** Content fetched by the second pass for an entry. */
+  addContent(ordinal: number, content: Buffer): void {
+    const old = this.data.get(ordinal);
+    this.data.set(ordinal, {
+      content,
+      summarized: old?.summarized ?? false,
+      summary: old?.summary,
+      warning: old?.warning,
+    });
+  }
+
+  toCached(): CachedLayer {
+    return { bytes: this.bytes, headers: this.headers, data: this.data };
+  }
+}
+
+function isRegular(header: TarHeader): boolean {
+  return header.type === 'file' || header.type === 'contiguous-file';
+}
+
+/**
+ * Whether a cached layer holds everything this read needs of it: the content of every wanted
+ * file and a summary of every file the reducers ask for (the key should make that so; this
+ * guards against a key that does not capture everything).
+ */
+function covers(cached: CachedLayer, ctx: ReadContext): boolean {
+  const { want, summarize } = ctx;
+  if (want === undefined && summarize === undefined) return true;
+  const { maxFileBytes } = ctx.limits;
+  for (const [ordinal, header] of cached.headers.entries()) {
+    if (!isRegular(header)) continue;
+    const size = header.size ?? 0;
+    if (size > maxFileBytes) continue;
+    let path: string;
+    try {
+      path = normalizeImagePath(header.name, { strict: true });
+    } catch {
+      continue;
+    }
+    if (`/${path}`.includes(`/${WHITEOUT}`)) continue;
+    const d = cached.data.get(ordinal);
+    if (want?.(path) === true && d?.content === undefined) return false;
+    if (
+      d?.summarized !== true &&
+      summarize?.(path, { mode: (header.mode ?? 0) & 0o7777, size }) !== undefined
+    )
+      return false;
+  }
+  return true;
+}
+
+/** Merges a cached layer into the tree through the same applier a read uses. */
+function replayLayer(
+  applier: LayerApplier,
+  cached: CachedLayer,
+  codec: SummaryCodec,
+  warnings: Warnings,
+  countEntry: () => void,
+): void {
+  for (const [ordinal, header] of cached.headers.entries()) {
+    countEntry();
+    const pending = applier.apply(header, ordinal);
+    if (pending === undefined) continue;
+    const d = cached.data.get(ordinal);
+    if (d === undefined) continue;
+    if (d.content !== undefined) pending.data.content = d.content;
+    if (pending.reducer !== undefined && d.summarized) {
+      pending.data.summary = d.summary === undefined ? undefined : codec.decode(d.summary, pending.path);
+      if (d.warning !== undefined) warnings.add(d.warning);
+    }
+  }
+}
+
 /**
  * Reads every layer once to build the merged tree, then, if wanted content is still missing
  * (symlink or hard-link targets that were not themselves wanted), reads only the layers that
- * hold it a second time.
+ * hold it a second time. With a layer cache, layers found there are merged from it instead of
+ * being read, and layers that were read are stored there afterwards.
  */
 export async function readLayeredFiles(image: LayeredImage, ctx: ReadContext): Promise<FileTree> {
   const { limits, logger, signal } = ctx;
@@ -292,33 +407,81 @@ export async function readLayeredFiles(image: LayeredImage, ctx: ReadContext): P
   const layerBytes: number[] = [];
   let totalBytes = 0;
   let totalEntries = 0;
+  const use = ctx.layerCache;
+  const codec = use?.codec ?? jsonSummaryCodec;
+  // Started together: loading never throws, and the files are small next to the layers.
+  const loads = image.layers.map((layer) => use?.cache.load(layer.diffID, use.key));
+  const cachedLayers = new Map<number, CachedLayer>();
+  const records = new Map<number, LayerRecord>();
 
   const targets = new Set<string>();
   for (const [position, layer] of image.layers.entries()) {
+    signal?.throwIfAborted();
     const applier = new LayerApplier(tree, layerInfo(layer, position), ctx, warnings, targets);
     const started = performance.now();
+    const countEntry = (): void => {
+      if (++totalEntries > limits.maxEntries) {
+        throw limitExceeded(
+          'maxEntries',
+          limits.maxEntries,
+          `${layerLabel(layer)} brings the image to more tar entries than allowed`,
+        );
+      }
+    };
+    const tooManyBytes = (): OciError =>
+      limitExceeded(
+        'maxDecompressedBytes',
+        limits.maxDecompressedBytes,
+        `${layerLabel(layer)} decompresses to more bytes than allowed for the whole image (a decompression bomb?)`,
+      );
+
+    const cached = await loads[position];
+    if (cached !== undefined && covers(cached, ctx)) {
+      if (cached.bytes > limits.maxDecompressedBytes - totalBytes) throw tooManyBytes();
+      replayLayer(applier, cached, codec, warnings, countEntry);
+      cachedLayers.set(position, cached);
+      totalBytes += cached.bytes;
+      layerBytes[position] = cached.bytes;
+      logger.debug('layer from cache', {
+        index: layer.index,
+        digest: layer.descriptor.digest,
+        entries: cached.headers.length,
+        ms: Math.round(performance.now() - started),
+      });
+      continue;
+    }
+
+    const record = use === undefined ? undefined : new LayerRecord(codec);
+    const where = `layer ${layer.index}`;
     const result = await scanLayer(layer, {
       signal,
       maxBytes: limits.maxDecompressedBytes - totalBytes,
-      tooManyBytes: () =>
-        limitExceeded(
-          'maxDecompressedBytes',
-          limits.maxDecompressedBytes,
-          `${layerLabel(layer)} decompresses to more bytes than allowed for the whole image (a decompression bomb?)`,
-        ),
+      tooManyBytes,
       onEntry: (header, ordinal) => {
-        if (++totalEntries > limits.maxEntries) {
-          throw limitExceeded(
-            'maxEntries',
-            limits.maxEntries,
-            `${layerLabel(layer)} brings the image to more tar entries than allowed`,
-          );
-        }
-        return applier.apply(header, ordinal);
+        countEntry();
+        record?.headers.push(header);
+        const pending = applier.apply(header, ordinal);
+        if (pending === undefined) return undefined;
+        const { data, keep, reducer, path } = pending;
+        if (!keep && reducer === undefined) return undefined;
+        return (content) => {
+          if (keep) data.content = content;
+          let reduced: Reduced | undefined;
+          if (reducer !== undefined) {
+            reduced = reduceContent(reducer, content, path, where);
+            data.summary = reduced.summary;
+            if (reduced.warning !== undefined) warnings.add(reduced.warning);
+          }
+          record?.add(ordinal, keep ? content : undefined, reduced);
+        };
       },
     });
     totalBytes += result.bytes;
     layerBytes[position] = result.bytes;
+    if (record !== undefined) {
+      record.bytes = result.bytes;
+      records.set(position, record);
+    }
     logger.debug('read layer', {
       index: layer.index,
       digest: layer.descriptor.digest,
@@ -337,8 +500,44 @@ export async function readLayeredFiles(image: LayeredImage, ctx: ReadContext): P
       warnings,
     );
     await fetchMissing(image, missing, layerBytes, ctx, warnings);
+    if (use !== undefined) {
+      for (const ref of missing) {
+        if (ref.content === undefined) continue;
+        let record = records.get(ref.layer);
+        const cached = cachedLayers.get(ref.layer);
+        if (record === undefined && cached !== undefined) {
+          record = new LayerRecord(codec, cached);
+          records.set(ref.layer, record);
+        }
+        record?.addContent(ref.ordinal, ref.content);
+      }
+    }
   }
+  if (use !== undefined) await storeLayers(image, use, records, ctx);
   return new MergedFileTree(tree.root, limits.maxSymlinkHops, warnings.toArray());
+}
+
+/** Stores what was read; a cache that cannot be written costs a warning in the log only. */
+async function storeLayers(
+  image: LayeredImage,
+  use: LayerCacheUse,
+  records: ReadonlyMap<number, LayerRecord>,
+  ctx: ReadContext,
+): Promise<void> {
+  for (const [position, record] of records) {
+    const layer = image.layers[position];
+    if (layer === undefined) continue;
+    if (!record.cacheable) {
+      ctx.logger.debug('layer not cached: a summary cannot be encoded', { index: layer.index });
+      continue;
+    }
+    ctx.signal?.throwIfAborted();
+    try {
+      await use.cache.store(layer.diffID, use.key, record.toCached());
+    } catch (err) {
+      ctx.logger.warn('cannot write the layer cache', { index: layer.index, error: errorMessage(err) });
+    }
+  }
 }
 
 /** Second pass: re-reads only the layers that hold missing content, verifying them again. */

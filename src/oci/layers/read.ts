@@ -23,6 +23,7 @@ export async function readImageFiles(image: Image, options: ReadFilesOptions = {
     limits: resolveLimits(options.limits),
     logger: options.logger ?? silentLogger,
     signal: options.signal,
+    layerCache: options.layerCache,
   };
   return image.kind === 'rootfs' ? readRootfsFiles(image, ctx) : readLayeredFiles(image, ctx);
 }

@@ -1,4 +1,5 @@
 import type { Digest, Limits, Logger } from '../../core/index.js';
+import type { LayerCacheUse } from './cache.js';
 
 export type FileType = 'file' | 'dir' | 'symlink' | 'hardlink' | 'char' | 'block' | 'fifo';
 
@@ -43,6 +44,11 @@ export type ReadFilesOptions = {
     meta: { readonly mode: number; readonly size: number },
   ) => ((content: Buffer) => unknown) | undefined;
   readonly limits?: Partial<Limits>;
+  /**
+   * Merge layers found in this cache from their processed form instead of reading them, and
+   * store the layers that were read. Ignored for a `rootfs:` directory.
+   */
+  readonly layerCache?: LayerCacheUse;
   readonly logger?: Logger;
   readonly signal?: AbortSignal;
 };
