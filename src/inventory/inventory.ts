@@ -8,9 +8,11 @@ import {
   type FileEntry,
   type FileTree,
   type Image,
+  type LayerCache,
   type ReadFilesOptions,
 } from '../oci/index.js';
 import { defaultAnalyzers } from './analyzers.js';
+import { failureOf, Summaries, summariesCodec, type SummarizeFailed } from './cache/summaries.js';
 import { InventoryError } from './errors.js';
 import { detectOs, osWants } from './os/detect.js';
 import { isOsPackageType } from './purl.js';
@@ -32,15 +34,22 @@ export type BuildInventoryOptions = {
   readonly limits?: Partial<Limits>;
   readonly logger?: Logger;
   readonly signal?: AbortSignal;
+  /**
+   * Merge layers found in this cache instead of reading them, and store the layers that were
+   * read (see `LayerCache`). Entries are keyed by the analyzers' ids and `cacheKey`.
+   */
+  readonly layerCache?: LayerCache;
+  /**
+   * What else decides the analyzers' results besides their ids: the tool's version, custom
+   * analyzers' versions or limits. Layers cached under another key are read again.
+   */
+  readonly cacheKey?: string;
 };
 
-type Summarize = NonNullable<ReadFilesOptions['summarize']>;
+/** Bumped when the inventory's wants or summaries change shape, so old cache entries miss. */
+const INVENTORY_CACHE_FORMAT = 1;
 
-/**
- * What the tree keeps per summarized file when several analyzers summarize it: each
- * analyzer's own result by analyzer id. A class, so `summary()` can tell it from anything else.
- */
-class Summaries extends Map<string, unknown> {}
+type Summarize = NonNullable<ReadFilesOptions['summarize']>;
 
 /**
  * One summarize hook for the layer reader made of every analyzer's: it asks each analyzer and
@@ -49,7 +58,7 @@ class Summaries extends Map<string, unknown> {}
  */
 export function combineSummarize(
   analyzers: readonly Analyzer[],
-  failed: (analyzer: string, path: string, err: unknown) => void,
+  failed: SummarizeFailed,
 ): Summarize | undefined {
   const summarizing = analyzers.filter((a) => a.summarize !== undefined);
   if (summarizing.length === 0) return undefined;
@@ -66,6 +75,7 @@ export function combineSummarize(
         try {
           out.set(id, reducer(content));
         } catch (err) {
+          out.failures.push(failureOf(id, err));
           failed(id, path, err);
         }
       }
@@ -160,15 +170,26 @@ export async function buildInventory(image: Image, options: BuildInventoryOption
   }
 
   const warnings: string[] = [];
-  const summarize = combineSummarize(analyzers, (id, path, err) => {
+  const failed: SummarizeFailed = (id, path, err) => {
     warnings.push(`${id}: could not summarize ${path}: ${errorMessage(err)}`);
-  });
+  };
+  const summarize = combineSummarize(analyzers, failed);
+  const layerCache = options.layerCache;
   const tree = await readImageFiles(image, {
     want: (path) => osWants(path) || analyzers.some((a) => a.wants?.(path) === true),
     ...(summarize === undefined ? {} : { summarize }),
     ...(options.limits === undefined ? {} : { limits: options.limits }),
     logger,
     ...(signal === undefined ? {} : { signal }),
+    ...(layerCache === undefined
+      ? {}
+      : {
+          layerCache: {
+            cache: layerCache,
+            key: `inventory/${INVENTORY_CACHE_FORMAT}\0${[...ids].sort().join(',')}\0${options.cacheKey ?? ''}`,
+            codec: summariesCodec(failed),
+          },
+        }),
   });
   const os = detectOs(tree);
   const entries = tree.entries();
