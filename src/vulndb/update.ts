@@ -32,6 +32,7 @@ import {
   type VulnDb,
   type VulnSource,
 } from './store.js';
+import { readOsvPath } from './import.js';
 
 export const DEFAULT_OSV_BASE_URL = 'https://osv-vulnerabilities.storage.googleapis.com';
 
@@ -44,12 +45,26 @@ export type UpdateErrorCode =
 /** Errors of `updateDatabase`; the previous database is unchanged whenever one is thrown. */
 export class UpdateError extends PortcullisError<UpdateErrorCode> {}
 
-/** Imports one downloaded OSV zip into `db` under `source` (the import module's `importPaths`). */
+/** Imports one downloaded OSV zip into `db` under `source`. */
 export type ZipImporter = (
   db: VulnDb,
   zipPath: string,
   source: VulnSource,
+  logger: Logger,
 ) => Promise<ImportCounts> | ImportCounts;
+
+/**
+ * The default {@link ZipImporter}: the import module's reader (caps, OSV validation), then one
+ * transaction under the bucket source with its HTTP validators. Records that fail validation
+ * are skipped and logged, as `db import` does; an unreadable archive throws.
+ */
+export const importOsvZip: ZipImporter = async (db, zipPath, source, logger) => {
+  const { records, invalid } = await readOsvPath(zipPath, { logger });
+  if (invalid.length > 0) {
+    logger.warn('skipped invalid OSV records', { source: source.name, count: invalid.length });
+  }
+  return db.importRecords(records, source);
+};
 
 export type UpdateProgress = {
   readonly ecosystem: string;
@@ -68,7 +83,8 @@ export type UpdateOptions = {
   readonly baseUrl?: string;
   /** OSV ecosystem names as the bucket spells them (`Go`, `PyPI`, `Debian`, `Alpine`). */
   readonly ecosystems: readonly string[];
-  readonly importZip: ZipImporter;
+  /** Default {@link importOsvZip}. */
+  readonly importZip?: ZipImporter;
   readonly logger?: Logger;
   readonly onProgress?: (progress: UpdateProgress) => void;
   /** Idle time after which a request is abandoned (and retried); default 60 s. */
@@ -395,12 +411,13 @@ export async function updateDatabase(options: UpdateOptions): Promise<UpdateResu
         await checkZipTrailer(d.file, d.url);
         let counts: ImportCounts;
         try {
-          counts = await options.importZip(db, d.file, {
+          const source = {
             name: osvSourceName(d.ecosystem),
             kind: 'osv-zip',
             location: d.url,
             ...d.validators,
-          });
+          };
+          counts = await (options.importZip ?? importOsvZip)(db, d.file, source, logger);
         } catch (err) {
           throw new UpdateError('UPDATE_ARCHIVE_INVALID', `cannot import ${d.url}: ${errorMessage(err)}`, {
             cause: err,
