@@ -24,3 +24,5 @@ export {
   rebuildVulnDb,
 } from './store.js';
 export type { VulnSource, StoredSource, ImportCounts, VulnDbStatus, OpenVulnDbOptions } from './store.js';
+export { importPaths, readOsvPath, DEFAULT_IMPORT_LIMITS } from './import.js';
+export type { ImportOptions, ImportLimits, ImportReport, InvalidRecord, SourceReport } from './import.js';
