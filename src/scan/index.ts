@@ -9,6 +9,7 @@ export type { AdvisoryName } from './match/ecosystem.js';
 export { scoreCvss3, ratingOf } from './severity/cvss3.js';
 export type { CvssScore } from './severity/cvss3.js';
 export { scoreCvss2 } from './severity/cvss2.js';
+export { scoreCvss4 } from './severity/cvss4.js';
 export {
   selectSeverity,
   normalizeRating,

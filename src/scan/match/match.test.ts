@@ -351,6 +351,18 @@ describe('matchInventory: severity', () => {
     expect(one([r2], [LIBC])).toEqual(['medium', 'cvss_v2', 4.3, V2]);
   });
 
+  it('prefers a CVSS v4.0 vector over v3 and skips vectors it cannot read', () => {
+    const V4 = 'CVSS:4.0/AV:N/AC:L/AT:N/PR:L/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N';
+    const r = record('CVE-2024-7012', [affected('Debian:12', 'glibc', undefined)], {
+      severity: [
+        { type: 'CVSS_V3', score: V3 },
+        { type: 'CVSS_V4', score: 'CVSS:4.0/garbage' },
+        { type: 'CVSS_V4', score: V4 },
+      ],
+    });
+    expect(one([r], [LIBC])).toEqual(['high', 'cvss_v4', 8.7, V4]);
+  });
+
   it('uses CVSS before the distro rating for language packages', () => {
     const r = record('GHSA-aaaa-bbbb-0001', [affected('npm', 'lodash', '4.17.21', distroLow)], {
       severity: [{ type: 'CVSS_V3', score: V3 }],

@@ -5,6 +5,7 @@ import { PORTCULLIS_KEYS, type OsvAffected, type OsvRecord } from '../../vulndb/
 import type { Severity, SeveritySource } from '../types.js';
 import { scoreCvss2 } from './cvss2.js';
 import { scoreCvss3, type CvssScore } from './cvss3.js';
+import { scoreCvss4 } from './cvss4.js';
 
 /** The rating a finding carries and where it came from. */
 export type SeverityChoice = {
@@ -112,6 +113,9 @@ function bestCvss(
   return best;
 }
 
+const CVSS_TYPES = { cvss_v4: 'CVSS_V4', cvss_v3: 'CVSS_V3', cvss_v2: 'CVSS_V2' } as const;
+const CVSS_SCORERS = { cvss_v4: scoreCvss4, cvss_v3: scoreCvss3, cvss_v2: scoreCvss2 } as const;
+
 function recordRating(matched: readonly MatchedRecord[]): Severity | undefined {
   return highest(
     matched.flatMap(({ record }) => {
@@ -123,8 +127,8 @@ function recordRating(matched: readonly MatchedRecord[]): Severity | undefined {
 
 /**
  * The severity of a finding made of these records: the first source in `order` that rates it.
- * `distro` is used only for OS packages. Several ratings from one source: the highest. CVSS v4.0
- * vectors are not scored yet, so `cvss_v4` never answers and the next source does.
+ * `distro` is used only for OS packages. Several ratings from one source: the highest; a CVSS
+ * vector that does not parse is passed over.
  */
 export function selectSeverity(
   matched: readonly MatchedRecord[],
@@ -140,13 +144,9 @@ export function selectSeverity(
         break;
       }
       case 'cvss_v4':
-        break;
       case 'cvss_v3':
       case 'cvss_v2': {
-        const c =
-          source === 'cvss_v3'
-            ? bestCvss(matched, 'CVSS_V3', scoreCvss3)
-            : bestCvss(matched, 'CVSS_V2', scoreCvss2);
+        const c = bestCvss(matched, CVSS_TYPES[source], CVSS_SCORERS[source]);
         if (c !== undefined) return { severity: c.severity, source, score: c.score, vector: c.vector };
         break;
       }
