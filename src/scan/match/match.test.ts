@@ -272,6 +272,21 @@ describe('matchInventory: merging records of one vulnerability', () => {
     ]);
   });
 
+  it('merges distribution records that name their CVE as upstream', () => {
+    const source = memorySource([
+      record('UBUNTU-CVE-2024-4100', [affected('Ubuntu:22.04:LTS', 'glibc', '2.36-9ubuntu1')], {
+        upstream: ['CVE-2024-4100'],
+      }),
+      record('USN-7000-1', [affected('Ubuntu:22.04:LTS', 'glibc', '2.36-9ubuntu1')], {
+        upstream: ['CVE-2024-4100'],
+      }),
+    ]);
+    const { findings } = matchInventory(inventory(UBUNTU, LIBC), source);
+    expect(findings.map((f) => [f.id, f.aliases, f.recordIds])).toEqual([
+      ['CVE-2024-4100', ['UBUNTU-CVE-2024-4100', 'USN-7000-1'], ['UBUNTU-CVE-2024-4100', 'USN-7000-1']],
+    ]);
+  });
+
   it('keeps distinct CVEs apart when one DSA names both', () => {
     const source = memorySource([
       record('CVE-2024-5001', [affected('Debian:12', 'glibc', '2.36-9+deb12u4')]),

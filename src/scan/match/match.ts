@@ -71,8 +71,10 @@ function sameName(ecosystem: string, a: string, b: string): boolean {
   return a === b;
 }
 
+// `upstream` names the vulnerability a distribution record is about (osv.dev's `UBUNTU-CVE-…`
+// and `DEBIAN-CVE-…` records carry their CVE there rather than in `aliases`).
 function idsOf(r: OsvRecord): string[] {
-  return [r.id, ...(r.aliases ?? [])];
+  return [...new Set([r.id, ...(r.aliases ?? []), ...(r.upstream ?? [])])];
 }
 
 function cvesOf(r: OsvRecord): string[] {
