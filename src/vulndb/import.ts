@@ -146,6 +146,14 @@ async function readDirectory(dir: string, out: Collector, budget: Budget): Promi
 }
 
 async function readZip(file: string, out: Collector, budget: Budget): Promise<void> {
+  // The central directory is at the end, so the archive is read whole (OSV's largest
+  // per-ecosystem all.zip is a few hundred MiB); the byte budget bounds it.
+  const size = (await stat(file)).size;
+  if (size > budget.limits.maxTotalBytes)
+    throw new VulnDbError(
+      'INPUT_TOO_LARGE',
+      `${file}: ${size} bytes, over the limit of ${budget.limits.maxTotalBytes} for one import (maxTotalBytes)`,
+    );
   const buf = await readFile(file);
   try {
     const dir = readZipDirectory(

@@ -13,7 +13,7 @@ export type {
 export { PORTCULLIS_KEYS } from './osv.js';
 export { VulnDbError } from './errors.js';
 export type { VulnDbErrorCode } from './errors.js';
-export { osvRecordSchema, safeParseOsvRecord } from './schema.js';
+export { osvRecordSchema, parseOsvRecord, safeParseOsvRecord } from './schema.js';
 export type { OsvParseResult } from './schema.js';
 export {
   VulnDb,
@@ -26,3 +26,7 @@ export {
 export type { VulnSource, StoredSource, ImportCounts, VulnDbStatus, OpenVulnDbOptions } from './store.js';
 export { importPaths, readOsvPath, DEFAULT_IMPORT_LIMITS } from './import.js';
 export type { ImportOptions, ImportLimits, ImportReport, InvalidRecord, SourceReport } from './import.js';
+export { importFeeds, detectFeed } from './native.js';
+export type { FeedKind, FeedImportReport } from './native.js';
+export { updateDatabase, DEFAULT_OSV_BASE_URL } from './update.js';
+export type { UpdateOptions, UpdateProgress, UpdateResult } from './update.js';

@@ -7,7 +7,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { sharedData } from '../testing/fixtures.js';
-import { safeParseOsvRecord } from './schema.js';
+import { parseOsvRecord, safeParseOsvRecord } from './schema.js';
 
 const schemaDir = sharedData('osv-schema');
 
@@ -149,6 +149,17 @@ describe('OSV schema agrees with the official JSON schema on real records', () =
     const r = safeParseOsvRecord(mutate((r) => (r['modified'] = 'yesterday')));
     expect(r).toMatchObject({ ok: false, id: 'GHSA-aaaa-bbbb-cccc' });
     expect(!r.ok && r.reason).toMatch(/modified/);
+  });
+
+  it('parseOsvRecord returns the record or throws INPUT_INVALID naming it', () => {
+    expect(parseOsvRecord(base).id).toBe('GHSA-aaaa-bbbb-cccc');
+    expect(() => parseOsvRecord(mutate((r) => delete r['modified']))).toThrow(
+      expect.objectContaining({
+        code: 'INPUT_INVALID',
+        message: expect.stringMatching(/GHSA-aaaa-bbbb-cccc.*modified/) as unknown,
+      }),
+    );
+    expect(() => parseOsvRecord('not an object')).toThrow(expect.objectContaining({ code: 'INPUT_INVALID' }));
   });
 
   // Deliberate differences from schema.json: ecosystems and id prefixes it does not (yet) list.

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { truncateForMessage } from '../core/index.js';
+import { VulnDbError } from './errors.js';
 import type { OsvRecord } from './osv.js';
 
 // Validation of OSV records from outside (feeds, archives, files), following the OSV schema
@@ -196,6 +198,11 @@ function describeIssues(error: z.ZodError): string {
     .join('; ');
 }
 
+function idOf(input: unknown): string | undefined {
+  if (typeof input !== 'object' || !input || !('id' in input)) return undefined;
+  return typeof input.id === 'string' ? input.id.slice(0, 256) : undefined;
+}
+
 /**
  * Validates one OSV record (already parsed from JSON or YAML); never throws. On failure the
  * reason names the first few offending fields, and `id` is the record's id when it has one.
@@ -205,13 +212,18 @@ export function safeParseOsvRecord(input: unknown): OsvParseResult {
   // zod types absent optional fields as `T | undefined`; the OSV model says `T` or no key.
   // The shapes are otherwise the same, which the cast still checks (it fails on disjoint types).
   if (r.success) return { ok: true, record: r.data as OsvRecord };
-  const id =
-    typeof input === 'object' && input !== Object.prototype && input
-      ? (input as { id?: unknown }).id
-      : undefined;
-  return {
-    ok: false,
-    id: typeof id === 'string' ? id.slice(0, 256) : undefined,
-    reason: describeIssues(r.error),
-  };
+  return { ok: false, id: idOf(input), reason: describeIssues(r.error) };
+}
+
+/**
+ * Validates one OSV record.
+ * @throws VulnDbError INPUT_INVALID naming the record (truncated) and the offending fields.
+ */
+export function parseOsvRecord(input: unknown): OsvRecord {
+  const r = safeParseOsvRecord(input);
+  if (r.ok) return r.record;
+  throw new VulnDbError(
+    'INPUT_INVALID',
+    `invalid OSV record ${truncateForMessage(r.id ?? '(no id)', 80)}: ${r.reason}`,
+  );
 }

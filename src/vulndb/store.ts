@@ -382,7 +382,6 @@ export function openVulnDb(file: string = defaultDbPath(), options: OpenVulnDbOp
     db.pragma('busy_timeout = 5000');
     if (!readonly) {
       db.pragma('journal_mode = DELETE');
-      db.pragma('foreign_keys = ON');
       initialize(db);
     }
     checkVersion(db, resolved);
@@ -390,6 +389,20 @@ export function openVulnDb(file: string = defaultDbPath(), options: OpenVulnDbOp
   } catch (err) {
     db.close();
     throw dbFailure(`cannot open ${resolved}`, err);
+  }
+}
+
+/** Makes a rename durable; best effort, as some file systems refuse to open directories. */
+function fsyncDirectory(dir: string): void {
+  try {
+    const fd = openSync(dir, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // The rename itself is atomic either way; only its durability across a crash is at stake.
   }
 }
 
@@ -407,6 +420,7 @@ export function replaceDatabaseAtomically(tempPath: string, finalPath: string): 
       closeSync(fd);
     }
     renameSync(tempPath, finalPath);
+    fsyncDirectory(path.dirname(finalPath));
     // A rollback journal left by a crashed writer of the old file belongs to the old file.
     rmSync(`${finalPath}-journal`, { force: true });
   } catch (err) {
