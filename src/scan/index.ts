@@ -17,3 +17,47 @@ export {
   DEFAULT_SEVERITY_ORDER,
 } from './severity/select.js';
 export type { SeverityChoice, MatchedRecord } from './severity/select.js';
+export {
+  toScanJson,
+  SCAN_JSON_SCHEMA_VERSION,
+  toSarif,
+  sarifLevel,
+  securitySeverity,
+  toCycloneDxReport,
+  toTable,
+  shouldUseColor,
+} from './report/index.js';
+export type {
+  CycloneDxReportInput,
+  TableOptions,
+  ReportInput,
+  ReportTarget,
+  ReportTool,
+  JsonDocument,
+} from './report/index.js';
+export {
+  applyPolicy,
+  exitCodeFor,
+  isExpired,
+  parseIgnoreFile,
+  IGNORE_FILE_NAME,
+  MAX_IGNORE_FILE_BYTES,
+  parseOpenVex,
+  MAX_VEX_BYTES,
+  purlMatches,
+  GateError,
+} from './gate/index.js';
+export type {
+  GateErrorCode,
+  IgnoreEntry,
+  VexStatus,
+  VexJustification,
+  VexProduct,
+  VexStatement,
+  Suppression,
+  SuppressedFinding,
+  FilteredFinding,
+  PolicySubject,
+  PolicyOptions,
+  PolicyResult,
+} from './gate/index.js';
