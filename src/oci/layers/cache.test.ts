@@ -207,6 +207,31 @@ describe('layer cache on small images', () => {
     expect(tree.readFile('b')?.toString()).toBe('B');
   });
 
+  it('computes summaries the cache lacks in a second pass, and caches them too', async () => {
+    const cache = await freshCache('summaries');
+    const tar = await makeTar([
+      { name: 'bin/a', content: 'aaa', mode: 0o755 },
+      { name: 'etc/b', content: 'B' },
+    ]);
+    const use = { cache, key: 'same-key' };
+    await readImageFiles(makeImage([{ tar }]).image, { want: (p) => p === 'etc/b', layerCache: use });
+    const summarize = () => (content: Buffer) => ({ n: content.length });
+    const second = makeImage([{ tar }]);
+    const tree = await readImageFiles(second.image, { summarize, layerCache: use });
+    expect(second.log.opens).toEqual([1]);
+    expect(tree.summary('bin/a')).toEqual({ n: 3 });
+    expect(tree.summary('etc/b')).toEqual({ n: 1 });
+    const third = makeImage([{ tar }]);
+    const again = await readImageFiles(third.image, {
+      want: (p) => p === 'etc/b',
+      summarize,
+      layerCache: use,
+    });
+    expect(third.log.opens).toEqual([0]);
+    expect(again.summary('bin/a')).toEqual({ n: 3 });
+    expect(again.readFile('etc/b')?.toString()).toBe('B');
+  });
+
   it('does not cache a layer whose summaries are not JSON data', async () => {
     const cache = await freshCache('codec');
     const tar = await makeTar([{ name: 'bin/x', content: 'x', mode: 0o755 }]);

@@ -88,6 +88,11 @@ class LayerApplier {
     if (guess !== undefined) this.targets.add(guess);
   }
 
+  /** The layer's index in the image (for messages). */
+  get index(): number {
+    return this.info.index;
+  }
+
   private skip(name: string, why: string): void {
     this.warnings.add(`layer ${this.info.index}: skipped "${truncateForMessage(name)}": ${why}`);
   }
@@ -330,64 +335,50 @@ class LayerRecord {
     });
   }
 
+  /** A summary computed by the second pass for an entry the cache had no summary of. */
+  addSummary(ordinal: number, reduced: Reduced): void {
+    this.add(ordinal, this.data.get(ordinal)?.content, reduced);
+  }
+
   toCached(): CachedLayer {
     return { bytes: this.bytes, headers: this.headers, data: this.data };
   }
 }
 
-function isRegular(header: TarHeader): boolean {
-  return header.type === 'file' || header.type === 'contiguous-file';
-}
+/** A file of a cached layer whose summary the cache lacks: the second pass computes it. */
+type Unsummarized = {
+  readonly reducer: (content: Buffer) => unknown;
+  readonly path: string;
+  readonly where: string;
+};
 
 /**
- * Whether a cached layer holds everything this read needs of it: the content of every wanted
- * file and a summary of every file the reducers ask for (the key should make that so; this
- * guards against a key that does not capture everything).
+ * Merges a cached layer into the tree through the same applier a read uses. Files the cache
+ * lacks something of (the key should make that impossible; this guards against a key that
+ * does not capture everything) are left to the second pass: wanted content is found missing
+ * there anyway, and summaries are collected in `unsummarized`.
  */
-function covers(cached: CachedLayer, ctx: ReadContext): boolean {
-  const { want, summarize } = ctx;
-  if (want === undefined && summarize === undefined) return true;
-  const { maxFileBytes } = ctx.limits;
-  for (const [ordinal, header] of cached.headers.entries()) {
-    if (!isRegular(header)) continue;
-    const size = header.size ?? 0;
-    if (size > maxFileBytes) continue;
-    let path: string;
-    try {
-      path = normalizeImagePath(header.name, { strict: true });
-    } catch {
-      continue;
-    }
-    if (`/${path}`.includes(`/${WHITEOUT}`)) continue;
-    const d = cached.data.get(ordinal);
-    if (want?.(path) === true && d?.content === undefined) return false;
-    if (
-      d?.summarized !== true &&
-      summarize?.(path, { mode: (header.mode ?? 0) & 0o7777, size }) !== undefined
-    )
-      return false;
-  }
-  return true;
-}
-
-/** Merges a cached layer into the tree through the same applier a read uses. */
 function replayLayer(
   applier: LayerApplier,
   cached: CachedLayer,
   codec: SummaryCodec,
   warnings: Warnings,
   countEntry: () => void,
+  unsummarized: Map<ContentRef, Unsummarized>,
 ): void {
+  const where = `layer ${applier.index}`;
   for (const [ordinal, header] of cached.headers.entries()) {
     countEntry();
     const pending = applier.apply(header, ordinal);
     if (pending === undefined) continue;
     const d = cached.data.get(ordinal);
-    if (d === undefined) continue;
-    if (d.content !== undefined) pending.data.content = d.content;
-    if (pending.reducer !== undefined && d.summarized) {
+    if (d?.content !== undefined) pending.data.content = d.content;
+    if (pending.reducer === undefined) continue;
+    if (d?.summarized === true) {
       pending.data.summary = d.summary === undefined ? undefined : codec.decode(d.summary, pending.path);
       if (d.warning !== undefined) warnings.add(d.warning);
+    } else {
+      unsummarized.set(pending.data, { reducer: pending.reducer, path: pending.path, where });
     }
   }
 }
@@ -413,6 +404,7 @@ export async function readLayeredFiles(image: LayeredImage, ctx: ReadContext): P
   const loads = image.layers.map((layer) => use?.cache.load(layer.diffID, use.key));
   const cachedLayers = new Map<number, CachedLayer>();
   const records = new Map<number, LayerRecord>();
+  const unsummarized = new Map<ContentRef, Unsummarized>();
 
   const targets = new Set<string>();
   for (const [position, layer] of image.layers.entries()) {
@@ -436,9 +428,9 @@ export async function readLayeredFiles(image: LayeredImage, ctx: ReadContext): P
       );
 
     const cached = await loads[position];
-    if (cached !== undefined && covers(cached, ctx)) {
+    if (cached !== undefined) {
       if (cached.bytes > limits.maxDecompressedBytes - totalBytes) throw tooManyBytes();
-      replayLayer(applier, cached, codec, warnings, countEntry);
+      replayLayer(applier, cached, codec, warnings, countEntry, unsummarized);
       cachedLayers.set(position, cached);
       totalBytes += cached.bytes;
       layerBytes[position] = cached.bytes;
@@ -491,26 +483,26 @@ export async function readLayeredFiles(image: LayeredImage, ctx: ReadContext): P
     });
   }
 
-  if (ctx.want !== undefined) {
-    const missing = findMissingContent(
-      tree.root,
-      ctx.want,
-      limits.maxFileBytes,
-      limits.maxSymlinkHops,
-      warnings,
-    );
-    await fetchMissing(image, missing, layerBytes, ctx, warnings);
+  if (ctx.want !== undefined || unsummarized.size > 0) {
+    const missing =
+      ctx.want === undefined
+        ? []
+        : findMissingContent(tree.root, ctx.want, limits.maxFileBytes, limits.maxSymlinkHops, warnings);
+    const reduced = await fetchMissing(image, missing, unsummarized, layerBytes, ctx, warnings);
     if (use !== undefined) {
-      for (const ref of missing) {
-        if (ref.content === undefined) continue;
-        let record = records.get(ref.layer);
-        const cached = cachedLayers.get(ref.layer);
+      const recordOf = (position: number): LayerRecord | undefined => {
+        let record = records.get(position);
+        const cached = cachedLayers.get(position);
         if (record === undefined && cached !== undefined) {
           record = new LayerRecord(codec, cached);
-          records.set(ref.layer, record);
+          records.set(position, record);
         }
-        record?.addContent(ref.ordinal, ref.content);
+        return record;
+      };
+      for (const ref of missing) {
+        if (ref.content !== undefined) recordOf(ref.layer)?.addContent(ref.ordinal, ref.content);
       }
+      for (const [ref, result] of reduced) recordOf(ref.layer)?.addSummary(ref.ordinal, result);
     }
   }
   if (use !== undefined) await storeLayers(image, use, records, ctx);
@@ -540,16 +532,22 @@ async function storeLayers(
   }
 }
 
-/** Second pass: re-reads only the layers that hold missing content, verifying them again. */
+/**
+ * Second pass: re-reads only the layers that hold missing content (or, for layers merged from
+ * the cache, files whose summary it lacks), verifying them again. Returns the summaries made.
+ */
 async function fetchMissing(
   image: LayeredImage,
   missing: readonly ContentRef[],
+  unsummarized: ReadonlyMap<ContentRef, Unsummarized>,
   layerBytes: readonly number[],
   ctx: ReadContext,
   warnings: Warnings,
-): Promise<void> {
+): Promise<[ContentRef, Reduced][]> {
+  const reduced: [ContentRef, Reduced][] = [];
+  const needContent = new Set(missing);
   const byLayer = new Map<number, Map<number, ContentRef>>();
-  for (const ref of missing) {
+  for (const ref of [...missing, ...unsummarized.keys()]) {
     let wanted = byLayer.get(ref.layer);
     if (wanted === undefined) {
       wanted = new Map<number, ContentRef>();
@@ -575,13 +573,20 @@ async function fetchMissing(
         const ref = wanted.get(ordinal);
         if (ref === undefined) return undefined;
         return (content) => {
-          ref.content = content;
+          if (needContent.has(ref)) ref.content = content;
+          const u = unsummarized.get(ref);
+          if (u === undefined) return;
+          const result = reduceContent(u.reducer, content, u.path, u.where);
+          ref.summary = result.summary;
+          if (result.warning !== undefined) warnings.add(result.warning);
+          reduced.push([ref, result]);
         };
       },
     });
     for (const ref of wanted.values()) {
-      if (ref.content === undefined)
+      if (needContent.has(ref) && ref.content === undefined)
         warnings.add(`layer ${layer.index}: could not re-read "${ref.sourcePath}"`);
     }
   }
+  return reduced;
 }
