@@ -75,6 +75,11 @@ describe('applyPolicy with ignore entries', () => {
       suppressed: ['CVE-2024-0001'],
     },
     {
+      name: 'id and the source package name',
+      entry: { id: 'CVE-2024-0001', package: 'openssl', reason: 'r' },
+      suppressed: ['CVE-2024-0001'],
+    },
+    {
       name: 'id and other package',
       entry: { id: 'CVE-2024-0001', package: 'zlib1g', reason: 'r' },
       suppressed: [],

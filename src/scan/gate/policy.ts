@@ -25,9 +25,14 @@ function idsOf(f: Finding): ReadonlySet<string> {
   return new Set([f.id, ...f.aliases].map((s) => s.toUpperCase()));
 }
 
-/** The names a package is known by: its name and its name with namespace (`@babel/core`, `org.x:lib`). */
+/**
+ * The names a package is known by: its name, its name with namespace (`@babel/core`,
+ * `org.x:lib`), and for OS packages its source package (`openssl` for `libssl3`), since
+ * advisories and people name the source.
+ */
 function namesOf(pkg: Package): string[] {
   const names = [pkg.name];
+  if (pkg.source !== undefined) names.push(pkg.source.name);
   const ns = pkg.namespace;
   if (ns !== undefined && ns !== '') {
     names.push(pkg.type === 'maven' ? `${ns}:${pkg.name}` : `${ns}/${pkg.name}`);

@@ -67,6 +67,19 @@ describe('parseOpenVex', () => {
     ]);
   });
 
+  it('names a product by its hashes as digests', () => {
+    const [s] = parseOpenVex(
+      doc([
+        {
+          vulnerability: { name: 'CVE-1' },
+          products: [{ hashes: { 'sha-256': 'ABC123', 'blake2b-256': 'ff' } }],
+          status: 'fixed',
+        },
+      ]),
+    );
+    expect(s?.products).toEqual([{ ids: ['sha256:abc123'], subcomponents: [] }]);
+  });
+
   it.each(['fixed', 'affected', 'under_investigation'])(
     'accepts status %s without justification',
     (status) => {

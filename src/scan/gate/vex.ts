@@ -14,7 +14,11 @@ const text = z.string().min(1).max(4096);
 const componentSchema = z.looseObject({
   '@id': text.optional(),
   identifiers: z.record(z.string(), z.string()).optional(),
+  hashes: z.record(z.string(), z.string()).optional(),
 });
+
+// OpenVEX hash algorithm names (spec, "Component") → OCI digest algorithms.
+const HASH_ALGORITHMS: Readonly<Record<string, string>> = { 'sha-256': 'sha256', 'sha-512': 'sha512' };
 
 const productSchema = componentSchema.extend({
   subcomponents: z.array(componentSchema).max(10_000).optional(),
@@ -59,8 +63,19 @@ const documentSchema = z.looseObject({
   statements: z.array(statementSchema).max(100_000),
 });
 
+/** The ids a component is named by: `@id`, its identifiers (purl, cpe) and its hashes as digests (`sha256:…`). */
 function idsOf(c: z.infer<typeof componentSchema>): string[] {
-  return [...new Set([...(c['@id'] === undefined ? [] : [c['@id']]), ...Object.values(c.identifiers ?? {})])];
+  const digests = Object.entries(c.hashes ?? {}).flatMap(([alg, hex]) => {
+    const oci = HASH_ALGORITHMS[alg];
+    return oci === undefined ? [] : [`${oci}:${hex.toLowerCase()}`];
+  });
+  return [
+    ...new Set([
+      ...(c['@id'] === undefined ? [] : [c['@id']]),
+      ...Object.values(c.identifiers ?? {}),
+      ...digests,
+    ]),
+  ];
 }
 
 /**
