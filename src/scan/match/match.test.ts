@@ -158,6 +158,31 @@ describe('matchInventory: Alpine origins', () => {
   });
 });
 
+describe('matchInventory: rpm distributions', () => {
+  const ROCKY: OsInfo = { ...DEBIAN, family: 'rocky', version: '9.3', codename: undefined };
+  const libs = pkg('rpm', 'openssl-libs', '1:3.0.7-24.el9', {
+    source: { name: 'openssl', version: '3.0.7-24.el9' },
+  });
+
+  it('matches by source rpm name, comparing the binary EVR with its epoch', () => {
+    const source = memorySource([
+      record('RLSA-2024:0001', [affected('Rocky Linux:9', 'openssl', '1:3.0.7-25.el9')], {
+        aliases: ['CVE-2024-8000'],
+      }),
+      // Without the epoch the installed 1:3.0.7-24 is above 3.0.8: not affected.
+      record('RLSA-2024:0002', [affected('Rocky Linux:9', 'openssl', '3.0.8-1.el9')]),
+      // Filed under the binary name (as Red Hat does): asked for too.
+      record('RLSA-2024:0003', [affected('Rocky Linux:9', 'openssl-libs', '1:3.0.7-27.el9')]),
+    ]);
+    const { findings } = matchInventory(inventory(ROCKY, libs), source);
+    expect(source.asked).toEqual(['Rocky Linux:9 openssl', 'Rocky Linux:9 openssl-libs']);
+    expect(findings.map((f) => [f.id, f.fixedVersion])).toEqual([
+      ['CVE-2024-8000', '1:3.0.7-25.el9'],
+      ['RLSA-2024:0003', '1:3.0.7-27.el9'],
+    ]);
+  });
+});
+
 describe('matchInventory: statuses and withdrawn records', () => {
   const libc = LIBC;
   const status = (s: string, raw?: string): Partial<OsvAffected> => ({
