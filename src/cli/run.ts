@@ -1,5 +1,7 @@
 import { errorMessage, isPortcullisError, type Logger } from '../core/index.js';
+import { runDb } from './commands/db.js';
 import { runInspect } from './commands/inspect.js';
+import { runScan } from './commands/scan.js';
 import { runSbom } from './commands/sbom.js';
 import { ExitCode, exitCodeFor } from './exit-codes.js';
 import { refusePasswordArguments } from './image-target.js';
@@ -11,13 +13,20 @@ const HELP = `Usage: portcullis <command> [options]
 Commands:
   inspect <target>   show an image's reference, digest, platform, config and layers
   sbom <target>      list the packages installed in an image as CycloneDX or SPDX JSON
+  scan <target>...   find known vulnerabilities (offline database), report and gate
+  db <subcommand>    the vulnerability database: import, update, status
 
 Run 'portcullis <command> --help' for a command's options.
 Exit codes: 0 ok, 1 findings, 2 usage or invalid input, 3 not found, 4 authentication,
 5 integrity (digest/diffID mismatch), 6 limit exceeded, 7 network, 70 internal error.`;
 
 type Command = (argv: string[], io: CliIO, logger: Logger) => Promise<number>;
-const COMMANDS: Readonly<Record<string, Command>> = { inspect: runInspect, sbom: runSbom };
+const COMMANDS: Readonly<Record<string, Command>> = {
+  inspect: runInspect,
+  sbom: runSbom,
+  scan: runScan,
+  db: runDb,
+};
 
 /** A logger for CLI runs: warnings to stderr, debug only with PORTCULLIS_DEBUG=1. */
 function stderrLogger(io: CliIO): Logger {

@@ -1,0 +1,266 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { writeFileAtomic, type Logger } from '../../core/index.js';
+import { buildInventory, type Inventory } from '../../inventory/index.js';
+import { imageSubject, readSbom, type ImageSubject } from '../../sbom/index.js';
+import {
+  applyPolicy,
+  exitCodeFor,
+  IGNORE_FILE_NAME,
+  matchInventory,
+  parseIgnoreFile,
+  parseOpenVex,
+  shouldUseColor,
+  toCycloneDxReport,
+  toSarif,
+  toScanJson,
+  toTable,
+  type IgnoreEntry,
+  type ReportInput,
+  type Severity,
+  type VexStatement,
+} from '../../scan/index.js';
+import { defaultDbPath, openVulnDb } from '../../vulndb/index.js';
+import { ExitCode } from '../exit-codes.js';
+import { imageTargetHelp, imageTargetOptions, openTarget } from '../image-target.js';
+import { UsageError, writeLine, type CliIO } from '../io.js';
+import { toolInfo } from '../tool.js';
+
+export const scanHelp = `Usage: portcullis scan <target>... [options] [image options]
+
+Finds known vulnerabilities in the packages of each target, from the offline database
+(portcullis db import / db update). A target is any image (see below) or sbom:FILE
+(CycloneDX or SPDX JSON, ours or another tool's).
+
+Options:
+  --format table|json|sarif|cyclonedx   report format (default table)
+  --output FILE                         write the report to FILE (atomically)
+  --severity LIST                       only these severities (critical,high,medium,low,negligible,unknown)
+  --ignore-unfixed                      leave out findings with no fixed version
+  --exit-code N                         exit with N when findings remain (default 0)
+  --ignorefile FILE                     accepted findings (default ./${IGNORE_FILE_NAME} when present)
+  --vex FILE                            OpenVEX document; not_affected and fixed statements suppress (repeatable)
+  --db PATH                             vulnerability database (default $PORTCULLIS_DB or the cache)
+  --max-db-age DAYS                     warn when the database is older (default 7)
+  --fail-on-stale-db                    fail (exit 2) instead of warning when it is older
+
+${imageTargetHelp}`;
+
+const SEVERITIES: readonly Severity[] = ['critical', 'high', 'medium', 'low', 'negligible', 'unknown'];
+
+function parseSeverities(list: string): Severity[] {
+  const out: Severity[] = [];
+  for (const raw of list.split(',')) {
+    const s = raw.trim().toLowerCase();
+    if (s === '') continue;
+    const found = SEVERITIES.find((x) => x === s);
+    if (found === undefined) {
+      throw new UsageError(
+        `unknown severity "${s.slice(0, 20)}" in --severity: expected ${SEVERITIES.join(', ')}`,
+      );
+    }
+    out.push(found);
+  }
+  return out;
+}
+
+export async function runScan(argv: string[], io: CliIO, logger: Logger): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      ...imageTargetOptions,
+      format: { type: 'string', default: 'table' },
+      output: { type: 'string', short: 'o' },
+      severity: { type: 'string' },
+      'ignore-unfixed': { type: 'boolean', default: false },
+      'exit-code': { type: 'string', default: '0' },
+      ignorefile: { type: 'string' },
+      vex: { type: 'string', multiple: true },
+      db: { type: 'string' },
+      'max-db-age': { type: 'string', default: '7' },
+      'fail-on-stale-db': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help === true) {
+    writeLine(io.stdout, scanHelp);
+    return ExitCode.ok;
+  }
+  if (positionals.length === 0)
+    throw new UsageError('scan needs at least one target; see portcullis scan --help');
+  const format = values.format;
+  if (format !== 'table' && format !== 'json' && format !== 'sarif' && format !== 'cyclonedx') {
+    throw new UsageError(
+      `unknown --format "${format.slice(0, 40)}": expected table, json, sarif or cyclonedx`,
+    );
+  }
+  const exitCode = Number(values['exit-code']);
+  if (!Number.isInteger(exitCode) || exitCode < 0 || exitCode > 255) {
+    throw new UsageError(
+      `--exit-code must be a whole number from 0 to 255, got "${values['exit-code'].slice(0, 20)}"`,
+    );
+  }
+  const maxAge = Number(values['max-db-age']);
+  if (!Number.isFinite(maxAge) || maxAge < 0) throw new UsageError('--max-db-age must be a number of days');
+  const severities = values.severity === undefined ? undefined : parseSeverities(values.severity);
+  if (
+    (format === 'sarif' || format === 'cyclonedx' || format === 'json') &&
+    positionals.length > 1 &&
+    values.output !== undefined
+  ) {
+    // One document per target would overwrite each other in one file.
+    throw new UsageError(`--output with --format ${format} takes one target; run one scan per target`);
+  }
+
+  const ignore = await loadIgnore(values.ignorefile, io);
+  const vex: VexStatement[] = [];
+  for (const file of values.vex ?? []) {
+    const p = path.resolve(io.cwd, file);
+    vex.push(...parseOpenVex(await readFile(p, 'utf8'), p));
+  }
+
+  const dbPath = values.db === undefined ? defaultDbPath(io.env) : path.resolve(io.cwd, values.db);
+  const db = openVulnDb(dbPath, { readonly: true });
+  let worst = 0;
+  const outputs: string[] = [];
+  try {
+    const age = db.ageDays();
+    if (age !== undefined && age > maxAge) {
+      const msg = `the vulnerability database is ${age.toFixed(0)} days old (over ${maxAge}); run portcullis db update`;
+      if (values['fail-on-stale-db']) throw new UsageError(msg);
+      logger.warn(msg);
+    }
+    const now = new Date();
+    for (const target of positionals) {
+      const { inventory, name, digest, reference, subjectIds, subject } = await inventoryOf(
+        target,
+        values,
+        io,
+        logger,
+      );
+      for (const gap of inventory.gaps) logger.warn(`${gap.analyzer}: ${gap.path}: ${gap.reason}`);
+      const matched = matchInventory(inventory, db);
+      for (const w of matched.warnings.slice(0, 50)) logger.warn(w);
+      const policy = applyPolicy(matched.findings, {
+        ...(severities === undefined ? {} : { severities }),
+        ignoreUnfixed: values['ignore-unfixed'],
+        ignore,
+        vex,
+        subject: { ids: subjectIds },
+        now,
+      });
+      for (const e of policy.expiredIgnores) {
+        logger.warn(
+          `ignore entry for ${e.id} expired on ${e.expires ?? '?'} and no longer applies (${e.reason})`,
+        );
+      }
+      const input: ReportInput = {
+        target: { name, reference, ...(digest === undefined ? {} : { digest }) },
+        os: inventory.os,
+        results: { inventory, findings: policy.kept, warnings: matched.warnings },
+        suppressed: policy.suppressed,
+        tool: toolInfo(),
+      };
+      const color = values.output === undefined && shouldUseColor(io.stdout as { isTTY?: boolean }, io.env);
+      outputs.push(render(format, input, subject, color));
+      worst = Math.max(worst, exitCodeFor(policy.kept, { exitCode }));
+    }
+  } finally {
+    db.close();
+  }
+  const text = outputs.join(format === 'table' ? '\n' : '');
+  if (values.output === undefined) io.stdout.write(text);
+  else await writeFileAtomic(path.resolve(io.cwd, values.output), text);
+  return worst;
+}
+
+function render(
+  format: 'table' | 'json' | 'sarif' | 'cyclonedx',
+  input: ReportInput,
+  image: ImageSubject,
+  color: boolean,
+): string {
+  switch (format) {
+    case 'table':
+      return toTable(input, { color });
+    case 'json':
+      return `${JSON.stringify(toScanJson(input), undefined, 2)}\n`;
+    case 'sarif':
+      return `${JSON.stringify(toSarif(input), undefined, 2)}\n`;
+    case 'cyclonedx':
+      return `${JSON.stringify(toCycloneDxReport({ ...input, image }), undefined, 2)}\n`;
+  }
+}
+
+async function loadIgnore(explicit: string | undefined, io: CliIO): Promise<IgnoreEntry[]> {
+  const file = path.resolve(io.cwd, explicit ?? IGNORE_FILE_NAME);
+  if (explicit === undefined && !existsSync(file)) return [];
+  return parseIgnoreFile(await readFile(file, 'utf8'), file);
+}
+
+type TargetInventory = {
+  inventory: Inventory;
+  subject: ImageSubject;
+  name: string;
+  digest: string | undefined;
+  reference: string;
+  subjectIds: string[];
+};
+
+async function inventoryOf(
+  target: string,
+  flags: Parameters<typeof openTarget>[1],
+  io: CliIO,
+  logger: Logger,
+): Promise<TargetInventory> {
+  if (target.startsWith('sbom:')) {
+    const file = path.resolve(io.cwd, target.slice('sbom:'.length));
+    const sbom = readSbom(await readFile(file), file);
+    const digest = sbom.subject?.digest;
+    const name = sbom.subject?.name ?? path.basename(file);
+    return {
+      inventory: sbom.inventory,
+      // What the SBOM says of its subject is all there is: no layers, no platform.
+      subject: {
+        reference: target,
+        name: name.toLowerCase(),
+        repositoryUrl: undefined,
+        tag: undefined,
+        digest,
+        indexDigest: undefined,
+        configDigest: undefined,
+        platform: undefined,
+        architecture: undefined,
+        layers: [],
+      },
+      name,
+      digest,
+      reference: target,
+      subjectIds: [digest, sbom.subject?.purl].filter((x): x is string => x !== undefined),
+    };
+  }
+  const opened = await openTarget(target, flags, io, logger);
+  try {
+    const inventory = await buildInventory(opened.image, { logger });
+    const subject = imageSubject(opened.image);
+    const ociPurl =
+      subject.digest === undefined
+        ? undefined
+        : `pkg:oci/${subject.name}@${encodeURIComponent(subject.digest)}`;
+    return {
+      inventory,
+      subject,
+      name: target,
+      digest: subject.digest,
+      reference: opened.image.reference,
+      subjectIds: [subject.digest, subject.configDigest, ociPurl, opened.image.reference].filter(
+        (x): x is string => x !== undefined,
+      ),
+    };
+  } finally {
+    await opened.close();
+  }
+}
