@@ -52,6 +52,10 @@ class Mirror {
   readonly log: { url: string; headers: http.IncomingHttpHeaders; status: number }[] = [];
   /** Paths whose next full response is cut after half the body. */
   readonly cutOnce = new Set<string>();
+  /** Paths whose next response sends headers and then nothing. */
+  readonly stallOnce = new Set<string>();
+  /** Paths whose next ranged request is refused with 416. */
+  readonly refuseRangeOnce = new Set<string>();
   #server = http.createServer((req, res) => {
     this.#handle(req, res);
   });
@@ -93,6 +97,11 @@ class Mirror {
       return;
     }
     const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
+    if (range?.[1] !== undefined && this.refuseRangeOnce.delete(url)) {
+      record(416);
+      res.writeHead(416, { 'content-range': `bytes */${file.body.length}` }).end();
+      return;
+    }
     if (range?.[1] !== undefined && req.headers['if-range'] === file.etag) {
       const from = Number(range[1]);
       record(206);
@@ -106,6 +115,7 @@ class Mirror {
     }
     record(200);
     res.writeHead(200, { ...validators, 'content-length': file.body.length, 'accept-ranges': 'bytes' });
+    if (this.stallOnce.delete(url)) return;
     if (this.cutOnce.delete(url)) {
       // Half the body, a pause (the client has read it), then the connection drops.
       res.write(file.body.subarray(0, Math.floor(file.body.length / 2)), () => {
@@ -242,6 +252,29 @@ describe('updateDatabase', () => {
     expect(query((db) => db.advisoriesFor('Go', 'example.com/d').length)).toBe(1);
   });
 
+  it('gives up on a stalled response after the fetch timeout and retries', async () => {
+    const body = buildZip(dir, [osv('GO-2024-0005', 'Go', 'example.com/e', '1.0.0', '2024-05-01T00:00:00Z')]);
+    mirror.put('/Go/all.zip', body, 'go-4');
+    mirror.stallOnce.add('/Go/all.zip');
+    mirror.log.length = 0;
+    const started = Date.now();
+    await updateDatabase({ dbPath, baseUrl: mirror.url, ecosystems: ['Go'], cacheDir, fetchTimeoutMs: 300 });
+    expect(Date.now() - started).toBeLessThan(4_000);
+    expect(mirror.log.map((l) => l.status)).toEqual([200, 200]);
+    expect(query((db) => db.advisoriesFor('Go', 'example.com/e').length)).toBe(1);
+  });
+
+  it('starts over when the server refuses to resume (416)', async () => {
+    const body = buildZip(dir, [osv('GO-2024-0006', 'Go', 'example.com/f', '1.0.0', '2024-06-01T00:00:00Z')]);
+    mirror.put('/Go/all.zip', body, 'go-5');
+    mirror.cutOnce.add('/Go/all.zip');
+    mirror.refuseRangeOnce.add('/Go/all.zip');
+    mirror.log.length = 0;
+    await run(['Go']);
+    expect(mirror.log.map((l) => l.status)).toEqual([200, 416, 200]);
+    expect(query((db) => db.advisoriesFor('Go', 'example.com/f').length)).toBe(1);
+  });
+
   it('refuses a corrupt archive with a clear error and leaves the old database byte-identical and usable', async () => {
     const before = readFileSync(dbPath);
     // Not a zip at all (an HTML error page served as the archive).
@@ -273,7 +306,7 @@ describe('updateDatabase', () => {
     );
     expect(readFileSync(dbPath).equals(before)).toBe(true);
     expect(readdirSync(path.dirname(dbPath))).toEqual(['portcullis.db']);
-    expect(query((db) => db.advisoriesFor('Go', 'example.com/d').map((r) => r.id))).toEqual(['GO-2024-0004']);
+    expect(query((db) => db.advisoriesFor('Go', 'example.com/f').map((r) => r.id))).toEqual(['GO-2024-0006']);
     expect(query((db) => db.advisoriesFor('PyPI', 'new'))).toEqual([]);
   });
 

@@ -222,6 +222,13 @@ async function download(
       if (status !== 200 && status !== 206) {
         res.resume();
         const err = new UpdateError('UPDATE_DOWNLOAD_FAILED', `GET ${url}: HTTP ${status}`);
+        if (status === 416) {
+          // The partial file does not fit the resource any more: start over.
+          await rm(files.part, { force: true });
+          await rm(files.state, { force: true });
+          lastError = err;
+          continue;
+        }
         // Client errors will not change on retry.
         if (status >= 400 && status < 500 && status !== 408 && status !== 429) throw err;
         lastError = err;
@@ -257,15 +264,46 @@ async function download(
       }
       let received = have;
       opts.progress(received, total);
-      // Chunks are written as they arrive (not through a pipeline, which discards what it had
-      // buffered when the response errors), so a cut connection leaves every received byte.
+      // Chunks are taken from 'data' events as the parser delivers them and written in order
+      // (an async iterator or a pipeline drops what it had buffered when the connection is
+      // cut), so an interrupted download keeps every byte that arrived, for the Range retry.
       const fh = await open(files.part, append ? 'a' : 'w');
       try {
-        for await (const chunk of res as AsyncIterable<Buffer>) {
-          await fh.write(chunk);
-          received += chunk.length;
-          opts.progress(received, total);
-        }
+        received = await new Promise<number>((resolve, reject) => {
+          let written = have;
+          let queue = Promise.resolve();
+          let failed = false;
+          const fail = (err: unknown): void => {
+            if (failed) return;
+            failed = true;
+            // Whatever was queued still lands before the caller retries.
+            queue.then(() => {
+              reject(err instanceof Error ? err : new Error(String(err)));
+            }, reject);
+          };
+          res.on('data', (chunk: Buffer) => {
+            res.pause();
+            queue = queue.then(async () => {
+              await fh.write(chunk);
+              written += chunk.length;
+              opts.progress(written, total);
+              if (!failed) res.resume();
+            });
+            queue.catch((err: unknown) => {
+              fail(err);
+              res.destroy();
+            });
+          });
+          res.on('error', fail);
+          res.on('close', () => {
+            if (!res.complete) fail(new Error('connection closed before the end of the response'));
+          });
+          res.on('end', () => {
+            queue.then(() => {
+              resolve(written);
+            }, reject);
+          });
+        });
         await fh.sync();
       } finally {
         await fh.close();
