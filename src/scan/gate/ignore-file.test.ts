@@ -115,6 +115,18 @@ describe('parseIgnoreFile', () => {
     expect(err.message).toMatch(message);
   });
 
+  it('rejects a file whose aliases expand without bound', () => {
+    const lines = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 10; i++) {
+      lines.push(
+        `${'b'.repeat(i)}: &${'b'.repeat(i)} [${Array(10)
+          .fill(i === 1 ? '*a' : `*${'b'.repeat(i - 1)}`)
+          .join(', ')}]`,
+      );
+    }
+    expect(() => parseIgnoreFile(lines.join('\n'))).toThrow(/Excessive alias count/);
+  });
+
   it('rejects a file over the size limit', () => {
     expect(() => parseIgnoreFile(`# ${'x'.repeat(1 << 20)}`)).toThrow(/larger than/);
   });

@@ -1,6 +1,6 @@
 import { isNode, LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
-import { truncateForMessage } from '../../core/index.js';
+import { errorMessage, truncateForMessage } from '../../core/index.js';
 import { GateError } from './errors.js';
 import type { IgnoreEntry } from './types.js';
 
@@ -65,7 +65,15 @@ export function parseIgnoreFile(text: string, fileName: string = IGNORE_FILE_NAM
       { cause: yamlError },
     );
   }
-  const value: unknown = doc.toJS({ maxAliasCount: 100 });
+  let value: unknown;
+  try {
+    // A cap on alias expansion keeps a "billion laughs" file from exhausting memory.
+    value = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    throw new GateError('IGNORE_INVALID', `${fileName}: ${truncateForMessage(errorMessage(err))}`, {
+      cause: err,
+    });
+  }
   // YAML null (an empty file or a bare key) is the only null here: it means no entries.
   if (value == undefined) return [];
   const parsed = fileSchema.safeParse(value);
