@@ -33,6 +33,10 @@ function packageJson(pkg: Package): JsonDocument {
   };
 }
 
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 function qualified(pkg: Package): string {
   const ns = pkg.namespace ?? '';
   return pkg.type === 'maven' ? `${ns}:${pkg.name}` : `${ns}/${pkg.name}`;
@@ -91,8 +95,7 @@ function vulnerabilityJson(f: Finding, suppression: Suppression | undefined): Js
 export function toScanJson(input: ReportInput): JsonDocument {
   const { target, os, results } = input;
   const packages = [...results.inventory.packages].sort(
-    (a, b) =>
-      (a.purl < b.purl ? -1 : a.purl > b.purl ? 1 : 0) || (a.location.path < b.location.path ? -1 : 1),
+    (a, b) => cmp(a.purl, b.purl) || cmp(a.location.path, b.location.path) || cmp(a.name, b.name),
   );
   const rows: [Finding, Suppression | undefined][] = [
     ...results.findings.map((f): [Finding, undefined] => [f, undefined]),
