@@ -40,7 +40,11 @@ export type AlpineSecfixes = {
 };
 
 export type AlpineConvertOptions = {
-  /** `modified` of every record (secdb has no dates); default the Unix epoch. */
+  /**
+   * `modified` of every record (secdb has no dates); default the Unix epoch.
+   * The store keeps a stored record unless the new one is newer: a re-import of changed data
+   * must pass a later time (the file's Last-Modified, or the import time).
+   */
   readonly modified?: string;
 };
 

@@ -26,7 +26,11 @@ import { debianEcosystem, toAffected, type DebianReleaseFacts } from './debian.j
 import { FeedError } from './errors.js';
 
 export type DebianJsonOptions = {
-  /** `modified` of every record (the export has no dates); default the Unix epoch. */
+  /**
+   * `modified` of every record (the export has no dates); default the Unix epoch.
+   * The store keeps a stored record unless the new one is newer: a re-import of changed data
+   * must pass a later time (the file's Last-Modified, or the import time).
+   */
   readonly modified?: string;
 };
 

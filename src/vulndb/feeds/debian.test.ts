@@ -160,6 +160,19 @@ describe('Debian security tracker DSA and DLA lists', () => {
     ]);
   });
 
+  it('stamps every record with a given modified time, keeping the advisory date as published', () => {
+    const { records } = parseDebianList(
+      '[29 Mar 2023] DSA-5380-1 xorg-server - security update\n',
+      'DSA/list',
+      {
+        modified: '2024-05-01T10:00:00Z',
+      },
+    );
+    expect(records.map((r) => [r.modified, r.published])).toEqual([
+      ['2024-05-01T10:00:00Z', '2023-03-29T00:00:00Z'],
+    ]);
+  });
+
   it('reads DLAs and regression updates without a CVE list', () => {
     const rec = find(dla.records, 'DLA-2691-1');
     expect(rec.aliases).toEqual(['CVE-2021-40528']);

@@ -108,6 +108,15 @@ const MAX_LINE = 64 * 1024;
 /** Problems the converter skipped (unknown release, unknown status), for the caller's log. */
 export type DebianListWarning = { readonly line: number; readonly message: string };
 
+export type DebianListOptions = {
+  /**
+   * `modified` of every record; default the advisory date. The store keeps a stored record
+   * unless the new one is newer, so a re-import of a changed list must pass a later time (the
+   * list's Last-Modified, or the import time) for edited advisories to replace stored ones.
+   */
+  readonly modified?: string;
+};
+
 export type DebianListResult = {
   readonly records: OsvRecord[];
   readonly warnings: DebianListWarning[];
@@ -122,11 +131,11 @@ type Block = {
   seen: Set<string>;
 };
 
-function toRecord(b: Block): OsvRecord {
+function toRecord(b: Block, modified: string | undefined): OsvRecord {
   const kind = b.id.startsWith('DLA-') ? 'DLA' : 'DSA';
   const rec: OsvRecord = {
     id: b.id,
-    modified: b.date,
+    modified: modified ?? b.date,
     published: b.date,
     aliases: b.aliases,
     affected: b.affected,
@@ -143,7 +152,11 @@ function toRecord(b: Block): OsvRecord {
  * @throws FeedError `FEED_INVALID` when the text has no advisory header or an entry sits
  * outside any advisory.
  */
-export function parseDebianList(text: string, source = 'DSA/list'): DebianListResult {
+export function parseDebianList(
+  text: string,
+  source = 'DSA/list',
+  options: DebianListOptions = {},
+): DebianListResult {
   const records: OsvRecord[] = [];
   const warnings: DebianListWarning[] = [];
   let current: Block | undefined;
@@ -158,7 +171,7 @@ export function parseDebianList(text: string, source = 'DSA/list'): DebianListRe
     if (line === '') continue;
     const header = HEADER.exec(raw.trimEnd()) ?? undefined;
     if (header !== undefined) {
-      if (current !== undefined) records.push(toRecord(current));
+      if (current !== undefined) records.push(toRecord(current, options.modified));
       const [, day = '', mon = '', year = '', id = '', rest = ''] = header;
       const month = MONTHS[mon];
       if (month === undefined) {
@@ -219,7 +232,7 @@ export function parseDebianList(text: string, source = 'DSA/list'): DebianListRe
     current.seen.add(key);
     current.affected.push(affected);
   }
-  if (current !== undefined) records.push(toRecord(current));
+  if (current !== undefined) records.push(toRecord(current, options.modified));
   if (records.length === 0 && text.trim() !== '') {
     throw new FeedError('FEED_INVALID', `${source}: no advisory header ([dd Mon yyyy] DSA-…) found`);
   }
