@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
@@ -64,6 +64,13 @@ describe('toSarif', () => {
 
   it('is valid SARIF 2.1.0', () => {
     expectValid(toSarif(input));
+  });
+
+  it('matches the golden file', () => {
+    const doc = toSarif(input);
+    const golden = path.join(import.meta.dirname, 'testdata', 'scan.golden.sarif');
+    if (process.env['UPDATE_GOLDEN'] === '1') writeFileSync(golden, `${JSON.stringify(doc, undefined, 2)}\n`);
+    expect(doc).toEqual(JSON.parse(readFileSync(golden, 'utf8')));
   });
 
   it('writes one rule per id and one result per finding, each result pointing at its rule', () => {

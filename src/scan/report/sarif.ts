@@ -9,7 +9,6 @@ import type { JsonDocument, ReportInput } from './types.js';
 // critical (≥ 9.0), high (7.0–8.9), medium (4.0–6.9) and low (0.1–3.9); one result per finding.
 
 const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
-const INFORMATION_URI = 'https://github.com/portcullis-dev/portcullis';
 
 type Level = 'error' | 'warning' | 'note';
 
@@ -214,7 +213,6 @@ export function toSarif(input: ReportInput): JsonDocument {
             name: tool.name,
             fullName: `${tool.name} ${tool.version}`,
             version: tool.version,
-            informationUri: INFORMATION_URI,
             rules: rules.map(ruleJson),
           },
         },

@@ -152,6 +152,8 @@ export const FINDINGS: readonly Finding[] = [
     cvssScore: undefined,
     cvssVector: undefined,
     title: 'Command Injection in lodash',
+    description: 'template() runs code passed in its options.',
+    references: ['https://github.com/advisories/GHSA-35jh-r3h4-6jhm'],
     ecosystem: 'npm',
     recordIds: ['GHSA-35jh-r3h4-6jhm'],
   }),
