@@ -94,7 +94,8 @@ export async function importFeeds(
           /DLA/.test(path.basename(resolved)) || /\] DLA-/.test(text.slice(0, HEAD_BYTES))
             ? 'DLA/list'
             : 'DSA/list';
-        const result = parseDebianList(text, source);
+        // The list carries dates per advisory, not per edit: the file's time makes a changed list win.
+        const result = parseDebianList(text, source, { modified: s.mtime.toISOString() });
         const counts = db.importRecords(result.records, {
           name: `debian-${source.slice(0, 3).toLowerCase()}-list`,
           kind: 'debian-list',
@@ -111,7 +112,9 @@ export async function importFeeds(
       } else if (kind === 'alpine-secdb') {
         const files = s.isDirectory() ? secdbs : [resolved];
         const dbs = await Promise.all(files.map(readSecdb));
-        const records = alpineSecdbToOsv(dbs);
+        // secdb has no dates: the newest file time makes a changed secdb replace what is stored.
+        const times = await Promise.all(files.map(async (f) => (await stat(f)).mtimeMs));
+        const records = alpineSecdbToOsv(dbs, { modified: new Date(Math.max(...times)).toISOString() });
         const counts = db.importRecords(records, {
           name: `alpine-secdb:${resolved}`,
           kind: 'alpine-secdb',
