@@ -207,6 +207,52 @@ describe('layer cache on small images', () => {
     expect(tree.readFile('b')?.toString()).toBe('B');
   });
 
+  it('merges hard links, symlinks, whiteouts and opaque directories from the cache as a read does', async () => {
+    const cache = await freshCache('parity');
+    const lower = await makeTar([
+      { name: 'usr/lib/os-release', content: 'ID=x\n' },
+      { name: 'etc/os-release', type: 'symlink', linkname: '../usr/lib/os-release' },
+      { name: 'data/big', content: 'big bytes', mode: 0o755 },
+      { name: 'data/gone', content: 'gone' },
+      { name: 'opq/old', content: 'old' },
+      { name: '../escape', content: 'nope' },
+    ]);
+    const upper = await makeTar([
+      { name: 'data/link', type: 'link', linkname: 'data/big' },
+      { name: 'data/.wh.gone', content: '' },
+      { name: 'opq/.wh..wh..opq', content: '' },
+      { name: 'opq/new', content: 'new' },
+      { name: 'data/.wh.', content: '' },
+    ]);
+    const opts: ReadFilesOptions = {
+      want: (p) => p === 'etc/os-release' || p === 'data/link' || p.startsWith('opq/'),
+      summarize: (p) =>
+        p === 'data/big'
+          ? (content) => ({ n: content.length })
+          : () => {
+              throw new Error(`no ${p}`);
+            },
+    };
+    const plain = snapshot(await readImageFiles(makeImage([{ tar: lower }, { tar: upper }]).image, opts));
+    expect(plain.warnings.length).toBeGreaterThan(2);
+    const use = { cache, key: 'k' };
+    // Only the lower layer cached first: a mix of cached and read layers.
+    await readImageFiles(makeImage([{ tar: lower }]).image, { ...opts, layerCache: use });
+    const mixed = makeImage([{ tar: lower }, { tar: upper }]);
+    expect(snapshot(await readImageFiles(mixed.image, { ...opts, layerCache: use }))).toEqual(plain);
+    // The wanted hard link needs data/big, which the lower layer only summarized: the second
+    // pass fetches it (as a cold read's does) and the cache keeps it from then on.
+    expect(mixed.log.opens).toEqual([1, 1]);
+    const warm = makeImage([{ tar: lower }, { tar: upper }]);
+    const tree = await readImageFiles(warm.image, { ...opts, layerCache: use });
+    expect(warm.log.opens).toEqual([0, 0]);
+    expect(snapshot(tree)).toEqual(plain);
+    expect(tree.readFile('data/link')?.toString()).toBe('big bytes');
+    expect(tree.summary('data/link')).toEqual({ n: 9 });
+    expect(tree.get('data/gone')).toBeUndefined();
+    expect(tree.get('opq/old')).toBeUndefined();
+  });
+
   it('computes summaries the cache lacks in a second pass, and caches them too', async () => {
     const cache = await freshCache('summaries');
     const tar = await makeTar([
