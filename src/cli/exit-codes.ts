@@ -48,6 +48,20 @@ const BY_CODE: Readonly<Record<string, ExitCode>> = {
   REGISTRY_ERROR: ExitCode.network,
   TOO_MANY_REQUESTS: ExitCode.network,
   TIMEOUT: ExitCode.network,
+  IGNORE_INVALID: ExitCode.usage,
+  VEX_INVALID: ExitCode.usage,
+  SBOM_TOO_LARGE: ExitCode.limit,
+  SBOM_TOO_MANY_PACKAGES: ExitCode.limit,
+  SBOM_NOT_JSON: ExitCode.usage,
+  SBOM_FORMAT_UNKNOWN: ExitCode.usage,
+  SBOM_VERSION_UNSUPPORTED: ExitCode.usage,
+  SBOM_INVALID: ExitCode.usage,
+  DB_NOT_FOUND: ExitCode.notFound,
+  DB_INCOMPATIBLE: ExitCode.usage,
+  INPUT_INVALID: ExitCode.usage,
+  INPUT_TOO_LARGE: ExitCode.limit,
+  FEED_INVALID: ExitCode.usage,
+  VERSION_INVALID: ExitCode.usage,
 };
 
 /** The exit code for an error thrown by a command. */

@@ -61,3 +61,5 @@ export type {
   PolicyOptions,
   PolicyResult,
 } from './gate/index.js';
+export { splitBaseImageFindings, BASE_DIGEST_ANNOTATION, BASE_NAME_ANNOTATION } from './base-image.js';
+export type { BaseLayerSplit } from './base-image.js';

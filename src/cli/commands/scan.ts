@@ -7,12 +7,15 @@ import { buildInventory, type Inventory } from '../../inventory/index.js';
 import { imageSubject, readSbom, type ImageSubject } from '../../sbom/index.js';
 import {
   applyPolicy,
+  BASE_DIGEST_ANNOTATION,
+  BASE_NAME_ANNOTATION,
   exitCodeFor,
   IGNORE_FILE_NAME,
   matchInventory,
   parseIgnoreFile,
   parseOpenVex,
   shouldUseColor,
+  splitBaseImageFindings,
   toCycloneDxReport,
   toSarif,
   toScanJson,
@@ -45,6 +48,10 @@ Options:
   --db PATH                             vulnerability database (default $PORTCULLIS_DB or the cache)
   --max-db-age DAYS                     warn when the database is older (default 7)
   --fail-on-stale-db                    fail (exit 2) instead of warning when it is older
+  --exclude-base-image                  leave out findings in layers that came from the base image
+                                        (named by --base, else by the image's
+                                        org.opencontainers.image.base.name/digest annotations)
+  --base TARGET                         the base image the target was built FROM
 
 ${imageTargetHelp}`;
 
@@ -82,6 +89,8 @@ export async function runScan(argv: string[], io: CliIO, logger: Logger): Promis
       db: { type: 'string' },
       'max-db-age': { type: 'string', default: '7' },
       'fail-on-stale-db': { type: 'boolean', default: false },
+      'exclude-base-image': { type: 'boolean', default: false },
+      base: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -135,16 +144,30 @@ export async function runScan(argv: string[], io: CliIO, logger: Logger): Promis
     }
     const now = new Date();
     for (const target of positionals) {
-      const { inventory, name, digest, reference, subjectIds, subject } = await inventoryOf(
-        target,
-        values,
-        io,
-        logger,
-      );
+      const { inventory, name, digest, reference, subjectIds, subject, diffIDs, baseAnnotation } =
+        await inventoryOf(target, values, io, logger);
       for (const gap of inventory.gaps) logger.warn(`${gap.analyzer}: ${gap.path}: ${gap.reason}`);
       const matched = matchInventory(inventory, db);
       for (const w of matched.warnings.slice(0, 50)) logger.warn(w);
-      const policy = applyPolicy(matched.findings, {
+      let findings = matched.findings;
+      if (values['exclude-base-image']) {
+        const baseDiffIDs = await baseDiffIDsFor(values.base ?? baseAnnotation, values, io, logger);
+        if (baseDiffIDs === undefined) {
+          logger.warn(
+            `${target} names no base image (no ${BASE_NAME_ANNOTATION}/${BASE_DIGEST_ANNOTATION}); use --base to name it: nothing excluded`,
+          );
+        } else {
+          const split = splitBaseImageFindings(findings, diffIDs, baseDiffIDs);
+          if (split.baseLayers === 0)
+            logger.warn(`the base image's layers are not the first layers of ${target}: nothing excluded`);
+          else
+            logger.info(
+              `${split.excluded.length} finding(s) in the ${split.baseLayers} base image layer(s) left out`,
+            );
+          findings = split.kept;
+        }
+      }
+      const policy = applyPolicy(findings, {
         ...(severities === undefined ? {} : { severities }),
         ignoreUnfixed: values['ignore-unfixed'],
         ignore,
@@ -203,6 +226,10 @@ async function loadIgnore(explicit: string | undefined, io: CliIO): Promise<Igno
 
 type TargetInventory = {
   inventory: Inventory;
+  /** The image's layers (diffIDs), base first; empty for SBOM targets. */
+  diffIDs: string[];
+  /** `name@digest` of the base image the manifest annotations name, if they do. */
+  baseAnnotation: string | undefined;
   subject: ImageSubject;
   name: string;
   digest: string | undefined;
@@ -223,6 +250,8 @@ async function inventoryOf(
     const name = sbom.subject?.name ?? path.basename(file);
     return {
       inventory: sbom.inventory,
+      diffIDs: [],
+      baseAnnotation: undefined,
       // What the SBOM says of its subject is all there is: no layers, no platform.
       subject: {
         reference: target,
@@ -250,9 +279,18 @@ async function inventoryOf(
       subject.digest === undefined
         ? undefined
         : `pkg:oci/${subject.name}@${encodeURIComponent(subject.digest)}`;
+    const image = opened.image;
+    const annotations = image.kind === 'layered' ? (image.manifest.annotations ?? {}) : {};
+    const baseName = annotations[BASE_NAME_ANNOTATION];
+    const baseDigest = annotations[BASE_DIGEST_ANNOTATION];
     return {
       inventory,
       subject,
+      diffIDs: image.kind === 'layered' ? image.layers.map((l) => l.diffID) : [],
+      baseAnnotation:
+        baseName !== undefined && baseDigest !== undefined
+          ? `${baseName.replace(/@.*$/, '')}@${baseDigest}`
+          : undefined,
       name: target,
       digest: subject.digest,
       reference: opened.image.reference,
@@ -260,6 +298,22 @@ async function inventoryOf(
         (x): x is string => x !== undefined,
       ),
     };
+  } finally {
+    await opened.close();
+  }
+}
+
+/** The diffIDs of the base image named by `--base` or the annotations, or undefined when none is named. */
+async function baseDiffIDsFor(
+  base: string | undefined,
+  flags: Parameters<typeof openTarget>[1],
+  io: CliIO,
+  logger: Logger,
+): Promise<string[] | undefined> {
+  if (base === undefined) return undefined;
+  const opened = await openTarget(base, flags, io, logger);
+  try {
+    return opened.image.kind === 'layered' ? opened.image.layers.map((l) => l.diffID) : [];
   } finally {
     await opened.close();
   }
