@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import {
   mkdtempSync,
+  utimesSync,
   readFileSync,
   readdirSync,
   rmSync,
@@ -308,6 +309,21 @@ describe('updateDatabase', () => {
     expect(readdirSync(path.dirname(dbPath))).toEqual(['portcullis.db']);
     expect(query((db) => db.advisoriesFor('Go', 'example.com/f').map((r) => r.id))).toEqual(['GO-2024-0006']);
     expect(query((db) => db.advisoriesFor('PyPI', 'new'))).toEqual([]);
+  });
+
+  it('refuses to run beside another update of the same database, and takes over a stale lock', async () => {
+    const lock = `${dbPath}.update.lock`;
+    const before = readFileSync(dbPath);
+    writeFileSync(lock, '12345\n');
+    await expect(run(['Go'])).rejects.toMatchObject({ code: 'UPDATE_LOCKED' });
+    expect(readFileSync(lock, 'utf8')).toBe('12345\n');
+    expect(readFileSync(dbPath).equals(before)).toBe(true);
+    const old = new Date(Date.now() - 3 * 60 * 60 * 1000);
+    utimesSync(lock, old, old);
+    mirror.put('/Go/all.zip', buildZip(dir, goRecords), 'go-6');
+    const result = await run(['Go']);
+    expect(result.ecosystems.map((e) => e.status)).toEqual(['updated']);
+    expect(existsSync(lock)).toBe(false);
   });
 
   it('fails with the HTTP status when an ecosystem is missing, leaving the database as it was', async () => {

@@ -40,7 +40,9 @@ export type UpdateErrorCode =
   /** A download failed (network, timeout, HTTP status) after its retries. */
   | 'UPDATE_DOWNLOAD_FAILED'
   /** A downloaded archive is not a zip archive or could not be imported. */
-  | 'UPDATE_ARCHIVE_INVALID';
+  | 'UPDATE_ARCHIVE_INVALID'
+  /** Another update of the same database is running. */
+  | 'UPDATE_LOCKED';
 
 /** Errors of `updateDatabase`; the previous database is unchanged whenever one is thrown. */
 export class UpdateError extends PortcullisError<UpdateErrorCode> {}
@@ -303,6 +305,9 @@ async function download(
               resolve(written);
             }, reject);
           });
+          // The connection may have gone while the part file was being opened, before these
+          // listeners existed: then no event will come, and the buffered data is gone with it.
+          if (res.destroyed) fail(new Error('connection closed before the body was read'));
         });
         await fh.sync();
       } finally {
@@ -357,6 +362,48 @@ async function checkZipTrailer(file: string, what: string): Promise<void> {
  *   database cannot be opened or written; in every case the previous database is unchanged.
  */
 export async function updateDatabase(options: UpdateOptions): Promise<UpdateResult> {
+  const lock = `${path.resolve(options.dbPath)}.update.lock`;
+  await acquireLock(lock, options.logger ?? silentLogger);
+  try {
+    return await updateLocked(options);
+  } finally {
+    await rm(lock, { force: true });
+  }
+}
+
+/** A lock older than this is left over from a crashed update and is taken over. */
+const STALE_LOCK_MS = 2 * 60 * 60 * 1000;
+
+/**
+ * Takes the update lock beside the database (two updates at once would each build a copy and
+ * the second rename would drop the first's imports, and they share the partial downloads).
+ * @throws UpdateError UPDATE_LOCKED while another update holds it.
+ */
+async function acquireLock(lock: string, logger: Logger): Promise<void> {
+  await mkdir(path.dirname(lock), { recursive: true });
+  for (let tries = 0; tries < 2; tries++) {
+    try {
+      const fh = await open(lock, 'wx');
+      await fh.writeFile(`${process.pid}\n`);
+      await fh.close();
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const age =
+        Date.now() -
+        (await stat(lock).then(
+          (s) => s.mtimeMs,
+          () => Date.now(),
+        ));
+      if (age < STALE_LOCK_MS) break;
+      logger.warn('removing a stale database update lock', { lock, ageMs: age });
+      await rm(lock, { force: true });
+    }
+  }
+  throw new UpdateError('UPDATE_LOCKED', `another database update is running (lock ${lock})`);
+}
+
+async function updateLocked(options: UpdateOptions): Promise<UpdateResult> {
   const logger = options.logger ?? silentLogger;
   const baseUrl = options.baseUrl ?? DEFAULT_OSV_BASE_URL;
   const cacheDir = options.cacheDir ?? path.join(defaultCacheDir(), 'vulndb-downloads');
