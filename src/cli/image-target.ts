@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { ParseArgsConfig } from 'node:util';
 import { defaultCacheDir, type Logger } from '../core/index.js';
 import { parseImageRef } from '../imageref/index.js';
@@ -5,6 +6,7 @@ import {
   BlobCache,
   createDockerConfigCredentialStore,
   createStaticCredentialStore,
+  LayerCache,
   openImageSource,
   parsePlatform,
   parseTarget,
@@ -48,7 +50,12 @@ Image options:
   --cache-dir DIR               blob cache (default: $PORTCULLIS_CACHE_DIR or ~/.cache/portcullis)
 Credentials otherwise come from Docker's config.json ($DOCKER_CONFIG or ~/.docker): auths, credHelpers, credsStore.`;
 
-export type OpenedTarget = { readonly image: Image; close(): Promise<void> };
+export type OpenedTarget = {
+  readonly image: Image;
+  /** Processed layers and inventories from earlier runs (keyed by diffID), under the cache dir. */
+  readonly layerCache: LayerCache;
+  close(): Promise<void>;
+};
 
 /**
  * Opens the image a command was pointed at, with credentials from the flags or Docker's config.
@@ -79,7 +86,11 @@ export async function openTarget(
   });
   try {
     const image = await source.open(platform ? { platform } : {});
-    return { image, close: () => source.close() };
+    return {
+      image,
+      layerCache: new LayerCache({ dir: path.join(cacheDir, 'layers') }),
+      close: () => source.close(),
+    };
   } catch (err) {
     await source.close();
     throw err;

@@ -13,6 +13,7 @@ import {
 } from '../oci/index.js';
 import { defaultAnalyzers } from './analyzers.js';
 import { failureOf, Summaries, summariesCodec, type SummarizeFailed } from './cache/summaries.js';
+import { imageInventoryFile, loadImageInventory, storeImageInventory } from './cache/image-inventory.js';
 import { InventoryError } from './errors.js';
 import { detectOs, osWants } from './os/detect.js';
 import { isOsPackageType } from './purl.js';
@@ -175,6 +176,22 @@ export async function buildInventory(image: Image, options: BuildInventoryOption
   };
   const summarize = combineSummarize(analyzers, failed);
   const layerCache = options.layerCache;
+  const cacheKey = `inventory/${INVENTORY_CACHE_FORMAT}\0${[...ids].sort().join(',')}\0${options.cacheKey ?? ''}`;
+  const inventoryFile =
+    layerCache === undefined || image.kind !== 'layered'
+      ? undefined
+      : imageInventoryFile(
+          layerCache.dir,
+          image.layers.map((l) => l.diffID),
+          cacheKey,
+        );
+  if (inventoryFile !== undefined) {
+    const cached = await loadImageInventory(inventoryFile);
+    if (cached !== undefined) {
+      logger.debug('inventory from cache', { file: inventoryFile });
+      return cached;
+    }
+  }
   const tree = await readImageFiles(image, {
     want: (path) => osWants(path) || analyzers.some((a) => a.wants?.(path) === true),
     ...(summarize === undefined ? {} : { summarize }),
@@ -186,7 +203,7 @@ export async function buildInventory(image: Image, options: BuildInventoryOption
       : {
           layerCache: {
             cache: layerCache,
-            key: `inventory/${INVENTORY_CACHE_FORMAT}\0${[...ids].sort().join(',')}\0${options.cacheKey ?? ''}`,
+            key: cacheKey,
             codec: summariesCodec(failed),
           },
         }),
@@ -215,10 +232,12 @@ export async function buildInventory(image: Image, options: BuildInventoryOption
 
   const owned = ownedByOsPackages(tree, packages);
   const kept = packages.filter((p) => isOsPackageType(p.type) || !owned.has(p.location.path));
-  return {
+  const inventory: Inventory = {
     os,
     packages: kept.sort(comparePackages),
     gaps,
     warnings: [...tree.warnings, ...warnings],
   };
+  if (inventoryFile !== undefined) await storeImageInventory(inventoryFile, inventory);
+  return inventory;
 }

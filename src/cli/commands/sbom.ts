@@ -48,7 +48,11 @@ export async function runSbom(argv: string[], io: CliIO, logger: Logger): Promis
   const opened = await openTarget(positionals[0], values, io, logger);
   let text: string;
   try {
-    const inventory = await buildInventory(opened.image, { logger });
+    const inventory = await buildInventory(opened.image, {
+      logger,
+      layerCache: opened.layerCache,
+      cacheKey: `portcullis ${toolInfo().version}`,
+    });
     for (const gap of inventory.gaps) logger.warn(`${gap.analyzer}: ${gap.path}: ${gap.reason}`);
     const input = { image: imageSubject(opened.image), inventory, tool: toolInfo() };
     text = `${JSON.stringify(format === 'cyclonedx' ? toCycloneDx(input) : toSpdx(input), undefined, 2)}\n`;

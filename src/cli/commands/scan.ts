@@ -273,7 +273,11 @@ async function inventoryOf(
   }
   const opened = await openTarget(target, flags, io, logger);
   try {
-    const inventory = await buildInventory(opened.image, { logger });
+    const inventory = await buildInventory(opened.image, {
+      logger,
+      layerCache: opened.layerCache,
+      cacheKey: `portcullis ${toolInfo().version}`,
+    });
     const subject = imageSubject(opened.image);
     const ociPurl =
       subject.digest === undefined
