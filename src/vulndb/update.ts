@@ -12,10 +12,11 @@
 //   or interrupted update leaves the previous database as it was.
 
 import { randomBytes } from 'node:crypto';
-import { copyFile, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import {
   PortcullisError,
   defaultCacheDir,
@@ -481,7 +482,16 @@ async function updateLocked(options: UpdateOptions): Promise<UpdateResult> {
   );
   await mkdir(path.dirname(dbPath), { recursive: true });
   try {
-    if (exists) await copyFile(dbPath, temp);
+    if (exists) {
+      // SQLite's online backup, not a file copy: a consistent snapshot even while a scan reads
+      // the database, and an error (not a silently torn copy) if a crashed writer left a journal.
+      const source = new Database(dbPath, { readonly: true, fileMustExist: true });
+      try {
+        await source.backup(temp);
+      } finally {
+        source.close();
+      }
+    }
     const db = openVulnDb(temp);
     try {
       for (const d of downloads) {
