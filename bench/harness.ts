@@ -22,6 +22,13 @@ export async function timeShell(script: string): Promise<Sample> {
  * `{"ms":…, "maxRssMB":…}` as its last line. A fresh process per run keeps peak RSS honest.
  */
 export async function runSubject(script: string, args: readonly string[]): Promise<Sample> {
+  const last = await subjectOutput(script, args);
+  const parsed = JSON.parse(last) as { ms: number; maxRssMB: number };
+  return { ms: parsed.ms, maxRssMB: parsed.maxRssMB };
+}
+
+/** Runs a Node script and returns the last line it printed. */
+export async function subjectOutput(script: string, args: readonly string[]): Promise<string> {
   const out = await new Promise<string>((resolve, reject) => {
     const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
     let text = '';
@@ -33,9 +40,7 @@ export async function runSubject(script: string, args: readonly string[]): Promi
       else reject(new Error(`subject ${script} exited with ${code}`));
     });
   });
-  const last = out.trim().split('\n').at(-1) ?? '';
-  const parsed = JSON.parse(last) as { ms: number; maxRssMB: number };
-  return { ms: parsed.ms, maxRssMB: parsed.maxRssMB };
+  return out.trim().split('\n').at(-1) ?? '';
 }
 
 export function median(xs: readonly number[]): number {

@@ -8,5 +8,9 @@ ensureDebianPackages(TEST_PACKAGES);
 ensureDebianFixture();
 run('npx', ['tsc', '-p', 'tsconfig.bench.json']);
 run(process.execPath, [path.join(repoRoot, '.cache', 'bench-build', 'bench', 'run.js')], {
-  env: { ...process.env, PORTCULLIS_FIXTURES: fixturesDir },
+  env: {
+    ...process.env,
+    PORTCULLIS_FIXTURES: fixturesDir,
+    PORTCULLIS_SHARED_DATA: path.resolve(repoRoot, '..', 'shared', 'data'),
+  },
 });

@@ -62,6 +62,9 @@ const BY_CODE: Readonly<Record<string, ExitCode>> = {
   INPUT_TOO_LARGE: ExitCode.limit,
   FEED_INVALID: ExitCode.usage,
   VERSION_INVALID: ExitCode.usage,
+  UPDATE_DOWNLOAD_FAILED: ExitCode.network,
+  UPDATE_ARCHIVE_INVALID: ExitCode.integrity,
+  UPDATE_LOCKED: ExitCode.usage,
 };
 
 /** The exit code for an error thrown by a command. */
