@@ -232,6 +232,24 @@ describe('portcullis scan', () => {
     expect(r.stderr).toMatch(message);
   });
 
+  it('warns about a database older than --max-db-age, and fails with --fail-on-stale-db', async () => {
+    const warn = await cli(['scan', alpine310(), '--max-db-age', '0']);
+    expect(warn.code).toBe(0);
+    expect(warn.stderr).toMatch(/vulnerability database is .* days old/);
+    const fail = await cli(['scan', alpine310(), '--max-db-age', '0', '--fail-on-stale-db']);
+    expect(fail.code).toBe(2);
+  });
+
+  it('takes the rating source order from --severity-order', async () => {
+    // The fixture records carry an NVD CVSS v3 vector (MEDIUM for CVE-2019-1549) and Trivy's own
+    // rating (MEDIUM as well); with only the record's rating allowed, the source says so.
+    const r = await cli(['scan', alpine310(), '--format', 'json', '--severity-order', 'record']);
+    const doc = JSON.parse(r.stdout) as { vulnerabilities: { severitySource: string }[] };
+    expect(new Set(doc.vulnerabilities.map((v) => v.severitySource))).toEqual(new Set(['record']));
+    const bad = await cli(['scan', alpine310(), '--severity-order', 'vibes']);
+    expect(bad.code).toBe(2);
+  });
+
   it('refuses to scan without a database, saying how to get one', async () => {
     const r = await cli(['scan', alpine310(), '--db', path.join(work, 'missing.db')]);
     expect(r.code).toBe(3);

@@ -23,6 +23,7 @@ import {
   type IgnoreEntry,
   type ReportInput,
   type Severity,
+  type SeveritySource,
   type VexStatement,
 } from '../../scan/index.js';
 import { defaultDbPath, openVulnDb } from '../../vulndb/index.js';
@@ -48,6 +49,8 @@ Options:
   --db PATH                             vulnerability database (default $PORTCULLIS_DB or the cache)
   --max-db-age DAYS                     warn when the database is older (default 7)
   --fail-on-stale-db                    fail (exit 2) instead of warning when it is older
+  --severity-order LIST                 where ratings come from, first found wins (default
+                                        distro,cvss_v4,cvss_v3,cvss_v2,record)
   --exclude-base-image                  leave out findings in layers that came from the base image
                                         (named by --base, else by the image's
                                         org.opencontainers.image.base.name/digest annotations)
@@ -73,6 +76,21 @@ function parseSeverities(list: string): Severity[] {
   return out;
 }
 
+const SEVERITY_SOURCES: readonly SeveritySource[] = ['distro', 'cvss_v4', 'cvss_v3', 'cvss_v2', 'record'];
+
+function parseSeverityOrder(list: string): SeveritySource[] {
+  return list.split(',').map((raw) => {
+    const s = raw.trim().toLowerCase();
+    const found = SEVERITY_SOURCES.find((x) => x === s);
+    if (found === undefined) {
+      throw new UsageError(
+        `unknown rating source "${s.slice(0, 20)}" in --severity-order: expected ${SEVERITY_SOURCES.join(', ')}`,
+      );
+    }
+    return found;
+  });
+}
+
 export async function runScan(argv: string[], io: CliIO, logger: Logger): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -90,6 +108,7 @@ export async function runScan(argv: string[], io: CliIO, logger: Logger): Promis
       'max-db-age': { type: 'string', default: '7' },
       'fail-on-stale-db': { type: 'boolean', default: false },
       'exclude-base-image': { type: 'boolean', default: false },
+      'severity-order': { type: 'string' },
       base: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -115,6 +134,8 @@ export async function runScan(argv: string[], io: CliIO, logger: Logger): Promis
   const maxAge = Number(values['max-db-age']);
   if (!Number.isFinite(maxAge) || maxAge < 0) throw new UsageError('--max-db-age must be a number of days');
   const severities = values.severity === undefined ? undefined : parseSeverities(values.severity);
+  const severityOrder =
+    values['severity-order'] === undefined ? undefined : parseSeverityOrder(values['severity-order']);
   if (
     (format === 'sarif' || format === 'cyclonedx' || format === 'json') &&
     positionals.length > 1 &&
@@ -147,7 +168,7 @@ export async function runScan(argv: string[], io: CliIO, logger: Logger): Promis
       const { inventory, name, digest, reference, subjectIds, subject, diffIDs, baseAnnotation } =
         await inventoryOf(target, values, io, logger);
       for (const gap of inventory.gaps) logger.warn(`${gap.analyzer}: ${gap.path}: ${gap.reason}`);
-      const matched = matchInventory(inventory, db);
+      const matched = matchInventory(inventory, db, severityOrder === undefined ? {} : { severityOrder });
       for (const w of matched.warnings.slice(0, 50)) logger.warn(w);
       let findings = matched.findings;
       if (values['exclude-base-image']) {
