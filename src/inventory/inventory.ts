@@ -238,6 +238,9 @@ export async function buildInventory(image: Image, options: BuildInventoryOption
     gaps,
     warnings: [...tree.warnings, ...warnings],
   };
-  if (inventoryFile !== undefined) await storeImageInventory(inventoryFile, inventory);
+  if (inventoryFile !== undefined && layerCache !== undefined) {
+    await storeImageInventory(inventoryFile, inventory);
+    await layerCache.prune();
+  }
   return inventory;
 }

@@ -335,7 +335,9 @@ export class LayerCache {
         if (now - st.mtimeMs > STALE_TEMP_MS) await rm(file, { force: true });
         continue;
       }
-      if (name.endsWith(SUFFIX)) out.push({ file, size: st.size, mtimeMs: st.mtimeMs });
+      // Everything in the directory counts toward the cap: layers, and what callers keep beside
+      // them keyed by layers (the inventory's per-image files).
+      out.push({ file, size: st.size, mtimeMs: st.mtimeMs });
     }
     return out;
   }
