@@ -16,6 +16,7 @@ const allowedDeps = {
   sbom: ['core', 'imageref', 'oci', 'inventory'],
   vulndb: ['core'],
   scan: ['core', 'imageref', 'oci', 'version', 'inventory', 'vulndb', 'sbom'],
+  secrets: ['core'],
   cli: ['*'],
   server: ['*'],
   testing: ['*'],
