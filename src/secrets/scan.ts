@@ -37,34 +37,42 @@ export function scanText(text: string, options: ScanTextOptions = {}): SecretFin
   const raw: RawMatch[] = [];
 
   const lineRules: { rule: SecretRule & { kind: 'line' }; index: number }[] = [];
-  const lowerText = input.toLowerCase();
+  const lowerText = toAsciiLower(input);
   rules.forEach((rule, index) => {
-    if (rule.kind === 'line') {
-      // A keyword absent from the whole text is absent from every line: skip the rule outright.
-      if (hasKeyword(lowerText, rule.keywords)) lineRules.push({ rule, index });
-    } else if (hasKeyword(lowerText, rule.keywords)) {
+    if (rule.kind === 'line') lineRules.push({ rule, index });
+    else if (hasKeyword(lowerText, rule.keywords)) {
       for (const span of rule.match(input)) raw.push({ ruleIndex: index, ...span });
     }
   });
 
-  if (lineRules.length > 0) {
-    for (let i = 0; i < lineStarts.length; i++) {
-      const start = lineStarts[i] ?? 0;
-      const next = lineStarts[i + 1];
-      const end = next === undefined ? input.length : next - 1;
-      for (let w = start; w < end; w += WINDOW - WINDOW_OVERLAP) {
-        const wEnd = Math.min(end, w + WINDOW);
-        const lowerWindow = lowerText.slice(w, wEnd);
-        let window: string | undefined;
-        for (const { rule, index } of lineRules) {
-          if (!hasKeyword(lowerWindow, rule.keywords)) continue;
-          window ??= input.slice(w, wEnd);
-          for (const span of rule.match(window)) {
-            raw.push({ ruleIndex: index, start: w + span.start, end: w + span.end });
-          }
+  // The prefilter: find each keyword with indexOf over the whole text and scan only the lines
+  // it occurs in, with only the rules it belongs to.
+  const candidates = new Map<number, Set<number>>();
+  lineRules.forEach(({ rule }, r) => {
+    for (const lineIndex of linesWithKeywords(lowerText, rule.keywords, lineStarts)) {
+      let set = candidates.get(lineIndex);
+      if (set === undefined) candidates.set(lineIndex, (set = new Set()));
+      set.add(r);
+    }
+  });
+  for (const [i, ruleSet] of candidates) {
+    const start = lineStarts[i] ?? 0;
+    const next = lineStarts[i + 1];
+    const end = next === undefined ? input.length : next - 1;
+    for (let w = start; w < end; w += WINDOW - WINDOW_OVERLAP) {
+      const wEnd = Math.min(end, w + WINDOW);
+      const whole = w === start && wEnd === end;
+      const lowerWindow = whole ? '' : lowerText.slice(w, wEnd);
+      const window = input.slice(w, wEnd);
+      for (const r of ruleSet) {
+        const entry = lineRules[r];
+        if (entry === undefined) continue;
+        if (!whole && !hasKeyword(lowerWindow, entry.rule.keywords)) continue;
+        for (const span of entry.rule.match(window)) {
+          raw.push({ ruleIndex: entry.index, start: w + span.start, end: w + span.end });
         }
-        if (wEnd === end) break;
       }
+      if (wEnd === end) break;
     }
   }
 
@@ -127,6 +135,35 @@ function offsetOf(
   const start = lineStarts[lineIndex];
   if (start === undefined) return undefined;
   return Math.min(start + column, length);
+}
+
+// Lower-cases ASCII letters only, so offsets in the result are offsets in the input (full
+// Unicode lower-casing can change the length of a string). Keywords are ASCII.
+function toAsciiLower(text: string): string {
+  const lower = text.toLowerCase();
+  return lower.length === text.length ? lower : text.replace(/[A-Z]+/g, (s) => s.toLowerCase());
+}
+
+// Indexes (0-based, ascending, unique) of the lines in which any keyword occurs.
+function linesWithKeywords(
+  lower: string,
+  keywords: readonly string[],
+  lineStarts: readonly number[],
+): number[] {
+  if (keywords.length === 0) return lineStarts.map((_, i) => i);
+  const lines = new Set<number>();
+  for (const k of keywords) {
+    if (k.length === 0) return lineStarts.map((_, i) => i);
+    for (let at = lower.indexOf(k); at !== -1; at = lower.indexOf(k, at + 1)) {
+      const line = lineIndexOf(lineStarts, at);
+      lines.add(line);
+      // Skip to the next line: one hit is enough to scan this one.
+      const next = lineStarts[line + 1];
+      if (next === undefined) break;
+      at = next - 1;
+    }
+  }
+  return [...lines].sort((a, b) => a - b);
 }
 
 function hasKeyword(lower: string, keywords: readonly string[]): boolean {
@@ -205,7 +242,7 @@ function toFinding(
   };
 }
 
-function positionOf(lineStarts: readonly number[], offset: number): { line: number; column: number } {
+function lineIndexOf(lineStarts: readonly number[], offset: number): number {
   let lo = 0;
   let hi = lineStarts.length - 1;
   while (lo < hi) {
@@ -213,5 +250,10 @@ function positionOf(lineStarts: readonly number[], offset: number): { line: numb
     if ((lineStarts[mid] ?? 0) <= offset) lo = mid;
     else hi = mid - 1;
   }
-  return { line: lo + 1, column: offset - (lineStarts[lo] ?? 0) + 1 };
+  return lo;
+}
+
+function positionOf(lineStarts: readonly number[], offset: number): { line: number; column: number } {
+  const line = lineIndexOf(lineStarts, offset);
+  return { line: line + 1, column: offset - (lineStarts[line] ?? 0) + 1 };
 }
