@@ -224,6 +224,16 @@ const cases: readonly Case[] = [
     'getenv(PASSWORD)',
     'abababababab',
   ].map((value) => ({ name: `generic placeholder ${value}`, text: `DB_PASSWORD=${value}`, expected: [] })),
+  ...[
+    'tokenTtlSeconds: TOKEN_TTL_SECONDS,',
+    'private readonly fetchToken: TokenFetch,',
+    'readonly credentials: CredentialStore | undefined;',
+    "resolves: { '../../etc/passwd': 'etc/passwd' },",
+    "const what = kind === 'basic' ? 'the password' : 'the identity token';",
+    'nextLastSignificantToken = "?NonExpressionParenEnd";',
+    '{"Username":"u","Secret":"leaked-secret-value"}',
+    'const token = parsed?.token ?? parsed?.access_token;',
+  ].map((text) => ({ name: `code is no secret: ${text}`, text, expected: [] })),
   { name: 'secret reference names are not secrets', text: `secretName: ${rand(16, ALNUM)}`, expected: [] },
   { name: 'password file path', text: `PASSWORD_FILE=/run/secrets/${rand(12, ALNUM)}`, expected: [] },
   {

@@ -240,6 +240,11 @@ const NOT_SECRET_NAME_RE =
   /(?:name|file|path|ref|dir|type|len|length|count|endpoint|url|uri|arn|id|env|field|policy|expir\w*|ttl|format|mode|prompt|header|regex|pattern|min|max|size|enabled|required|provider|store)["']?$/i;
 // Values that are code, not data: `os.environ.get(...)`, `config.db.password`, `f(x)`.
 const CODE_VALUE_RE = /^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_$][A-Za-z0-9_$]*)+$|[()[\]]/;
+// Letters and word separators only: identifiers and type names in code (`TokenFetch`,
+// `HELPER_PASSWORD`), not generated secrets, which nearly always carry digits or symbols.
+const WORDS_ONLY_RE = /^[A-Za-z_?./-]+$/;
+// Sentences, and values that name a secret rather than being one (`etc/passwd`, `the token`).
+const PROSE_RE = /\s|pass(?:word|wd)|secret|token/i;
 const MIN_GENERIC_LENGTH = 8;
 const MIN_GENERIC_ENTROPY = 3;
 
@@ -259,7 +264,7 @@ export const genericAssignment: SecretRule = {
 
 function matchGeneric(line: string): SecretSpan[] {
   const re =
-    /(?<![A-Za-z0-9_.-])(?<name>[A-Za-z_][A-Za-z0-9_.-]{0,63})["']?[ \t]{0,8}(?::=|=>|[:=])[ \t]{0,8}(?:"(?<dq>[^"\n]{1,256})"|'(?<sq>[^'\n]{1,256})'|(?<bare>[^\s"'`,;#]{1,256}))/dg;
+    /(?<![A-Za-z0-9_./\\-])(?<name>[A-Za-z_][A-Za-z0-9_.-]{0,63})["']?[ \t]{0,8}(?::=|=>|[:=])[ \t]{0,8}(?:"(?<dq>[^"\n]{1,256})"|'(?<sq>[^'\n]{1,256})'|(?<bare>[^\s"'`,;#]{1,256}))/dg;
   const spans: SecretSpan[] = [];
   for (const m of line.matchAll(re)) {
     const name = m.groups?.['name'] ?? '';
@@ -278,7 +283,7 @@ function matchGeneric(line: string): SecretSpan[] {
 export function isGenericSecretValue(value: string): boolean {
   if (value.length < MIN_GENERIC_LENGTH) return false;
   if (isPlaceholderSecret(value, true)) return false;
-  if (CODE_VALUE_RE.test(value)) return false;
+  if (CODE_VALUE_RE.test(value) || WORDS_ONLY_RE.test(value) || PROSE_RE.test(value)) return false;
   return shannonEntropy(value) >= MIN_GENERIC_ENTROPY;
 }
 
