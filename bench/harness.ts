@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import type { Image } from '../src/oci/index.js';
 
 /** One run of something measured: wall time, and peak RSS where the subject reports it. */
 export type Sample = { readonly ms: number; readonly maxRssMB: number | undefined };
@@ -53,4 +54,23 @@ export function median(xs: readonly number[]): number {
 export function reportSubject(ms: number): void {
   const maxRssMB = process.resourceUsage().maxRSS / 1024;
   process.stdout.write(`${JSON.stringify({ ms, maxRssMB })}\n`);
+}
+
+/** Wraps an image so that every layer open is counted (warm runs must not open any). */
+export function countLayerOpens(image: Image): { image: Image; opens: () => number } {
+  let opens = 0;
+  if (image.kind !== 'layered') return { image, opens: () => opens };
+  return {
+    opens: () => opens,
+    image: {
+      ...image,
+      layers: image.layers.map((l) => ({
+        ...l,
+        open: () => {
+          opens++;
+          return l.open();
+        },
+      })),
+    },
+  };
 }

@@ -3,28 +3,13 @@
 // layer in the cache and fails if one had to be read, so it measures a second run only.
 import { rm } from 'node:fs/promises';
 import { buildInventory } from '../src/inventory/index.js';
-import { LayerCache, openImageSource, type Image } from '../src/oci/index.js';
-import { reportSubject } from './harness.js';
+import { LayerCache, openImageSource } from '../src/oci/index.js';
+import { countLayerOpens, reportSubject } from './harness.js';
 
 const [target, dir, mode] = process.argv.slice(2);
 if (target === undefined || dir === undefined || (mode !== 'cold' && mode !== 'warm'))
   throw new Error('usage: inventory-cache.subject.js <target> <cache dir> cold|warm');
 if (mode === 'cold') await rm(dir, { recursive: true, force: true });
-
-let opens = 0;
-function counted(image: Image): Image {
-  if (image.kind !== 'layered') return image;
-  return {
-    ...image,
-    layers: image.layers.map((l) => ({
-      ...l,
-      open: () => {
-        opens++;
-        return l.open();
-      },
-    })),
-  };
-}
 
 const start = process.hrtime.bigint();
 const source = await openImageSource(target, {
@@ -32,12 +17,12 @@ const source = await openImageSource(target, {
     throw new Error('the benchmark reads local images only');
   },
 });
-const image = counted(await source.open());
+const { image, opens } = countLayerOpens(await source.open());
 const inventory = await buildInventory(image, { layerCache: new LayerCache({ dir }), cacheKey: 'bench' });
 await source.close();
 const ms = Number(process.hrtime.bigint() - start) / 1e6;
 if (inventory.packages.length < 50) throw new Error('the inventory is missing packages');
-if (mode === 'warm' && opens > 0)
-  throw new Error(`a warm run opened ${opens} layers: the cache was not used`);
-if (mode === 'cold' && opens === 0) throw new Error('a cold run opened no layer');
+if (mode === 'warm' && opens() > 0)
+  throw new Error(`a warm run opened ${opens()} layers: the cache was not used`);
+if (mode === 'cold' && opens() === 0) throw new Error('a cold run opened no layer');
 reportSubject(ms);

@@ -2,37 +2,15 @@ import { execFile } from 'node:child_process';
 import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestImages, pushLayoutTag, runCommand, writeAuthFile } from '../testing/oci-images.js';
 import { repoRoot, sharedData } from '../testing/fixtures.js';
 import { startRegistry, type TestRegistry } from '../testing/registry.js';
-import { runCli } from './run.js';
+import { runCliCaptured } from '../testing/cli.js';
 
-type Result = { code: number; stdout: string; stderr: string };
-
-async function cli(argv: string[], opts: { stdin?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Result> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString()));
-  stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const code = await runCli(argv, {
-    stdout,
-    stderr,
-    stdin: Readable.from(opts.stdin === undefined ? [] : [Buffer.from(opts.stdin)]),
-    env: {
-      PATH: process.env['PATH'],
-      HOME: work,
-      PORTCULLIS_CACHE_DIR: path.join(work, 'cache'),
-      ...opts.env,
-    },
-    cwd: work,
-  });
-  return { code, stdout: out, stderr: err };
-}
+const cli = (argv: string[], opts: { stdin?: string; env?: NodeJS.ProcessEnv } = {}) =>
+  runCliCaptured(argv, work, opts);
 
 const SECRET = 'Zq8sLr0pW4nVt2Hx9KdB';
 let work: string;

@@ -1,10 +1,9 @@
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sharedData } from '../testing/fixtures.js';
-import { runCli } from './run.js';
+import { runCliCaptured } from '../testing/cli.js';
 
 let work: string;
 beforeAll(async () => {
@@ -14,22 +13,7 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString()));
-  stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const code = await runCli(argv, {
-    stdout,
-    stderr,
-    stdin: Readable.from([]),
-    env: { PATH: process.env['PATH'], HOME: work, PORTCULLIS_CACHE_DIR: path.join(work, 'cache') },
-    cwd: work,
-  });
-  return { code, stdout: out, stderr: err };
-}
+const cli = (argv: string[]) => runCliCaptured(argv, work);
 
 const alpine310 = () => `docker-archive:${sharedData('image-fixtures/trivy-test-images/alpine-310.tar.gz')}`;
 

@@ -1,14 +1,13 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sharedData } from '../testing/fixtures.js';
 import { cycloneDxValidator, errorsOf } from '../testing/sbom-schemas.js';
 import { sarifValidator, scanJsonValidator } from '../testing/scan-schemas.js';
 import { trivyFixtureRecords } from '../testing/trivy-fixture-db.js';
 import { openVulnDb } from '../vulndb/index.js';
-import { runCli } from './run.js';
+import { runCliCaptured } from '../testing/cli.js';
 
 let work: string;
 let dbPath: string;
@@ -26,27 +25,7 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString()));
-  stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const code = await runCli(argv, {
-    stdout,
-    stderr,
-    stdin: Readable.from([]),
-    env: {
-      PATH: process.env['PATH'],
-      HOME: work,
-      PORTCULLIS_CACHE_DIR: path.join(work, 'cache'),
-      PORTCULLIS_DB: dbPath,
-    },
-    cwd: work,
-  });
-  return { code, stdout: out, stderr: err };
-}
+const cli = (argv: string[]) => runCliCaptured(argv, work, { env: { PORTCULLIS_DB: dbPath } });
 
 type ScanJson = {
   schemaVersion: number;
