@@ -262,13 +262,43 @@ export const genericAssignment: SecretRule = {
   match: (line) => matchGeneric(line),
 };
 
+// The assignment, tried only where a credential word occurs (sticky: at one position each).
+const ASSIGNMENT_RE =
+  /(?<name>[A-Za-z_][A-Za-z0-9_.-]{0,63})["']?[ \t]{0,8}(?::=|=>|[:=])[ \t]{0,8}(?:"(?<dq>[^"\n]{1,256})"|'(?<sq>[^'\n]{1,256})'|(?<bare>[^\s"'`,;#]{1,256}))/dy;
+const NAME_WORD_RE = new RegExp(SECRET_KEY_NAME_RE.source, 'gi');
+const MAX_NAME = 64;
+
+function isNameChar(code: number): boolean {
+  return (
+    (code >= 0x30 && code <= 0x39) || // 0-9
+    (code >= 0x41 && code <= 0x5a) || // A-Z
+    (code >= 0x61 && code <= 0x7a) || // a-z
+    code === 0x5f || // _
+    code === 0x2e || // .
+    code === 0x2d // -
+  );
+}
+
 function matchGeneric(line: string): SecretSpan[] {
-  const re =
-    /(?<![A-Za-z0-9_./\\-])(?<name>[A-Za-z_][A-Za-z0-9_.-]{0,63})["']?[ \t]{0,8}(?::=|=>|[:=])[ \t]{0,8}(?:"(?<dq>[^"\n]{1,256})"|'(?<sq>[^'\n]{1,256})'|(?<bare>[^\s"'`,;#]{1,256}))/dg;
   const spans: SecretSpan[] = [];
-  for (const m of line.matchAll(re)) {
+  let tried = -1;
+  for (const hit of line.matchAll(NAME_WORD_RE)) {
+    // Walk back to where the key name containing this word starts.
+    let start = hit.index;
+    while (start > 0 && hit.index - start < MAX_NAME && isNameChar(line.charCodeAt(start - 1))) {
+      start--;
+    }
+    const before = line[start - 1];
+    if (before !== undefined && (isNameChar(before.charCodeAt(0)) || before === '/' || before === '\\')) {
+      continue; // part of a path or of a name too long to be a key
+    }
+    if (start <= tried) continue;
+    tried = start;
+    ASSIGNMENT_RE.lastIndex = start;
+    const m = ASSIGNMENT_RE.exec(line);
+    if (!m) continue;
     const name = m.groups?.['name'] ?? '';
-    if (!SECRET_KEY_NAME_RE.test(name) || NOT_SECRET_NAME_RE.test(name)) continue;
+    if (start + name.length < hit.index + hit[0].length || NOT_SECRET_NAME_RE.test(name)) continue;
     const groups = m.indices?.groups;
     const range = groups?.['dq'] ?? groups?.['sq'] ?? groups?.['bare'];
     if (range === undefined) continue;

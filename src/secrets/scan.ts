@@ -47,32 +47,21 @@ export function scanText(text: string, options: ScanTextOptions = {}): SecretFin
 
   // The prefilter: find each keyword with indexOf over the whole text and scan only the lines
   // it occurs in, with only the rules it belongs to.
-  const candidates = new Map<number, Set<number>>();
-  lineRules.forEach(({ rule }, r) => {
-    for (const lineIndex of linesWithKeywords(lowerText, rule.keywords, lineStarts)) {
-      let set = candidates.get(lineIndex);
-      if (set === undefined) candidates.set(lineIndex, (set = new Set()));
-      set.add(r);
-    }
-  });
-  for (const [i, ruleSet] of candidates) {
-    const start = lineStarts[i] ?? 0;
-    const next = lineStarts[i + 1];
-    const end = next === undefined ? input.length : next - 1;
-    for (let w = start; w < end; w += WINDOW - WINDOW_OVERLAP) {
-      const wEnd = Math.min(end, w + WINDOW);
-      const whole = w === start && wEnd === end;
-      const lowerWindow = whole ? '' : lowerText.slice(w, wEnd);
-      const window = input.slice(w, wEnd);
-      for (const r of ruleSet) {
-        const entry = lineRules[r];
-        if (entry === undefined) continue;
-        if (!whole && !hasKeyword(lowerWindow, entry.rule.keywords)) continue;
-        for (const span of entry.rule.match(window)) {
-          raw.push({ ruleIndex: entry.index, start: w + span.start, end: w + span.end });
+  for (const { rule, index } of lineRules) {
+    for (const i of linesWithKeywords(lowerText, rule.keywords, lineStarts)) {
+      const start = lineStarts[i] ?? 0;
+      const next = lineStarts[i + 1];
+      const end = next === undefined ? input.length : next - 1;
+      for (let w = start; w < end; w += WINDOW - WINDOW_OVERLAP) {
+        const wEnd = Math.min(end, w + WINDOW);
+        const whole = w === start && wEnd === end;
+        if (whole || hasKeyword(lowerText.slice(w, wEnd), rule.keywords)) {
+          for (const span of rule.match(input.slice(w, wEnd))) {
+            raw.push({ ruleIndex: index, start: w + span.start, end: w + span.end });
+          }
         }
+        if (wEnd === end) break;
       }
-      if (wEnd === end) break;
     }
   }
 
@@ -150,20 +139,23 @@ function linesWithKeywords(
   keywords: readonly string[],
   lineStarts: readonly number[],
 ): number[] {
-  if (keywords.length === 0) return lineStarts.map((_, i) => i);
-  const lines = new Set<number>();
+  if (keywords.length === 0 || keywords.includes('')) return lineStarts.map((_, i) => i);
+  const seen = new Uint8Array(lineStarts.length);
+  const lines: number[] = [];
   for (const k of keywords) {
-    if (k.length === 0) return lineStarts.map((_, i) => i);
     for (let at = lower.indexOf(k); at !== -1; at = lower.indexOf(k, at + 1)) {
       const line = lineIndexOf(lineStarts, at);
-      lines.add(line);
+      if (seen[line] === 0) {
+        seen[line] = 1;
+        lines.push(line);
+      }
       // Skip to the next line: one hit is enough to scan this one.
       const next = lineStarts[line + 1];
       if (next === undefined) break;
       at = next - 1;
     }
   }
-  return [...lines].sort((a, b) => a - b);
+  return keywords.length === 1 ? lines : lines.sort((a, b) => a - b);
 }
 
 function hasKeyword(lower: string, keywords: readonly string[]): boolean {
