@@ -17,6 +17,7 @@ const allowedDeps = {
   vulndb: ['core'],
   scan: ['core', 'imageref', 'oci', 'version', 'inventory', 'vulndb', 'sbom'],
   secrets: ['core'],
+  dockerfile: ['core', 'imageref'],
   cli: ['*'],
   server: ['*'],
   testing: ['*'],
