@@ -264,7 +264,7 @@ export const genericAssignment: SecretRule = {
 
 // The assignment, tried only where a credential word occurs (sticky: at one position each).
 const ASSIGNMENT_RE =
-  /(?<name>[A-Za-z_][A-Za-z0-9_.-]{0,63})["']?[ \t]{0,8}(?::=|=>|[:=])[ \t]{0,8}(?:"(?<dq>[^"\n]{1,256})"|'(?<sq>[^'\n]{1,256})'|(?<bare>[^\s"'`,;#]{1,256}))/dy;
+  /(?<name>[A-Za-z_][A-Za-z0-9_.-]{0,63})["']?[ \t]{0,8}(?::=|=>|[:=])[ \t]{0,8}(?:"(?<dq>[^"\n]{1,256})"|'(?<sq>[^'\n]{1,256})'|(?<bare>[^\s"'`,;#]{1,256}))/y;
 const NAME_WORD_RE = new RegExp(SECRET_KEY_NAME_RE.source, 'gi');
 const MAX_NAME = 64;
 
@@ -299,12 +299,12 @@ function matchGeneric(line: string): SecretSpan[] {
     if (!m) continue;
     const name = m.groups?.['name'] ?? '';
     if (start + name.length < hit.index + hit[0].length || NOT_SECRET_NAME_RE.test(name)) continue;
-    const groups = m.indices?.groups;
-    const range = groups?.['dq'] ?? groups?.['sq'] ?? groups?.['bare'];
-    if (range === undefined) continue;
-    const value = line.slice(range[0], range[1]);
+    // The value ends the match, before its closing quote if it has one (no `d` flag: slow).
+    const quoted = m.groups?.['dq'] ?? m.groups?.['sq'];
+    const value = quoted ?? m.groups?.['bare'] ?? '';
+    const end = m.index + m[0].length - (quoted === undefined ? 0 : 1);
     if (!isGenericSecretValue(value)) continue;
-    spans.push({ start: range[0], end: range[1] });
+    spans.push({ start: end - value.length, end });
   }
   return spans;
 }
