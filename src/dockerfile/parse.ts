@@ -129,9 +129,18 @@ type AstInstruction = ReturnType<ReturnType<typeof DockerfileParser.parse>['getI
 
 function toInstruction(ins: AstInstruction, keyword: string, stage: number): DockerInstruction {
   const range = ins.getRange();
+  // dockerfile-ast leaves `--flag=value` out of the argument content; keep them (COPY --from,
+  // ADD --checksum, COPY --chmod) by reading them from the instruction's own text.
+  const afterKeyword = ins.toString().slice(ins.getInstruction().length);
+  const flags: string[] = [];
+  for (const m of afterKeyword.matchAll(/\\?\r?\n|\s+|(--[A-Za-z-]+(?:=(?:"[^"]*"|\S*))?)|(\S+)/g)) {
+    if (m[2] !== undefined) break;
+    if (m[1] !== undefined) flags.push(m[1]);
+  }
+  const content = ins.getArgumentsContent() ?? '';
   return {
     keyword,
-    args: ins.getArgumentsContent() ?? '',
+    args: keyword === 'RUN' || flags.length === 0 ? content : `${flags.join(' ')} ${content}`,
     raw: ins.getRawArgumentsContent() ?? '',
     line: range.start.line + 1,
     column: range.start.character + 1,

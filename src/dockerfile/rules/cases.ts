@@ -1,0 +1,189 @@
+/** Table cases per rule: each Dockerfile and the lines the rule must report (empty: valid). */
+export type RuleCase = {
+  readonly name: string;
+  readonly text: string;
+  readonly lines: readonly number[];
+  readonly trustedRegistries?: readonly string[];
+};
+
+export const ruleCases: Readonly<Record<string, readonly RuleCase[]>> = {
+  'PC-DF-001': [
+    { name: 'tagged', text: 'FROM debian:12\n', lines: [] },
+    { name: 'digest only', text: 'FROM debian@sha256:' + 'a'.repeat(64) + '\n', lines: [] },
+    { name: 'untagged', text: 'FROM debian\n', lines: [1] },
+    { name: 'latest', text: 'FROM debian:latest\n', lines: [1] },
+    { name: 'registry port, no tag', text: 'FROM localhost:5000/app\n', lines: [1] },
+    { name: 'ARG default resolves to latest', text: 'ARG V=latest\nFROM alpine:${V}\n', lines: [2] },
+    { name: 'ARG default resolves to a version', text: 'ARG V=3.20\nFROM alpine:${V}\n', lines: [] },
+    {
+      name: 'stage alias and scratch exempt',
+      text: 'FROM golang:1.22 AS b\nFROM b\nFROM scratch\n',
+      lines: [],
+    },
+    { name: 'per stage', text: 'FROM golang AS b\nFROM alpine:3.20\n', lines: [1] },
+  ],
+  'PC-DF-002': [
+    { name: 'digest', text: 'FROM debian:12@sha256:' + 'a'.repeat(64) + '\n', lines: [] },
+    { name: 'tag only', text: 'FROM debian:12\n', lines: [1] },
+    {
+      name: 'scratch and stage',
+      text: 'FROM debian@sha256:' + 'b'.repeat(64) + ' AS x\nFROM x\nFROM scratch\n',
+      lines: [],
+    },
+  ],
+  'PC-DF-003': [
+    { name: 'no list: rule off', text: 'FROM quay.io/x/y:1\n', lines: [] },
+    { name: 'docker hub trusted', text: 'FROM debian:12\n', lines: [], trustedRegistries: ['docker.io'] },
+    {
+      name: 'index.docker.io alias',
+      text: 'FROM debian:12\n',
+      lines: [],
+      trustedRegistries: ['index.docker.io'],
+    },
+    {
+      name: 'untrusted',
+      text: 'FROM debian:12\nFROM evil.example.com/x:1\n',
+      lines: [2],
+      trustedRegistries: ['docker.io'],
+    },
+  ],
+  'PC-DF-004': [
+    { name: 'distroless', text: 'FROM gcr.io/distroless/static-debian12:nonroot\n', lines: [] },
+    { name: 'chainguard', text: 'FROM cgr.dev/chainguard/static:latest\n', lines: [] },
+    { name: 'alpine', text: 'FROM alpine:3.20\n', lines: [] },
+    { name: 'slim', text: 'FROM python:3.12-slim\n', lines: [] },
+    { name: 'ubi micro', text: 'FROM registry.access.redhat.com/ubi9/ubi-micro:9.4\n', lines: [] },
+    { name: 'scratch final', text: 'FROM golang:1.22 AS b\nFROM scratch\n', lines: [] },
+    { name: 'full debian', text: 'FROM debian:12\n', lines: [1] },
+    { name: 'follows stage inheritance', text: 'FROM ubuntu:24.04 AS base\nFROM base\n', lines: [1] },
+  ],
+  'PC-DF-005': [
+    {
+      name: 'earlier alias',
+      text: 'FROM golang:1.22 AS build\nFROM alpine:3.20\nCOPY --from=build /a /a\n',
+      lines: [],
+    },
+    { name: 'earlier index', text: 'FROM golang:1.22\nFROM alpine:3.20\nCOPY --from=0 /a /a\n', lines: [] },
+    { name: 'image reference', text: 'FROM alpine:3.20\nCOPY --from=nginx:1.27 /a /a\n', lines: [] },
+    {
+      name: 'unknown alias',
+      text: 'FROM golang:1.22 AS build\nFROM alpine:3.20\nCOPY --from=biuld /a /a\n',
+      lines: [3],
+    },
+    { name: 'current stage', text: 'FROM alpine:3.20 AS app\nCOPY --from=app /a /b\n', lines: [2] },
+    {
+      name: 'later stage',
+      text: 'FROM alpine:3.20\nCOPY --from=later /a /b\nFROM alpine:3.20 AS later\n',
+      lines: [2],
+    },
+    { name: 'later index', text: 'FROM alpine:3.20\nCOPY --from=1 /a /b\nFROM alpine:3.20\n', lines: [2] },
+  ],
+  'PC-DF-006': [
+    { name: 'non-root user', text: 'FROM alpine:3.20\nUSER 10001\n', lines: [] },
+    { name: 'no USER', text: 'FROM alpine:3.20\nRUN true\n', lines: [1] },
+    { name: 'last USER root', text: 'FROM alpine:3.20\nUSER app\nUSER root\n', lines: [3] },
+    { name: 'uid 0 with group', text: 'FROM alpine:3.20\nUSER 0:0\n', lines: [2] },
+    {
+      name: 'only the final stage counts',
+      text: 'FROM alpine:3.20 AS b\nUSER root\nFROM alpine:3.20\nUSER app\n',
+      lines: [],
+    },
+    {
+      name: 'inherits USER from earlier stage',
+      text: 'FROM alpine:3.20 AS base\nUSER app\nFROM base\nRUN true\n',
+      lines: [],
+    },
+    {
+      name: 'inherits root from earlier stage',
+      text: 'FROM alpine:3.20 AS base\nUSER root\nFROM base\n',
+      lines: [3],
+    },
+  ],
+  'PC-DF-007': [
+    { name: 'no sudo', text: 'FROM alpine:3.20\nRUN apk add --no-cache curl\n', lines: [] },
+    { name: 'sudo word inside a name', text: 'FROM alpine:3.20\nRUN echo pseudosudoer\n', lines: [] },
+    { name: 'sudo', text: 'FROM alpine:3.20\nRUN sudo apk add curl\n', lines: [2] },
+    {
+      name: 'sudo after continuation',
+      text: 'FROM alpine:3.20\nRUN true \\\n  && sudo make install\n',
+      lines: [2],
+    },
+  ],
+  'PC-DF-008': [
+    { name: 'local ADD', text: 'FROM alpine:3.20\nADD app.tar.gz /app\n', lines: [] },
+    {
+      name: 'with checksum',
+      text: 'FROM alpine:3.20\nADD --checksum=sha256:' + 'c'.repeat(64) + ' https://e.com/x /x\n',
+      lines: [],
+    },
+    { name: 'remote URL', text: 'FROM alpine:3.20\nADD https://example.com/x.tgz /x\n', lines: [2] },
+  ],
+  'PC-DF-009': [
+    {
+      name: 'download then verify',
+      text: 'FROM alpine:3.20\nRUN curl -fsSLo i.sh https://e.com/i.sh && sha256sum -c s && sh i.sh\n',
+      lines: [],
+    },
+    { name: 'curl pipe sh', text: 'FROM alpine:3.20\nRUN curl -fsSL https://e.com/i.sh | sh\n', lines: [2] },
+    {
+      name: 'wget pipe bash',
+      text: 'FROM alpine:3.20\nRUN wget -qO- https://e.com/i.sh | /bin/bash -s\n',
+      lines: [2],
+    },
+    {
+      name: 'curl pipe tar is fine',
+      text: 'FROM alpine:3.20\nRUN curl -fsSL https://e.com/x.tgz | tar xz\n',
+      lines: [],
+    },
+  ],
+  'PC-DF-010': [
+    {
+      name: 'verified',
+      text: 'FROM alpine:3.20\nRUN curl -fsSL https://e.com -o x && pip install x\n',
+      lines: [],
+    },
+    { name: 'curl -k', text: 'FROM alpine:3.20\nRUN curl -fsSLk https://e.com -o x\n', lines: [2] },
+    {
+      name: 'curl --insecure',
+      text: 'FROM alpine:3.20\nRUN curl --insecure https://e.com -o x\n',
+      lines: [2],
+    },
+    { name: 'wget', text: 'FROM alpine:3.20\nRUN wget --no-check-certificate https://e.com\n', lines: [2] },
+    { name: 'apt', text: 'FROM debian:12\nRUN apt-get install -y --allow-unauthenticated x\n', lines: [2] },
+    { name: 'yum', text: 'FROM fedora:40\nRUN yum install -y --nogpgcheck x\n', lines: [2] },
+    { name: 'pip', text: 'FROM python:3.12\nRUN pip install --trusted-host pypi.org x\n', lines: [2] },
+    { name: 'npm', text: 'FROM node:22\nRUN npm config set strict-ssl false\n', lines: [2] },
+    { name: 'git env', text: 'FROM alpine:3.20\nENV GIT_SSL_NO_VERIFY=1\n', lines: [2] },
+    { name: 'node env', text: 'FROM node:22\nENV NODE_TLS_REJECT_UNAUTHORIZED=0\n', lines: [2] },
+  ],
+  'PC-DF-011': [
+    { name: 'http', text: 'FROM alpine:3.20\nEXPOSE 80 443\n', lines: [] },
+    { name: 'port 2222', text: 'FROM alpine:3.20\nEXPOSE 2222\n', lines: [] },
+    { name: 'ssh', text: 'FROM alpine:3.20\nEXPOSE 80 22/tcp\n', lines: [2] },
+    { name: 'range including 22', text: 'FROM alpine:3.20\nEXPOSE 20-25\n', lines: [2] },
+  ],
+  'PC-DF-012': [
+    { name: '755', text: 'FROM alpine:3.20\nRUN chmod 755 /app\n', lines: [] },
+    { name: '777', text: 'FROM alpine:3.20\nRUN chmod -R 777 /app\n', lines: [2] },
+    { name: 'o+w', text: 'FROM alpine:3.20\nRUN chmod o+w /app\n', lines: [2] },
+    { name: 'COPY --chmod=777', text: 'FROM alpine:3.20\nCOPY --chmod=777 a /a\n', lines: [2] },
+  ],
+  'PC-DF-013': [
+    {
+      name: 'multi-stage build',
+      text: 'FROM debian:12 AS b\nRUN apt-get install -y gcc make\nFROM debian:12-slim\n',
+      lines: [],
+    },
+    {
+      name: 'runtime deps only',
+      text: 'FROM debian:12\nRUN apt-get install -y ca-certificates\n',
+      lines: [],
+    },
+    {
+      name: 'gcc in single stage',
+      text: 'FROM debian:12\nRUN apt-get update && apt-get install -y build-essential\n',
+      lines: [2],
+    },
+    { name: 'apk build-base', text: 'FROM alpine:3.20\nRUN apk add --no-cache build-base\n', lines: [2] },
+  ],
+};
