@@ -234,6 +234,22 @@ const cases: readonly Case[] = [
     '{"Username":"u","Secret":"leaked-secret-value"}',
     'const token = parsed?.token ?? parsed?.access_token;',
   ].map((text) => ({ name: `code is no secret: ${text}`, text, expected: [] })),
+  {
+    name: 'Dockerfile ENV with =',
+    text: `ENV DB_PASSWORD=${rand(16, ALNUM, 21)}`,
+    expected: ['generic-secret-assignment'],
+  },
+  {
+    name: 'Dockerfile legacy ENV form',
+    text: `ENV DB_PASSWORD ${rand(16, ALNUM, 21)}`,
+    expected: ['generic-secret-assignment'],
+  },
+  { name: 'Dockerfile legacy ENV placeholder', text: 'ENV DB_PASSWORD ${DB_PASSWORD}', expected: [] },
+  {
+    name: 'words separated by a space are no assignment',
+    text: `the password ${rand(16, ALNUM, 21)}`,
+    expected: [],
+  },
   { name: 'secret reference names are not secrets', text: `secretName: ${rand(16, ALNUM)}`, expected: [] },
   { name: 'password file path', text: `PASSWORD_FILE=/run/secrets/${rand(12, ALNUM)}`, expected: [] },
   {

@@ -265,6 +265,10 @@ export const genericAssignment: SecretRule = {
 // The assignment, tried only where a credential word occurs (sticky: at one position each).
 const ASSIGNMENT_RE =
   /(?<name>[A-Za-z_][A-Za-z0-9_.-]{0,63})["']?[ \t]{0,8}(?::=|=>|[:=])[ \t]{0,8}(?:"(?<dq>[^"\n]{1,256})"|'(?<sq>[^'\n]{1,256})'|(?<bare>[^\s"'`,;#]{1,256}))/y;
+// Dockerfile's legacy `ENV NAME value` form (one pair, separated by whitespace).
+const DOCKERFILE_ENV_RE =
+  /(?<name>[A-Za-z_][A-Za-z0-9_.-]{0,63})[ \t]{1,8}(?:"(?<dq>[^"\n]{1,256})"|'(?<sq>[^'\n]{1,256})'|(?<bare>[^\s"'`,;#]{1,256}))/y;
+const ENV_PREFIX_RE = /^[ \t]*ENV[ \t]+$/i;
 const NAME_WORD_RE = new RegExp(SECRET_KEY_NAME_RE.source, 'gi');
 const MAX_NAME = 64;
 
@@ -295,7 +299,11 @@ function matchGeneric(line: string): SecretSpan[] {
     if (start <= tried) continue;
     tried = start;
     ASSIGNMENT_RE.lastIndex = start;
-    const m = ASSIGNMENT_RE.exec(line);
+    let m = ASSIGNMENT_RE.exec(line);
+    if (!m && ENV_PREFIX_RE.test(line.slice(0, start))) {
+      DOCKERFILE_ENV_RE.lastIndex = start;
+      m = DOCKERFILE_ENV_RE.exec(line);
+    }
     if (!m) continue;
     const name = m.groups?.['name'] ?? '';
     if (start + name.length < hit.index + hit[0].length || NOT_SECRET_NAME_RE.test(name)) continue;
