@@ -8,7 +8,7 @@ export const runSudo: DockerfileRule = {
   title: 'RUN uses sudo',
   hint: 'Switch with USER root for the step and back afterwards; use gosu/su-exec at runtime if needed.',
   docs: 'docs/rules/PC-DF-007.md',
-  equivalents: { hadolint: ['DL3004'], trivy: ['DS-0010'] },
+  equivalents: { hadolint: ['DL3004'], trivy: ['DS-0010'], checkov: ['CKV2_DOCKER_1'] },
   check(model) {
     return runs(model)
       .filter((i) => hasWord(i.args, 'sudo'))
