@@ -15,6 +15,9 @@ const COMPILERS = [
   'cargo',
 ];
 const INSTALL = /\b(apt-get|apt|apk|yum|dnf|microdnf|zypper)\b[^\n;&|]*\b(install|add)\b/;
+/** Build dependencies removed again in the same RUN (the docker-library pattern) do not ship. */
+const REMOVE =
+  /\b(apk\s+del|(apt-get|apt)\s+(-\S+\s+)*(purge|remove|autoremove)|(yum|dnf|microdnf|zypper)\s+(-\S+\s+)*(remove|erase))\b/;
 
 /** A single-stage image installs a toolchain, which then ships in the runtime image. */
 export const compilersInFinalImage: DockerfileRule = {
@@ -27,7 +30,7 @@ export const compilersInFinalImage: DockerfileRule = {
   check(model) {
     if (model.stages.length > 1) return [];
     return finalStage(model)
-      .instructions.filter((i) => i.keyword === 'RUN')
+      .instructions.filter((i) => i.keyword === 'RUN' && !REMOVE.test(i.args))
       .flatMap((i) =>
         i.args
           .split(/&&|;|\|\||\n/)

@@ -184,6 +184,11 @@ export const ruleCases: Readonly<Record<string, readonly RuleCase[]>> = {
       text: 'FROM debian:12\nRUN apt-get update && apt-get install -y build-essential\n',
       lines: [2],
     },
+    {
+      name: 'build deps removed in the same RUN',
+      text: 'FROM alpine:3.20\nRUN apk add --virtual .b gcc make && make && apk del .b\n',
+      lines: [],
+    },
     { name: 'apk build-base', text: 'FROM alpine:3.20\nRUN apk add --no-cache build-base\n', lines: [2] },
   ],
 };
