@@ -109,9 +109,17 @@ export function parseDockerfile(text: string, path: string): DockerfileModel {
   if (stages.length === 0) {
     throw new DockerfileError('DOCKERFILE_NO_FROM', `${path}: no FROM instruction`);
   }
-  const comments: DockerfileComment[] = doc
-    .getComments()
-    .map((c) => ({ line: c.getRange().start.line + 1, text: c.getContent() }));
+  // A `# key=value` comment at the top is a parser directive to dockerfile-ast; keep those too,
+  // so `# portcullis-ignore-file=...` on line 1 still counts.
+  const comments: DockerfileComment[] = [
+    ...doc.getDirectives().map((d) => {
+      const line = d.getRange().start.line;
+      // The directive's own name/value stop at spaces; read the comment from the source line.
+      const source = text.split('\n', line + 1)[line] ?? '';
+      return { line: line + 1, text: source.replace(/^\s*#\s*/, '').trimEnd() };
+    }),
+    ...doc.getComments().map((c) => ({ line: c.getRange().start.line + 1, text: c.getContent() })),
+  ].sort((a, b) => a.line - b.line);
   return { path, stages, instructions, globalArgs, comments };
 }
 
