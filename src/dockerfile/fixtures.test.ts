@@ -83,6 +83,16 @@ describe('Trivy check examples (good files pass, bad files fail)', () => {
   });
 });
 
+describe('Trivy integration fixtures (aquasecurity/trivy integration/testdata/fixtures/repo)', () => {
+  it.each([
+    ['dockerfile', true],
+    ['custom-policy', false],
+  ] as const)('%s: root user finding (Trivy DS-0002) is %s', (dir, expected) => {
+    const text = readFileSync(sharedData('dockerfile-lint', 'trivy-integration', dir, 'Dockerfile'), 'utf8');
+    expect(findingsOf('PC-DF-006', text, dir).length > 0).toBe(expected);
+  });
+});
+
 /** Checkov checks (bridgecrewio/checkov tests/dockerfile/checks) and the rule that covers each. */
 const checkovMapped: Readonly<Record<string, string>> = {
   example_ExposePort22: 'PC-DF-011',

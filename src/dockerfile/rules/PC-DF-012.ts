@@ -1,7 +1,10 @@
 import type { DockerfileRule } from '../types.js';
 import { findingAt } from './util.js';
 
-/** chmod giving everyone write access (777, 666, a+w, o+w). */
+/**
+ * chmod giving everyone write access (777, 666, a+w, o+w). Modes with the sticky bit (1777,
+ * 3777: the /tmp pattern, where users cannot remove each other's files) are not reported.
+ */
 export const chmodWorldWritable: DockerfileRule = {
   id: 'PC-DF-012',
   severity: 'medium',
@@ -10,8 +13,8 @@ export const chmodWorldWritable: DockerfileRule = {
   docs: 'docs/rules/PC-DF-012.md',
   equivalents: {},
   check(model) {
-    const re = /\bchmod\s+(-[a-zA-Z]+\s+)*(0?[0-7]?[0-7][0-7][2367]\b|[ao]*[ao][ao]*\+[rx]*w)/;
-    const copy = /--chmod=0?[0-7]?[0-7][0-7][2367]\b/;
+    const re = /\bchmod\s+(-[a-zA-Z]+\s+)*(0?[0246]?[0-7][0-7][2367]\b|[ao]*[ao][ao]*\+[rx]*w)/;
+    const copy = /--chmod=0?[0246]?[0-7][0-7][2367]\b/;
     return model.instructions
       .filter(
         (i) =>

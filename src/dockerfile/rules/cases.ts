@@ -21,6 +21,12 @@ export const ruleCases: Readonly<Record<string, readonly RuleCase[]>> = {
       lines: [],
     },
     { name: 'per stage', text: 'FROM golang AS b\nFROM alpine:3.20\n', lines: [1] },
+    {
+      name: 'image from an ARG without default is decided at build time',
+      text: 'ARG IMAGE\nFROM $IMAGE\n',
+      lines: [],
+    },
+    { name: 'ARG default without a tag', text: 'ARG IMAGE=ubuntu\nFROM $IMAGE\n', lines: [2] },
   ],
   'PC-DF-002': [
     { name: 'digest', text: 'FROM debian:12@sha256:' + 'a'.repeat(64) + '\n', lines: [] },
@@ -165,6 +171,7 @@ export const ruleCases: Readonly<Record<string, readonly RuleCase[]>> = {
   'PC-DF-012': [
     { name: '755', text: 'FROM alpine:3.20\nRUN chmod 755 /app\n', lines: [] },
     { name: '777', text: 'FROM alpine:3.20\nRUN chmod -R 777 /app\n', lines: [2] },
+    { name: 'sticky /tmp-style directory', text: 'FROM alpine:3.20\nRUN chmod 1777 /tmp/x\n', lines: [] },
     { name: 'o+w', text: 'FROM alpine:3.20\nRUN chmod o+w /app\n', lines: [2] },
     { name: 'COPY --chmod=777', text: 'FROM alpine:3.20\nCOPY --chmod=777 a /a\n', lines: [2] },
   ],

@@ -49,9 +49,18 @@ export function splitImage(image: string): ImageParts {
   };
 }
 
-/** Stages whose FROM pulls an image from a registry. */
+/**
+ * Stages whose FROM pulls an image from a registry. A FROM whose image still depends on a
+ * variable without a default (`FROM $IMAGE`) is left out: what it pulls is decided at build time.
+ */
 export function externalStages(model: DockerfileModel): Stage[] {
-  return model.stages.filter((s) => !isInternalBase(s));
+  return model.stages.filter((s) => !isInternalBase(s) && !isUnresolved(s, model));
+}
+
+function isUnresolved(stage: Stage, model: DockerfileModel): boolean {
+  if (stage.image === '' || stage.image.includes('$')) return true;
+  const names = [...stage.rawImage.matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)(:?[-+])?/g)];
+  return names.some((m) => m[2] === undefined && (model.globalArgs.get(m[1] ?? '') ?? '') === '');
 }
 
 /** RUN instructions, optionally only those of some stages. */
