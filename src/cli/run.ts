@@ -1,6 +1,7 @@
 import { errorMessage, isPortcullisError, type Logger } from '../core/index.js';
 import { runDb } from './commands/db.js';
 import { runInspect } from './commands/inspect.js';
+import { runLint } from './commands/lint.js';
 import { runScan } from './commands/scan.js';
 import { runSbom } from './commands/sbom.js';
 import { ExitCode, exitCodeFor } from './exit-codes.js';
@@ -15,6 +16,7 @@ Commands:
   sbom <target>      list the packages installed in an image as CycloneDX or SPDX JSON
   scan <target>...   find known vulnerabilities (offline database), report and gate
   db <subcommand>    the vulnerability database: import, update, status
+  lint [FILE...]     lint Dockerfiles (base images, users, supply chain, TLS, hygiene)
 
 Run 'portcullis <command> --help' for a command's options.
 Exit codes: 0 ok, 1 findings, 2 usage or invalid input, 3 not found, 4 authentication,
@@ -26,6 +28,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   sbom: runSbom,
   scan: runScan,
   db: runDb,
+  lint: runLint,
 };
 
 /** A logger for CLI runs: warnings to stderr, debug only with PORTCULLIS_DEBUG=1. */
