@@ -17,7 +17,7 @@ const allowedDeps = {
   vulndb: ['core'],
   scan: ['core', 'imageref', 'oci', 'version', 'inventory', 'vulndb', 'sbom'],
   secrets: ['core'],
-  dockerfile: ['core', 'imageref'],
+  dockerfile: ['core', 'imageref', 'secrets'],
   cli: ['*'],
   server: ['*'],
   testing: ['*'],

@@ -15,6 +15,9 @@ export { tlsVerificationOff } from './rules/PC-DF-010.js';
 export { exposeSsh } from './rules/PC-DF-011.js';
 export { chmodWorldWritable } from './rules/PC-DF-012.js';
 export { compilersInFinalImage } from './rules/PC-DF-013.js';
+export { secretInEnv } from './rules/PC-DF-014.js';
+export { secretInRun } from './rules/PC-DF-015.js';
+export { copySecretFiles } from './rules/PC-DF-016.js';
 export { DockerfileError } from './errors.js';
 export type { DockerfileErrorCode } from './errors.js';
 export type {

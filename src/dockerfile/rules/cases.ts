@@ -1,10 +1,21 @@
+import type { Severity } from '../types.js';
+
 /** Table cases per rule: each Dockerfile and the lines the rule must report (empty: valid). */
 export type RuleCase = {
   readonly name: string;
   readonly text: string;
   readonly lines: readonly number[];
   readonly trustedRegistries?: readonly string[];
+  /** The severity every finding must have, when not the rule's own. */
+  readonly severity?: Severity;
+  /** Raw secret values in `text` that no message or hint may repeat. */
+  readonly secrets?: readonly string[];
 };
+
+// Fake credentials, assembled so that no full token sits in the source.
+const GH_TOKEN = 'ghp_' + 'Zq8LmN3xV7bT2pR9sK4wY6hJ1cF5dG0aE2uQ';
+const AWS_KEY = 'AKIA' + 'Q3EGRT5YJ7WLMN2P';
+const PASS = 'Tr0ub4dor' + '-9xQ';
 
 export const ruleCases: Readonly<Record<string, readonly RuleCase[]>> = {
   'PC-DF-001': [
@@ -197,5 +208,186 @@ export const ruleCases: Readonly<Record<string, readonly RuleCase[]>> = {
       lines: [],
     },
     { name: 'apk build-base', text: 'FROM alpine:3.20\nRUN apk add --no-cache build-base\n', lines: [2] },
+  ],
+  'PC-DF-014': [
+    { name: 'plain ENV', text: 'FROM alpine:3.20\nENV APP_HOME=/app LANG=C.UTF-8\n', lines: [] },
+    {
+      name: 'placeholder ${TOKEN}',
+      text: 'FROM alpine:3.20\nARG TOKEN\nENV NPM_TOKEN=${TOKEN}\n',
+      lines: [2],
+      severity: 'low',
+    },
+    { name: 'placeholder changeme', text: 'FROM alpine:3.20\nENV DB_PASSWORD=changeme\n', lines: [] },
+    { name: 'placeholder <token>', text: 'FROM alpine:3.20\nENV API_TOKEN=<token>\n', lines: [] },
+    { name: 'empty value', text: 'FROM alpine:3.20\nENV DB_PASSWORD=""\n', lines: [] },
+    {
+      name: 'password file path',
+      text: 'FROM postgres:16\nENV POSTGRES_PASSWORD_FILE=/run/secrets/pg\n',
+      lines: [],
+    },
+    {
+      name: 'GPG key id',
+      text: 'FROM python:3.12\nENV GPG_KEY A035C8C19219BA821ECEA86B64E628F8D684696D\n',
+      lines: [],
+    },
+    { name: 'ARG without a default, not secret-like', text: 'FROM alpine:3.20\nARG VERSION\n', lines: [] },
+    {
+      name: 'ENV password',
+      text: `FROM alpine:3.20\nENV DB_PASSWORD=${PASS}\n`,
+      lines: [2],
+      secrets: [PASS],
+    },
+    {
+      name: 'legacy ENV form',
+      text: `FROM alpine:3.20\nENV MYSQL_ROOT_PASSWORD ${PASS}\n`,
+      lines: [2],
+      secrets: [PASS],
+    },
+    {
+      name: 'ARG default api key',
+      text: `FROM alpine:3.20\nARG API_KEY="${PASS}"\n`,
+      lines: [2],
+      secrets: [PASS],
+    },
+    {
+      name: 'engine finds a token under an innocent name',
+      text: `FROM alpine:3.20\nENV GH=${GH_TOKEN}\n`,
+      lines: [2],
+      secrets: [GH_TOKEN],
+    },
+    {
+      name: 'engine finds an AWS key in a global ARG',
+      text: `ARG AKID=${AWS_KEY}\nFROM alpine:3.20\n`,
+      lines: [1],
+      secrets: [AWS_KEY],
+    },
+    {
+      name: 'ARG token without default',
+      text: 'FROM alpine:3.20\nARG NPM_TOKEN\n',
+      lines: [2],
+      severity: 'low',
+    },
+  ],
+  'PC-DF-015': [
+    {
+      name: 'plain curl',
+      text: 'FROM alpine:3.20\nRUN curl -fsSL https://example.org/a.tgz -o a.tgz\n',
+      lines: [],
+    },
+    {
+      name: 'curl -u with a variable',
+      text: 'FROM alpine:3.20\nRUN curl -u "$USER:${TOKEN}" https://x.org/a\n',
+      lines: [],
+    },
+    {
+      name: 'secret mount',
+      text: 'FROM alpine:3.20\nRUN --mount=type=secret,id=npm,target=/root/.npmrc npm ci\n',
+      lines: [],
+    },
+    {
+      name: 'mysql -p without value prompts',
+      text: 'FROM alpine:3.20\nRUN mysql -u root -p -e "select 1"\n',
+      lines: [],
+    },
+    { name: '--password changeme', text: 'FROM alpine:3.20\nRUN app --password changeme\n', lines: [] },
+    {
+      name: 'URL user only',
+      text: 'FROM alpine:3.20\nRUN git clone https://git@example.org/r.git\n',
+      lines: [],
+    },
+    {
+      name: 'URL token placeholder',
+      text: 'FROM alpine:3.20\nRUN curl "https://x.org/a?token=<token>"\n',
+      lines: [],
+    },
+    { name: 'echo to a plain file', text: 'FROM alpine:3.20\nRUN echo hello > /etc/motd\n', lines: [] },
+    {
+      name: 'echo to a file ending in .env',
+      text: 'FROM alpine:3.20\nRUN echo "A=1" > /tmp/packages/modules.env\n',
+      lines: [],
+    },
+    {
+      name: 'echo to .env',
+      text: 'FROM alpine:3.20\nRUN echo "DB_HOST=db" > /app/.env\n',
+      lines: [2],
+    },
+    {
+      name: 'curl -u user:pass',
+      text: `FROM alpine:3.20\nRUN curl -u admin:${PASS} https://x.org/a\n`,
+      lines: [2],
+      secrets: [PASS],
+    },
+    {
+      name: '--password=',
+      text: `FROM alpine:3.20\nRUN true \\\n  && app login --password=${PASS}\n`,
+      lines: [2],
+      secrets: [PASS],
+    },
+    {
+      name: 'mysql -p<pass>',
+      text: `FROM mysql:8\nRUN mysql -uroot -p${PASS} -e "select 1"\n`,
+      lines: [2],
+      secrets: [PASS],
+    },
+    {
+      name: 'credentials in a URL',
+      text: `FROM alpine:3.20\nRUN git clone https://bot:${PASS}@example.org/r.git\n`,
+      lines: [2],
+      secrets: [PASS],
+    },
+    {
+      name: 'token in a URL query',
+      text: `FROM alpine:3.20\nRUN wget "https://x.org/a?token=${PASS}"\n`,
+      lines: [2],
+      secrets: [PASS],
+    },
+    {
+      name: 'echo $TOKEN to a file',
+      text: 'FROM node:20\nARG NPM_TOKEN\nRUN echo $NPM_TOKEN > /root/token\n',
+      lines: [3],
+    },
+    {
+      name: 'echo to ~/.npmrc',
+      text: 'FROM node:20\nRUN echo "//registry.npmjs.org/:_authToken=abc" > ~/.npmrc && npm ci\n',
+      lines: [2],
+    },
+    {
+      name: 'engine finds a token',
+      text: `FROM alpine:3.20\nRUN GITHUB=${GH_TOKEN} ./fetch.sh\n`,
+      lines: [2],
+      secrets: [GH_TOKEN],
+    },
+  ],
+  'PC-DF-016': [
+    { name: 'app sources', text: 'FROM alpine:3.20\nCOPY src/ /app/src/\nADD app.tar.gz /app\n', lines: [] },
+    { name: 'env example', text: 'FROM alpine:3.20\nCOPY .env.example /app/.env.example\n', lines: [] },
+    { name: 'github dir', text: 'FROM alpine:3.20\nCOPY .github /x\n', lines: [] },
+    { name: 'keyring', text: 'FROM alpine:3.20\nCOPY keys.txt /app/\n', lines: [] },
+    { name: '.env', text: 'FROM alpine:3.20\nCOPY .env /app/.env\n', lines: [2] },
+    { name: 'ssh key', text: 'FROM alpine:3.20\nCOPY id_rsa /root/.ssh/id_rsa\n', lines: [2] },
+    { name: 'ed25519 in a dir', text: 'FROM alpine:3.20\nADD ssh/id_ed25519 /root/.ssh/\n', lines: [2] },
+    {
+      name: 'pem and key',
+      text: 'FROM alpine:3.20\nCOPY certs/server.pem certs/server.key /etc/tls/\n',
+      lines: [2],
+    },
+    { name: 'npmrc', text: 'FROM node:20\nCOPY .npmrc package.json ./\n', lines: [2] },
+    {
+      name: 'pypirc and netrc',
+      text: 'FROM python:3.12\nCOPY .pypirc /root/\nCOPY .netrc /root/\n',
+      lines: [2, 3],
+    },
+    { name: 'aws credentials', text: 'FROM alpine:3.20\nCOPY .aws/credentials /root/.aws/\n', lines: [2] },
+    {
+      name: 'docker config',
+      text: 'FROM alpine:3.20\nCOPY .docker/config.json /root/.docker/\n',
+      lines: [2],
+    },
+    { name: 'git credentials', text: 'FROM alpine:3.20\nCOPY .git-credentials /root/\n', lines: [2] },
+    { name: 'kubeconfig', text: 'FROM alpine:3.20\nCOPY kubeconfig /root/.kube/config\n', lines: [2] },
+    { name: 'kube config', text: 'FROM alpine:3.20\nCOPY .kube/config /root/.kube/config\n', lines: [2] },
+    { name: 'p12 exec form', text: 'FROM alpine:3.20\nCOPY ["cert.p12", "/etc/cert.p12"]\n', lines: [2] },
+    { name: 'pfx', text: 'FROM alpine:3.20\nCOPY --chown=app cert.pfx /etc/\n', lines: [2] },
+    { name: '.git', text: 'FROM alpine:3.20\nCOPY .git /app/.git\n', lines: [2] },
   ],
 };

@@ -12,6 +12,9 @@ import { tlsVerificationOff } from './PC-DF-010.js';
 import { exposeSsh } from './PC-DF-011.js';
 import { chmodWorldWritable } from './PC-DF-012.js';
 import { compilersInFinalImage } from './PC-DF-013.js';
+import { secretInEnv } from './PC-DF-014.js';
+import { secretInRun } from './PC-DF-015.js';
+import { copySecretFiles } from './PC-DF-016.js';
 
 /** Every registered Dockerfile rule, in id order. */
 export const allRules: readonly DockerfileRule[] = [
@@ -28,4 +31,7 @@ export const allRules: readonly DockerfileRule[] = [
   exposeSsh,
   chmodWorldWritable,
   compilersInFinalImage,
+  secretInEnv,
+  secretInRun,
+  copySecretFiles,
 ];

@@ -17,10 +17,28 @@ describe.each(allRules.map((r) => [r.id, r] as const))('%s', (_id, rule) => {
     for (const f of findings) {
       expect(f).toMatchObject({
         ruleId: rule.id,
-        severity: rule.severity,
+        severity: c.severity ?? rule.severity,
         hint: rule.hint,
         path: 'Dockerfile',
       });
+    }
+  });
+});
+
+describe('secret rules', () => {
+  it('never repeat a raw secret value in a message or hint', () => {
+    const withSecrets = Object.values(ruleCases)
+      .flat()
+      .filter((c) => (c.secrets ?? []).length > 0);
+    expect(withSecrets.length).toBeGreaterThan(10);
+    for (const c of withSecrets) {
+      const findings = lintDockerfile(c.text, 'Dockerfile');
+      expect(findings.length, c.name).toBeGreaterThan(0);
+      for (const f of findings)
+        for (const s of c.secrets ?? []) {
+          expect(f.message, c.name).not.toContain(s);
+          expect(f.hint, c.name).not.toContain(s);
+        }
     }
   });
 });
