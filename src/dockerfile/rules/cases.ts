@@ -230,6 +230,11 @@ export const ruleCases: Readonly<Record<string, readonly RuleCase[]>> = {
       text: 'FROM python:3.12\nENV GPG_KEY A035C8C19219BA821ECEA86B64E628F8D684696D\n',
       lines: [],
     },
+    {
+      name: 'settings about tokens',
+      text: 'FROM ruby:3.3\nENV SECRET_KEY_BASE_DUMMY=1 TOKEN_TIMEOUT=30 VAULT_TOKEN_URL=https://vault.local/t\n',
+      lines: [],
+    },
     { name: 'ARG without a default, not secret-like', text: 'FROM alpine:3.20\nARG VERSION\n', lines: [] },
     {
       name: 'ENV password',

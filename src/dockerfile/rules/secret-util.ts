@@ -4,8 +4,9 @@ import { isPlaceholderSecret, scanText } from '../../secrets/index.js';
 /** Names of variables that usually hold a credential. */
 const SECRET_NAME =
   /(passw(or)?d|passwd|pwd|secret|token|api_?key|apikey|access_?key|private_?key|credential|auth_?key)/i;
-/** Names that point at a credential rather than hold one. */
-const POINTER_NAME = /(_FILE|_PATH|_DIR|_URL_?NAME|_LENGTH|_LEN|_TYPE|_NAME|_ENABLED|_SIZE|_TTL)$/i;
+/** Names that point at or configure a credential rather than hold one (URLs are left to the engine). */
+const POINTER_NAME =
+  /(_FILE|_PATH|_DIR|_LENGTH|_LEN|_TYPE|_NAME|_ENABLED|_SIZE|_TTL|_TIMEOUT|_EXPIRY|_EXPIRES|_LIFETIME|_HOST|_PORT|_ENDPOINT|_URL|_URI|_VERSION|_DUMMY)$/i;
 
 /** True when `name` looks like it holds a credential (`DB_PASSWORD`, `NPM_TOKEN`, ...). */
 export function isSecretName(name: string): boolean {
