@@ -10,7 +10,8 @@ export const lintHelp = `Usage: portcullis lint [FILE...] [--format text|json] [
 
 Lints Dockerfiles (default ./Dockerfile): untagged or latest base images, unpinned bases,
 unknown COPY --from stages, root as the final user, sudo, ADD of URLs, curl|sh, TLS
-verification turned off, EXPOSE 22, world-writable chmod, compilers in a single-stage image.
+verification turned off, EXPOSE 22, world-writable chmod, compilers in a single-stage image,
+secrets in ENV/ARG and RUN (shown redacted), COPY/ADD of secret files.
 Rules are documented in docs/rules/PC-DF-NNN.md.
 
 Suppress with "# portcullis-ignore=PC-DF-001 reason" on the line before an instruction,
