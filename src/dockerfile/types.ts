@@ -1,5 +1,6 @@
-/** How bad a finding is, most severe first. */
-export type Severity = 'critical' | 'high' | 'medium' | 'low' | 'info';
+import type { LintFinding, RuleEquivalents, Severity } from '../report/index.js';
+
+export type { LintFinding, RuleEquivalents, Severity };
 
 /** One instruction, with continuations joined and heredocs kept in `raw`. Lines and columns are 1-based. */
 export type DockerInstruction = {
@@ -38,25 +39,9 @@ export type DockerfileModel = {
   readonly comments: readonly DockerfileComment[];
 };
 
-export type LintFinding = {
-  readonly ruleId: string;
-  readonly severity: Severity;
-  readonly message: string;
-  readonly hint: string;
-  readonly path: string;
-  readonly line: number;
-  readonly column: number;
-};
-
 export type RuleContext = {
   /** Registries (normalized hosts, e.g. `docker.io`, `ghcr.io`) base images may come from. */
   readonly trustedRegistries?: readonly string[];
-};
-
-export type RuleEquivalents = {
-  readonly hadolint?: readonly string[];
-  readonly trivy?: readonly string[];
-  readonly checkov?: readonly string[];
 };
 
 /** One lint rule: one file in rules/, one page in docs/rules/. */

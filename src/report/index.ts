@@ -1,0 +1,1 @@
+export type { Severity, RuleEquivalents, RuleMeta, LayerRef, LintFinding } from './types.js';

@@ -1,0 +1,2 @@
+export * from './keys/index.js';
+export * from './cosign/index.js';
