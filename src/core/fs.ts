@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { link, mkdir, open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -21,12 +21,19 @@ async function fsyncPath(p: string): Promise<void> {
 
 /**
  * Writes `data` to `target` atomically: a temporary file in the same directory, fsync, rename.
- * Readers see the old file or the whole new one, never a half-written one.
+ * Readers see the old file or the whole new one, never a half-written one. `mode` is set when
+ * the temporary file is created, so the content is never readable with wider permissions.
+ * With `overwrite: false` an existing `target` is left alone: the temporary file is hard-linked
+ * into place (link fails if the name exists, with no window between check and write).
+ *
+ * @throws CoreError IO_FAILED; when `overwrite` is false and `target` exists, its `cause` has
+ *   code `EEXIST`.
  */
 export async function writeFileAtomic(
   target: string,
   data: Uint8Array | string,
   mode = 0o644,
+  options: { readonly overwrite?: boolean } = {},
 ): Promise<void> {
   await mkdir(path.dirname(target), { recursive: true });
   const tmp = tempSibling(target);
@@ -38,7 +45,12 @@ export async function writeFileAtomic(
     } finally {
       await fh.close();
     }
-    await rename(tmp, target);
+    if (options.overwrite === false) {
+      await link(tmp, target);
+      await rm(tmp, { force: true });
+    } else {
+      await rename(tmp, target);
+    }
   } catch (err) {
     await rm(tmp, { force: true });
     throw new CoreError('IO_FAILED', `cannot write ${target}: ${errorMessage(err)}`, { cause: err });
