@@ -121,14 +121,3 @@ async function credentialsFor(
     fromConfig,
   );
 }
-
-/** Refuses password-bearing flags before anything else sees argv, without echoing the value. */
-export function refusePasswordArguments(argv: readonly string[]): void {
-  for (const a of argv) {
-    if (a === '--password' || a.startsWith('--password=') || a === '-p') {
-      throw new UsageError(
-        'passwords are not accepted as arguments (other users can read them from the process list); use --username NAME --password-stdin',
-      );
-    }
-  }
-}

@@ -8,6 +8,7 @@ import { buildTestImages, pushLayoutTag, runCommand, writeAuthFile } from '../te
 import { repoRoot, sharedData } from '../testing/fixtures.js';
 import { startRegistry, type TestRegistry } from '../testing/registry.js';
 import { runCliCaptured } from '../testing/cli.js';
+import { COMMAND_NAMES } from './run.js';
 
 const cli = (argv: string[], opts: { stdin?: string; env?: NodeJS.ProcessEnv } = {}) =>
   runCliCaptured(argv, work, opts);
@@ -51,6 +52,30 @@ describe('portcullis (no command)', () => {
     expect(r.code).toBe(code);
     expect(r.stdout).toMatch(out);
   });
+
+  it('lists exactly the commands it dispatches on in its help', async () => {
+    const r = await cli(['--help']);
+    const listed = [...r.stdout.matchAll(/^ {2}([a-z][\w-]*) /gm)].map((m) => m[1]);
+    expect(listed).toEqual(COMMAND_NAMES);
+  });
+
+  // Commands are imported on first use, so a module that fails to load would only show up when
+  // that command runs.
+  it.each(COMMAND_NAMES.map((n) => [n]))('loads %s and prints its usage for --help', async (name) => {
+    const r = await cli([name, '--help']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`^Usage: portcullis ${name}\\b`));
+  });
+
+  it.each([['constructor'], ['__proto__'], ['toString']])(
+    'treats the inherited property name %s as an unknown command',
+    async (name) => {
+      const r = await cli([name]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`unknown command "${name}"`);
+    },
+  );
 
   it('names an unknown command and exits 2', async () => {
     const r = await cli(['frobnicate']);

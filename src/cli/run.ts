@@ -1,12 +1,7 @@
 import { errorMessage, isPortcullisError, type Logger } from '../core/index.js';
-import { runDb } from './commands/db.js';
-import { runInspect } from './commands/inspect.js';
-import { runLint } from './commands/lint.js';
-import { runScan } from './commands/scan.js';
-import { runSbom } from './commands/sbom.js';
 import { ExitCode, exitCodeFor } from './exit-codes.js';
-import { refusePasswordArguments } from './image-target.js';
 import { writeLine, type CliIO } from './io.js';
+import { refusePasswordArguments } from './password-args.js';
 import { toolInfo } from './tool.js';
 
 const HELP = `Usage: portcullis <command> [options]
@@ -23,13 +18,19 @@ Exit codes: 0 ok, 1 findings, 2 usage or invalid input, 3 not found, 4 authentic
 5 integrity (digest/diffID mismatch), 6 limit exceeded, 7 network, 70 internal error.`;
 
 type Command = (argv: string[], io: CliIO, logger: Logger) => Promise<number>;
-const COMMANDS: Readonly<Record<string, Command>> = {
-  inspect: runInspect,
-  sbom: runSbom,
-  scan: runScan,
-  db: runDb,
-  lint: runLint,
+// Each command's module is imported only when that command runs: together they pull in the
+// OCI stack, SQLite, the inventory analyzers and the SBOM libraries, several hundred ms of
+// module loading that `portcullis lint` (or `--help`) would otherwise pay on every start.
+const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
+  inspect: async () => (await import('./commands/inspect.js')).runInspect,
+  sbom: async () => (await import('./commands/sbom.js')).runSbom,
+  scan: async () => (await import('./commands/scan.js')).runScan,
+  db: async () => (await import('./commands/db.js')).runDb,
+  lint: async () => (await import('./commands/lint.js')).runLint,
 };
+
+/** The names `runCli` dispatches on, in the order of the help text. */
+export const COMMAND_NAMES: readonly string[] = Object.keys(COMMANDS);
 
 /** A logger for CLI runs: warnings to stderr, debug only with PORTCULLIS_DEBUG=1. */
 function stderrLogger(io: CliIO): Logger {
@@ -62,11 +63,12 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
       writeLine(io.stdout, toolInfo().version);
       return ExitCode.ok;
     }
-    const command = COMMANDS[name];
-    if (command === undefined) {
+    const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+    if (load === undefined) {
       writeLine(io.stderr, `portcullis: unknown command "${name.slice(0, 40)}"\n\n${HELP}`);
       return ExitCode.usage;
     }
+    const command = await load();
     return await command(rest, io, stderrLogger(io));
   } catch (err) {
     const code = isPortcullisError(err)
