@@ -1,4 +1,5 @@
 export type { ImageRef, RepositoryRef } from './types.js';
+export type { RepositoryPrefix } from './prefix.js';
 export { ImageRefError } from './errors.js';
 export type { ImageRefErrorCode } from './errors.js';
 export {
@@ -14,3 +15,4 @@ export {
 } from './parse.js';
 export { formatImageRef, familiarImageRef, withDefaultTag, sameRepository } from './format.js';
 export { registryEndpointHost, isLoopbackRegistry } from './registry.js';
+export { parseRepositoryPrefix, tryParseRepositoryPrefix, matchesRepositoryPrefix } from './prefix.js';

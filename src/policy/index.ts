@@ -1,0 +1,15 @@
+export { PolicyError } from './errors.js';
+export type { PolicyErrorCode } from './errors.js';
+export { policySchema, POLICY_API_VERSION, POLICY_KIND, SEVERITIES, RULE_ID_RE } from './schema.js';
+export type {
+  Policy,
+  Severity,
+  LintSection,
+  LintRuleSetting,
+  AdmissionRule,
+  AdmissionRuleKind,
+  Exemption,
+} from './schema.js';
+export { parsePolicy, loadPolicyFile, policyLocation, POLICY_FILE_NAME, MAX_POLICY_BYTES } from './load.js';
+export { lintSettings, unknownRuleIds, assertKnownRuleIds } from './lint.js';
+export type { LintSettings, UnknownRuleId } from './lint.js';
