@@ -1,12 +1,17 @@
 import { parseDockerfile } from './parse.js';
 import { allRules } from './rules/index.js';
-import type { DockerfileModel, DockerfileRule, LintFinding, Severity } from './types.js';
+import type { DockerfileModel, DockerfileRule, LintFinding, RuleContext, Severity } from './types.js';
 
 export type LintOptions = {
   /** Rules to run; all registered rules by default. */
   readonly rules?: readonly DockerfileRule[];
-  /** Registries base images may come from; PC-DF-003 runs only when this is given. */
+  /**
+   * Registry or repository prefixes base images may come from (`ghcr.io/acme`, `docker.io`);
+   * PC-DF-003 runs only when this is given.
+   */
   readonly trustedRegistries?: readonly string[];
+  /** Repository prefixes PC-DF-004 counts as minimal bases besides its built-in list. */
+  readonly minimalBases?: readonly string[];
   readonly severityOverrides?: Readonly<Record<string, Severity>>;
   /** Rule ids not to run. */
   readonly disabled?: readonly string[];
@@ -25,7 +30,10 @@ export function lintDockerfile(text: string, path: string, options: LintOptions 
 export function lintModel(model: DockerfileModel, options: LintOptions = {}): LintFinding[] {
   const rules = (options.rules ?? allRules).filter((r) => !(options.disabled ?? []).includes(r.id));
   const suppress = readSuppressions(model);
-  const ctx = options.trustedRegistries === undefined ? {} : { trustedRegistries: options.trustedRegistries };
+  const ctx: RuleContext = {
+    ...(options.trustedRegistries === undefined ? {} : { trustedRegistries: options.trustedRegistries }),
+    ...(options.minimalBases === undefined ? {} : { minimalBases: options.minimalBases }),
+  };
   const out: LintFinding[] = [];
   for (const rule of rules) {
     const ids = [rule.id, ...(rule.equivalents.hadolint ?? [])];

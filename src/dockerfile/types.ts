@@ -40,8 +40,13 @@ export type DockerfileModel = {
 };
 
 export type RuleContext = {
-  /** Registries (normalized hosts, e.g. `docker.io`, `ghcr.io`) base images may come from. */
+  /**
+   * Registry or repository prefixes base images may come from (`docker.io`, `ghcr.io/acme`,
+   * `localhost:5000`), matched on path boundaries after normalization.
+   */
   readonly trustedRegistries?: readonly string[];
+  /** Repository prefixes counted as minimal bases besides the built-in list (PC-DF-004). */
+  readonly minimalBases?: readonly string[];
 };
 
 /** One lint rule: one file in rules/, one page in docs/rules/. */

@@ -54,7 +54,8 @@ function invalid(why: string): PrefixOutcome {
  * - without a trailing slash the prefix is normalized like a reference, so `nginx` and
  *   `docker.io/nginx` both mean `docker.io/library/nginx`;
  * - a trailing slash marks a namespace and is never expanded: `docker.io/acme/` is the
- *   organisation `acme`, and `my-registry.io/` the whole registry (as is `my-registry.io`).
+ *   organisation `acme`, and `my-registry.io/` the whole registry (as is `my-registry.io`);
+ *   `docker.io/library` is the official images' namespace with or without the slash.
  */
 function parse(input: string): PrefixOutcome {
   if (input === '') return invalid('the prefix is empty');
@@ -88,7 +89,14 @@ function parse(input: string): PrefixOutcome {
   }
   // Docker Hub's official images live under library/, and a reference `nginx` means
   // `docker.io/library/nginx`; a prefix written the same way must mean the same repository.
-  if (registry === DOCKER_HUB_REGISTRY && !namespace && path !== '' && !path.includes('/')) {
+  // `library` itself is the official-images namespace (no image is called library/library).
+  if (
+    registry === DOCKER_HUB_REGISTRY &&
+    !namespace &&
+    path !== '' &&
+    path !== 'library' &&
+    !path.includes('/')
+  ) {
     path = `library/${path}`;
   }
   return { ok: true, prefix: { registry, path } };

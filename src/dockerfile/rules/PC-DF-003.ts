@@ -1,8 +1,8 @@
-import { tryParseImageRef } from '../../imageref/index.js';
+import { matchesRepositoryPrefix, tryParseImageRef, tryParseRepositoryPrefix } from '../../imageref/index.js';
 import type { DockerfileRule } from '../types.js';
 import { externalStages, findingAt } from './util.js';
 
-/** Base image from a registry outside the trusted list (runs only when a list is given). */
+/** Base image from outside the trusted registry or repository prefixes (runs only when a list is given). */
 export const untrustedRegistry: DockerfileRule = {
   id: 'PC-DF-003',
   severity: 'high',
@@ -13,19 +13,22 @@ export const untrustedRegistry: DockerfileRule = {
   check(model, ctx) {
     const trusted = ctx.trustedRegistries;
     if (trusted === undefined) return [];
-    const hosts = new Set(trusted.map(normalizeRegistry));
+    // Prefixes match on path boundaries after normalization: `ghcr.io/acme` trusts
+    // `ghcr.io/acme/app` but not `ghcr.io/acmecorp/app`, and `my-registry.io` never trusts
+    // `my-registry.io.evil.com/x`. An entry that is not a valid prefix trusts nothing.
+    const prefixes = trusted.flatMap((t) => tryParseRepositoryPrefix(t.trim()) ?? []);
     return externalStages(model).flatMap((s) => {
       const ref = tryParseImageRef(s.image);
-      const registry = ref?.registry ?? '(unparsable reference)';
-      if (ref !== undefined && hosts.has(ref.registry.toLowerCase())) return [];
+      if (ref !== undefined && prefixes.some((p) => matchesRepositoryPrefix(ref, p))) return [];
+      const from = ref === undefined ? 'an unparsable reference' : `${ref.registry}/${ref.repository}`;
       return [
-        findingAt(this, model, s.from, `base image ${s.image} comes from ${registry}, which is not trusted`),
+        findingAt(
+          this,
+          model,
+          s.from,
+          `base image ${s.image} comes from ${from}, which is not under a trusted registry or repository prefix`,
+        ),
       ];
     });
   },
 };
-
-function normalizeRegistry(host: string): string {
-  const h = host.trim().toLowerCase().replace(/\/+$/, '');
-  return h === 'index.docker.io' || h === 'registry-1.docker.io' ? 'docker.io' : h;
-}

@@ -1,3 +1,4 @@
+import { matchesRepositoryPrefix } from '../../imageref/index.js';
 import type { DockerfileRule } from '../types.js';
 import { findingAt, finalStage, isInternalBase, splitImage } from './util.js';
 
@@ -28,7 +29,7 @@ export const nonMinimalBase: DockerfileRule = {
   hint: 'Consider distroless, Chainguard, Alpine, a -slim variant or UBI micro/minimal for the runtime stage.',
   docs: 'docs/rules/PC-DF-004.md',
   equivalents: {},
-  check(model) {
+  check(model, ctx) {
     let stage = finalStage(model);
     while (stage.parentStage !== undefined) {
       const parent = model.stages[stage.parentStage];
@@ -36,6 +37,9 @@ export const nonMinimalBase: DockerfileRule = {
       stage = parent;
     }
     if (isInternalBase(stage) || isMinimalBase(stage.image)) return [];
+    // Bases the policy adds (an organisation's own hardened images), matched as prefixes.
+    if ((ctx.minimalBases ?? []).some((prefix) => matchesRepositoryPrefix(stage.image, prefix.trim())))
+      return [];
     return [
       findingAt(this, model, stage.from, `final image is based on ${stage.image}, not a known minimal base`),
     ];

@@ -6,6 +6,7 @@ export type RuleCase = {
   readonly text: string;
   readonly lines: readonly number[];
   readonly trustedRegistries?: readonly string[];
+  readonly minimalBases?: readonly string[];
   /** The severity every finding must have, when not the rule's own. */
   readonly severity?: Severity;
   /** Raw secret values in `text` that no message or hint may repeat. */
@@ -63,6 +64,42 @@ export const ruleCases: Readonly<Record<string, readonly RuleCase[]>> = {
       lines: [2],
       trustedRegistries: ['docker.io'],
     },
+    {
+      name: 'repository prefix trusts only its own path',
+      text: 'FROM ghcr.io/acme/base:1\nFROM ghcr.io/acmecorp/base:1\nFROM ghcr.io/other/acme:1\n',
+      lines: [2, 3],
+      trustedRegistries: ['ghcr.io/acme'],
+    },
+    {
+      name: 'look-alike hosts are not the trusted host',
+      text: 'FROM my-registry.io/app:1\nFROM my-registry.io.evil.com/app:1\nFROM my-registry.io-evil/app:1\n',
+      lines: [2, 3],
+      trustedRegistries: ['my-registry.io/'],
+    },
+    {
+      name: 'port is part of the registry',
+      text: 'FROM localhost:5000/base:1\nFROM localhost/base:1\nFROM localhost:5001/base:1\n',
+      lines: [2, 3],
+      trustedRegistries: ['localhost:5000'],
+    },
+    {
+      name: 'official image prefix equals its short name',
+      text: 'FROM debian:12\nFROM docker.io/library/debian:12\nFROM ubuntu:24.04\n',
+      lines: [3],
+      trustedRegistries: ['docker.io/library/debian'],
+    },
+    {
+      name: 'Docker Hub organisation with a trailing slash',
+      text: 'FROM acme/base:1\nFROM acmecorp/base:1\n',
+      lines: [2],
+      trustedRegistries: ['docker.io/acme/'],
+    },
+    {
+      name: 'invalid prefix trusts nothing',
+      text: 'FROM ghcr.io/acme/base:1\n',
+      lines: [1],
+      trustedRegistries: ['ghcr.io/acme/*'],
+    },
   ],
   'PC-DF-004': [
     { name: 'distroless', text: 'FROM gcr.io/distroless/static-debian12:nonroot\n', lines: [] },
@@ -73,6 +110,30 @@ export const ruleCases: Readonly<Record<string, readonly RuleCase[]>> = {
     { name: 'scratch final', text: 'FROM golang:1.22 AS b\nFROM scratch\n', lines: [] },
     { name: 'full debian', text: 'FROM debian:12\n', lines: [1] },
     { name: 'follows stage inheritance', text: 'FROM ubuntu:24.04 AS base\nFROM base\n', lines: [1] },
+    {
+      name: 'policy minimal base prefix',
+      text: 'FROM ghcr.io/acme/hardened/debian:12\n',
+      lines: [],
+      minimalBases: ['ghcr.io/acme/hardened'],
+    },
+    {
+      name: 'policy minimal base matches on path boundaries',
+      text: 'FROM ghcr.io/acme/hardened-not/debian:12\n',
+      lines: [1],
+      minimalBases: ['ghcr.io/acme/hardened'],
+    },
+    {
+      name: 'policy minimal base by short Docker Hub name',
+      text: 'FROM golang:1.22 AS b\nFROM debian:12\n',
+      lines: [],
+      minimalBases: ['debian'],
+    },
+    {
+      name: 'policy minimal bases do not replace the built-in list',
+      text: 'FROM debian:12 AS b\nFROM alpine:3.20\n',
+      lines: [],
+      minimalBases: ['ghcr.io/acme'],
+    },
   ],
   'PC-DF-005': [
     {

@@ -12,6 +12,7 @@ describe.each(allRules.map((r) => [r.id, r] as const))('%s', (_id, rule) => {
     const findings = lintDockerfile(c.text, 'Dockerfile', {
       rules: [rule],
       ...(c.trustedRegistries === undefined ? {} : { trustedRegistries: c.trustedRegistries }),
+      ...(c.minimalBases === undefined ? {} : { minimalBases: c.minimalBases }),
     });
     expect(findings.map((f) => f.line)).toEqual(c.lines);
     for (const f of findings) {
