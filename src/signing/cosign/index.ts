@@ -1,1 +1,37 @@
-export {};
+// The cosign wire format: simple-signing payloads, signature manifests at `sha256-<hex>.sig`,
+// and offline verification of the signatures they hold.
+export { CosignError } from './errors.js';
+export type { CosignErrorCode } from './errors.js';
+export {
+  COSIGN_SIGNATURE_TYPE,
+  MAX_SIMPLE_SIGNING_PAYLOAD_BYTES,
+  cosignDockerReference,
+  simpleSigningPayload,
+  parseSimpleSigningPayload,
+  tryParseSimpleSigningPayload,
+  parseAnnotationFlags,
+} from './payload.js';
+export type { SimpleSigningPayload } from './payload.js';
+export {
+  SIMPLE_SIGNING_MEDIA_TYPE,
+  COSIGN_ANNOTATIONS,
+  MAX_SIGNATURE_LAYERS,
+  signatureTag,
+  signatureConfigBlob,
+  signatureLayer,
+  buildSignatureManifest,
+  parseSignatureManifest,
+  appendSignature,
+} from './manifest.js';
+export type { SignatureManifest, AppendSignatureOptions, AppendSignatureResult } from './manifest.js';
+export { parseVerificationKey, verifySignatureBytes, signPayload } from './crypto.js';
+export type { VerificationKeyInput } from './crypto.js';
+export { verifySimpleSignatures, candidatesFromSignatureManifest } from './verify.js';
+export type {
+  SignatureCandidate,
+  SignatureFailureCode,
+  SignatureFailure,
+  CandidateResult,
+  SimpleSignatureExpectations,
+  SignatureVerification,
+} from './verify.js';
