@@ -85,3 +85,5 @@ export { readImageFiles, decompressLayer } from './layers/index.js';
 export type { FileType, FileEntry, ReadFilesOptions, FileTree } from './layers/index.js';
 export { LayerCache, jsonSummaryCodec, DEFAULT_LAYER_CACHE_BYTES } from './layers/index.js';
 export type { LayerCacheOptions, LayerCacheUse, SummaryCodec } from './layers/index.js';
+export { walkImageLayers, DEFAULT_WALK_CONTENT_BYTES } from './layers/index.js';
+export type { LayerEntry, LayerEntryVisitor, WalkLayersOptions, WalkLayersResult } from './layers/index.js';
