@@ -93,11 +93,12 @@ function checkCandidate(
   if (bytes === undefined) return fail('payload-missing', 'the payload blob could not be read');
   if (c.layerDigest !== undefined) {
     const want = tryParseDigest(c.layerDigest);
-    const have = want !== undefined ? digestOf(bytes, digestAlgorithm(want)) : undefined;
-    if (have !== want) {
+    const have = digestOf(bytes, want !== undefined ? digestAlgorithm(want) : 'sha256');
+    // An unparseable layer digest never matches: the bytes would be unbound to the manifest.
+    if (want === undefined || have !== want) {
       return fail(
         'payload-digest-mismatch',
-        `the payload hashes to ${have ?? digestOf(bytes)}, but the manifest names ${truncateForMessage(c.layerDigest, 80)}`,
+        `the payload hashes to ${have}, but the manifest names ${truncateForMessage(c.layerDigest, 80)}`,
       );
     }
   }
