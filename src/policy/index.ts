@@ -13,3 +13,4 @@ export type {
 export { parsePolicy, loadPolicyFile, policyLocation, POLICY_FILE_NAME, MAX_POLICY_BYTES } from './load.js';
 export { lintSettings, unknownRuleIds, assertKnownRuleIds } from './lint.js';
 export type { LintSettings, UnknownRuleId } from './lint.js';
+export { policyJsonSchema } from './json-schema.js';

@@ -24,9 +24,10 @@ export const RULE_ID_RE = /^PC-[A-Z0-9]+-\d{3}$/;
 const MAX_LIST = 1000;
 const MAX_STRING = 1024;
 
-const severitySchema = z.enum(SEVERITIES, {
-  error: `expected a severity: ${SEVERITIES.join(', ')}`,
-});
+// Shared pieces carry an id so the published JSON Schema defines them once under $defs.
+const severitySchema = z
+  .enum(SEVERITIES, { error: `expected a severity: ${SEVERITIES.join(', ')}` })
+  .meta({ id: 'Severity' });
 
 const text = z.string().trim().min(1, 'must not be empty').max(MAX_STRING);
 
@@ -43,9 +44,11 @@ const prefixSchema = z
       });
     }
   })
-  .describe(
-    'A registry or repository prefix, matched on path boundaries after normalization: ghcr.io/acme admits ghcr.io/acme/app, never ghcr.io/acmecorp/app.',
-  );
+  .meta({
+    id: 'RepositoryPrefix',
+    description:
+      'A registry or repository prefix, matched on path boundaries after normalization: ghcr.io/acme admits ghcr.io/acme/app, never ghcr.io/acmecorp/app.',
+  });
 
 // Image globs are only shape-checked here; admission defines how they match.
 const imageGlobSchema = z
@@ -53,7 +56,10 @@ const imageGlobSchema = z
   .min(1)
   .max(MAX_STRING)
   .regex(/^[A-Za-z0-9._\-/:@*?[\]]+$/, 'expected an image glob such as ghcr.io/acme/* (no spaces)')
-  .describe('An image glob: * matches within a path component, ** across components.');
+  .meta({
+    id: 'ImageGlob',
+    description: 'An image glob: * matches within a path component, ** across components.',
+  });
 
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
@@ -66,12 +72,13 @@ function isCalendarDate(s: string): boolean {
 const dateSchema = z
   .string()
   .refine(isCalendarDate, 'expected a date YYYY-MM-DD')
-  .describe('A calendar date YYYY-MM-DD (UTC); the entry applies through that day.');
+  .meta({ id: 'Date', description: 'A calendar date YYYY-MM-DD (UTC); the entry applies through that day.' });
 
 // Kubernetes names: namespaces are DNS labels (RFC 1123), at most 63 characters.
 const namespaceSchema = z
   .string()
-  .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'expected a Kubernetes namespace name (RFC 1123 label)');
+  .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'expected a Kubernetes namespace name (RFC 1123 label)')
+  .meta({ id: 'Namespace' });
 
 const ruleNameSchema = z
   .string()
@@ -143,7 +150,10 @@ const labelSelectorSchema = z
     matchLabels: z.record(z.string().max(MAX_STRING), z.string().max(MAX_STRING)).optional(),
     matchExpressions: z.array(selectorRequirementSchema).max(MAX_LIST).optional(),
   })
-  .describe('A Kubernetes label selector (matchLabels and matchExpressions, ANDed).');
+  .meta({
+    id: 'LabelSelector',
+    description: 'A Kubernetes label selector (matchLabels and matchExpressions, ANDed).',
+  });
 
 const matchSchema = z
   .strictObject({
@@ -153,7 +163,10 @@ const matchSchema = z
     objectSelector: labelSelectorSchema.optional(),
     images: z.array(imageGlobSchema).max(MAX_LIST).optional(),
   })
-  .describe('Where a rule applies; every given condition must hold. Omitted: everywhere.');
+  .meta({
+    id: 'Match',
+    description: 'Where a rule applies; every given condition must hold. Omitted: everywhere.',
+  });
 
 const ruleCommon = {
   name: ruleNameSchema.describe('Unique name, used by exemptions and in explanations.'),
@@ -257,7 +270,10 @@ const admissionRuleSchema = z.discriminatedUnion(
     z.strictObject({
       ...ruleCommon,
       kind: z.literal('requirePullSecretsFor'),
-      registries: z.array(prefixSchema).min(1).max(MAX_LIST),
+      registries: z
+        .array(prefixSchema)
+        .min(1, 'name at least one registry or repository prefix')
+        .max(MAX_LIST),
     }),
     z.strictObject({ ...ruleCommon, kind: z.literal('requireNonRoot') }),
   ],
@@ -296,7 +312,11 @@ export const policySchema = z
       .optional(),
     registries: registriesSectionSchema.optional(),
     lint: lintSectionSchema.optional(),
-    rules: z.array(admissionRuleSchema).max(MAX_LIST).optional().describe('Admission rules (issue 7).'),
+    rules: z
+      .array(admissionRuleSchema)
+      .max(MAX_LIST)
+      .optional()
+      .describe('Admission rules: each a kind, where it applies (match) and what a violation does (mode).'),
     exemptions: z.array(exemptionSchema).max(MAX_LIST).optional(),
   })
   .superRefine((p, ctx) => {
