@@ -1,8 +1,15 @@
 import { spawn } from 'node:child_process';
 import type { Image } from '../src/oci/index.js';
 
-/** One run of something measured: wall time, and peak RSS where the subject reports it. */
-export type Sample = { readonly ms: number; readonly maxRssMB: number | undefined };
+/**
+ * One run of something measured: wall time, peak RSS where the subject reports it, and what
+ * else the subject reported about its work (counts, per-kind rates).
+ */
+export type Sample = {
+  readonly ms: number;
+  readonly maxRssMB: number | undefined;
+  readonly detail?: Readonly<Record<string, unknown>>;
+};
 
 /** Runs a shell pipeline and times it from outside (its start-up cost is negligible). */
 export async function timeShell(script: string): Promise<Sample> {
@@ -24,8 +31,35 @@ export async function timeShell(script: string): Promise<Sample> {
  */
 export async function runSubject(script: string, args: readonly string[]): Promise<Sample> {
   const last = await subjectOutput(script, args);
-  const parsed = JSON.parse(last) as { ms: number; maxRssMB: number };
-  return { ms: parsed.ms, maxRssMB: parsed.maxRssMB };
+  const parsed = JSON.parse(last) as { ms: number; maxRssMB: number; detail?: Record<string, unknown> };
+  return {
+    ms: parsed.ms,
+    maxRssMB: parsed.maxRssMB,
+    ...(parsed.detail === undefined ? {} : { detail: parsed.detail }),
+  };
+}
+
+/**
+ * Spawns `command args…` and times it from the spawn to the first byte it writes to stdout
+ * (what a user waiting on a command sees), then waits for it to exit. Fails if it exits
+ * non-zero or prints nothing.
+ */
+export async function timeFirstOutput(command: string, args: readonly string[]): Promise<Sample> {
+  const start = process.hrtime.bigint();
+  let first: bigint | undefined;
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    child.stdout.on('data', () => {
+      first ??= process.hrtime.bigint();
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) reject(new Error(`${command} ${args.join(' ')} exited with ${code}`));
+      else resolve();
+    });
+  });
+  if (first === undefined) throw new Error(`${command} ${args.join(' ')} printed nothing`);
+  return { ms: Number(first - start) / 1e6, maxRssMB: undefined };
 }
 
 /** Runs a Node script and returns the last line it printed. */
@@ -50,10 +84,10 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
 }
 
-/** Called at the end of a subject script. */
-export function reportSubject(ms: number): void {
+/** Called at the end of a subject script, with what else it wants the report to show. */
+export function reportSubject(ms: number, detail?: Record<string, unknown>): void {
   const maxRssMB = process.resourceUsage().maxRSS / 1024;
-  process.stdout.write(`${JSON.stringify({ ms, maxRssMB })}\n`);
+  process.stdout.write(`${JSON.stringify({ ms, maxRssMB, ...(detail === undefined ? {} : { detail }) })}\n`);
 }
 
 /** Wraps an image so that every layer open is counted (warm runs must not open any). */
