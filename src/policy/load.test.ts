@@ -273,6 +273,17 @@ describe('parsePolicy refuses, naming file:line:col and the key', () => {
     expect(err.message).toMatch(/^bomb\.yaml: not valid YAML: .*alias/i);
   });
 
+  it('refuses a __proto__ key as unknown instead of letting it set a prototype', () => {
+    const err = errorOf(() => parsePolicy(HEAD + '__proto__: { lint: {} }\n', 'p.yaml'));
+    expect(err.message).toBe('p.yaml:3:1: __proto__: unknown key "__proto__"');
+  });
+
+  it('refuses nesting deep enough to exhaust the parser stack, as an invalid file', () => {
+    const err = errorOf(() => parsePolicy('['.repeat(50_000) + ']'.repeat(50_000), 'deep.yaml'));
+    expect(err.code).toBe('POLICY_INVALID');
+    expect(err.message).toMatch(/^deep\.yaml:1:\d+: not valid YAML: /);
+  });
+
   it('refuses text over the size cap', () => {
     const text = HEAD + '#'.repeat(MAX_POLICY_BYTES);
     expect(errorOf(() => parsePolicy(text, 'big.yaml')).code).toBe('POLICY_TOO_LARGE');
