@@ -65,6 +65,10 @@ const BY_CODE: Readonly<Record<string, ExitCode>> = {
   UPDATE_DOWNLOAD_FAILED: ExitCode.network,
   UPDATE_ARCHIVE_INVALID: ExitCode.integrity,
   UPDATE_LOCKED: ExitCode.usage,
+  POLICY_INVALID: ExitCode.usage,
+  POLICY_UNREADABLE: ExitCode.usage,
+  POLICY_NOT_FOUND: ExitCode.notFound,
+  POLICY_TOO_LARGE: ExitCode.limit,
 };
 
 /** The exit code for an error thrown by a command. */
