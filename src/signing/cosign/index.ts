@@ -35,3 +35,21 @@ export type {
   SimpleSignatureExpectations,
   SignatureVerification,
 } from './verify.js';
+export {
+  SIGSTORE_BUNDLE_MEDIA_TYPES,
+  fetchSignatures,
+  pushSignature,
+  resolveImageDigest,
+  signImage,
+  verifyImage,
+} from './registry.js';
+export type {
+  FetchedSignatures,
+  FetchSignaturesOptions,
+  PushSignatureOptions,
+  PushSignatureResult,
+  SignImageOptions,
+  SignImageResult,
+  VerifyImageOptions,
+  ImageVerification,
+} from './registry.js';

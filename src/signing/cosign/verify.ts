@@ -18,6 +18,8 @@ export type SignatureCandidate = {
   readonly layerDigest?: string | undefined;
   /** Where the candidate came from, for messages: `sha256-….sig layer 2`. */
   readonly source?: string | undefined;
+  /** Why the payload is missing (a fetch error, say), reported with `payload-missing`. */
+  readonly payloadError?: string | undefined;
 };
 
 /** Why a candidate failed, in the order the checks run. */
@@ -90,7 +92,12 @@ function checkCandidate(
     failure: { code, message },
   });
   const bytes = c.payload;
-  if (bytes === undefined) return fail('payload-missing', 'the payload blob could not be read');
+  if (bytes === undefined) {
+    return fail(
+      'payload-missing',
+      `the payload blob could not be read${c.payloadError !== undefined ? `: ${truncateForMessage(c.payloadError, 200)}` : ''}`,
+    );
+  }
   if (c.layerDigest !== undefined) {
     const want = tryParseDigest(c.layerDigest);
     const have = digestOf(bytes, want !== undefined ? digestAlgorithm(want) : 'sha256');
