@@ -31,3 +31,22 @@ export type {
   RuleEquivalents,
   DockerfileRule,
 } from './types.js';
+export {
+  auditImage,
+  auditImageConfig,
+  IMAGE_CONFIG_PATH,
+  allImageRules,
+  imageRules,
+  ImageAuditError,
+} from './image/index.js';
+export type {
+  ImageAuditOptions,
+  ImageAuditErrorCode,
+  ImageRule,
+  ImageHit,
+  ImageConfigContext,
+  HistoryStep,
+  LayerScan,
+  PathFate,
+  PathTracker,
+} from './image/index.js';

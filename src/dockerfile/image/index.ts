@@ -1,0 +1,14 @@
+export { auditImage, auditImageConfig, IMAGE_CONFIG_PATH } from './audit.js';
+export type { ImageAuditOptions } from './audit.js';
+export { allImageRules, allImageRules as imageRules } from './rules/index.js';
+export { ImageAuditError } from './errors.js';
+export type { ImageAuditErrorCode } from './errors.js';
+export type {
+  ImageRule,
+  ImageHit,
+  ImageConfigContext,
+  HistoryStep,
+  LayerScan,
+  PathFate,
+  PathTracker,
+} from './types.js';
