@@ -63,6 +63,7 @@ const command = (name, pkg = name) => ({ package: pkg, check: `command -v ${name
 export const TEST_PACKAGES = [
   command('docker-registry'),
   command('skopeo'),
+  command('buildah'),
   command('umoci'),
   command('debootstrap'),
   command('htpasswd', 'apache2-utils'),
