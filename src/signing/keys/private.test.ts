@@ -112,6 +112,12 @@ describe('cosign test keys', () => {
     expect(isEncryptedPrivateKeyPem(plain)).toBe(false);
   });
 
+  it('reads a key file saved with CRLF line ends', async () => {
+    const text = await readFile(signingKeys('sigstore-labeled.hello.key'), 'utf8');
+    const pair = await parsePrivateKey(text.replace(/\n/g, '\r\n'), 'hello');
+    expect(pair.hint).toBe('8QV788EU1UhvC9s8cCWW1hVBWCSJgNS+SfbGH9xixZE=');
+  });
+
   it('names a missing file with KEY_NOT_FOUND', async () => {
     await expect(readPrivateKeyFile('/nonexistent/cosign.key', 'x')).rejects.toMatchObject({
       code: 'KEY_NOT_FOUND',
