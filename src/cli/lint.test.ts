@@ -1,8 +1,12 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { allRules } from '../dockerfile/index.js';
 import { runCliCaptured } from '../testing/cli.js';
+import { repoRoot } from '../testing/fixtures.js';
+import { sarifValidator } from '../testing/scan-schemas.js';
 
 let work: string;
 const cli = (argv: string[]) => runCliCaptured(argv, work);
@@ -68,9 +72,181 @@ describe('portcullis lint', () => {
     [['lint', 'missing.Dockerfile'], /cannot read missing.Dockerfile/],
     [['lint', '--format', 'xml'], /unknown --format "xml"/],
     [['lint', '--fail-on', 'severe'], /unknown --fail-on "severe"/],
+    [['lint', '--policy', 'p.yaml', '--no-policy'], /--policy and --no-policy exclude each other/],
   ])('%j exits 2 with a clear message', async (argv, message) => {
     const r = await cli(argv);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
+  });
+});
+
+// A GitHub token in the shape the secret rules look for; made up, never valid.
+const TOKEN = 'ghp_R8x2Lq7VnW3pZk9TbY4cM1sD6fH0jG5aE2uQ';
+
+describe('portcullis lint output formats', () => {
+  beforeAll(async () => {
+    await writeFile(
+      path.join(work, 'secret.Dockerfile'),
+      [
+        'FROM ubuntu:22.04',
+        `ENV GITHUB_TOKEN=${TOKEN}`,
+        `RUN curl -H "Authorization: token ${TOKEN}" https://api.github.com/user`,
+        'COPY id_rsa /root/.ssh/id_rsa',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('--format sarif is valid SARIF 2.1.0 with metadata and a docs link for each rule that fired', async () => {
+    const r = await cli(['lint', 'Dockerfile', 'secret.Dockerfile', '--format', 'sarif']);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout) as {
+      runs: {
+        tool: { driver: { rules: { id: string; helpUri: string }[] } };
+        results: { ruleId: string; ruleIndex: number }[];
+      }[];
+    };
+    const validate = sarifValidator();
+    expect(validate(doc), JSON.stringify(validate.errors?.slice(0, 5))).toBe(true);
+    const run = doc.runs[0];
+    const fired = [...new Set(run?.results.map((x) => x.ruleId))].sort();
+    expect(run?.tool.driver.rules.map((x) => x.id)).toEqual(fired);
+    expect(fired).toEqual(expect.arrayContaining(['PC-DF-001', 'PC-DF-009', 'PC-DF-014', 'PC-DF-016']));
+    for (const rule of run?.tool.driver.rules ?? []) {
+      expect(rule.helpUri).toBe(
+        `https://github.com/portcullis-dev/portcullis/blob/main/docs/rules/${rule.id}.md`,
+      );
+    }
+    for (const x of run?.results ?? []) expect(run?.tool.driver.rules[x.ruleIndex]?.id).toBe(x.ruleId);
+  });
+
+  it('--format json follows docs/lint-json.schema.json and counts by severity', async () => {
+    const r = await cli(['lint', 'Dockerfile', '--format', 'json']);
+    const schema = JSON.parse(
+      await readFile(path.join(repoRoot, 'docs', 'lint-json.schema.json'), 'utf8'),
+    ) as object;
+    const validate = new Ajv({ strict: true }).compile(schema);
+    const doc = JSON.parse(r.stdout) as { tool: { name: string }; summary: { high: number; total: number } };
+    expect(validate(doc), JSON.stringify(validate.errors)).toBe(true);
+    expect(doc.tool.name).toBe('portcullis');
+    expect(doc.summary.high).toBeGreaterThan(0);
+  });
+
+  it.each(['text', 'json', 'sarif'])(
+    '--format %s never prints the raw secret, only its redacted form',
+    async (format) => {
+      const r = await cli(['lint', 'secret.Dockerfile', '--format', format]);
+      expect(r.stdout).toMatch(/PC-DF-014/);
+      expect(r.stdout).toMatch(/PC-DF-015/);
+      expect(r.stdout).not.toContain(TOKEN);
+      expect(r.stdout).not.toContain(TOKEN.slice(4, 20));
+    },
+  );
+
+  it('--output writes the chosen format to a file', async () => {
+    const r = await cli(['lint', '--format', 'sarif', '--output', 'out.sarif']);
+    expect(r.stdout).toBe('');
+    const doc = JSON.parse(await readFile(path.join(work, 'out.sarif'), 'utf8')) as { version: string };
+    expect(doc.version).toBe('2.1.0');
+  });
+});
+
+describe('portcullis lint with a policy file', () => {
+  let dir: string;
+  const run = (argv: string[]) => runCliCaptured(argv, dir);
+  const policy = (body: string[]) =>
+    ['apiVersion: portcullis.dev/v1alpha1', 'kind: Policy', ...body, ''].join('\n');
+
+  beforeAll(async () => {
+    dir = path.join(work, 'with-policy');
+    await mkdir(dir);
+    await writeFile(
+      path.join(dir, 'Dockerfile'),
+      [
+        'FROM quay.io/acme/base:1.0 AS base',
+        'FROM ghcr.io/acme/tools:2.0 AS tools',
+        'FROM docker.io/library/ubuntu:22.04',
+        'RUN curl -fsSL https://example.com/install.sh | sh',
+        '',
+      ].join('\n'),
+    );
+    await writeFile(
+      path.join(dir, 'portcullis.yaml'),
+      policy([
+        'registries:',
+        '  trusted: [quay.io/acme]',
+        'lint:',
+        '  failOn: high',
+        '  rules:',
+        '    PC-DF-006: off',
+        '    PC-DF-009: critical',
+        '  minimalBases: [docker.io/library/ubuntu]',
+      ]),
+    );
+    await writeFile(path.join(dir, 'unknown-rule.yaml'), policy(['lint:', '  rules:', '    PC-DF-999: off']));
+    await writeFile(
+      path.join(dir, 'lenient.yaml'),
+      policy(['lint:', '  failOn: critical', '  rules:', '    PC-DF-009: low']),
+    );
+    await writeFile(path.join(dir, 'bad.yaml'), policy(['lint:', '  fail_on: high']));
+  });
+
+  const ids = (stdout: string) =>
+    [...stdout.matchAll(/^\S+ (\w+) (PC-[A-Z]+-\d{3}) /gm)].map((m) => `${m[2]} ${m[1]}`);
+
+  it('reads ./portcullis.yaml by default: rules off, severities changed, trusted registries, minimal bases, failOn', async () => {
+    const r = await run(['lint']);
+    const found = ids(r.stdout);
+    expect(found).not.toContain('PC-DF-006 high'); // off
+    expect(found).toContain('PC-DF-009 critical'); // raised from high
+    expect(found.filter((x) => x.startsWith('PC-DF-003'))).toEqual(['PC-DF-003 high', 'PC-DF-003 high']); // ghcr.io and docker.io
+    expect(found.some((x) => x.startsWith('PC-DF-004'))).toBe(false); // ubuntu counted as minimal
+    expect(r.code).toBe(1); // lint.failOn: high
+  });
+
+  it('adds --trusted-registry to the policy list and lets --fail-on beat lint.failOn', async () => {
+    const r = await run(['lint', '--trusted-registry', 'ghcr.io/acme', '--fail-on', 'info']);
+    expect(r.stdout).toMatch(/^Dockerfile:3:1 high PC-DF-003 .*docker\.io/m);
+    expect(ids(r.stdout).filter((x) => x.startsWith('PC-DF-003'))).toHaveLength(1);
+    expect(r.code).toBe(1);
+    const lenient = await run(['lint', '--fail-on', 'critical', '--policy', 'lenient.yaml']);
+    expect(ids(lenient.stdout)).toContain('PC-DF-009 low');
+    expect(lenient.code).toBe(0);
+  });
+
+  it('--policy FILE replaces the default file, --no-policy ignores it', async () => {
+    const lenient = await run(['lint', '--policy', 'lenient.yaml']);
+    expect(ids(lenient.stdout)).toContain('PC-DF-006 high'); // not turned off in this file
+    expect(ids(lenient.stdout).some((x) => x.startsWith('PC-DF-003'))).toBe(false); // no trusted list
+    expect(lenient.code).toBe(0); // its failOn is critical
+    const none = await run(['lint', '--no-policy']);
+    expect(ids(none.stdout)).toEqual(expect.arrayContaining(['PC-DF-006 high', 'PC-DF-009 high']));
+    expect(none.code).toBe(0);
+  });
+
+  it.each([
+    [
+      ['lint', '--policy', 'unknown-rule.yaml'],
+      2,
+      /unknown-rule\.yaml:5:5: lint\.rules\.PC-DF-999: unknown rule id/,
+    ],
+    [['lint', '--policy', 'bad.yaml'], 2, /bad\.yaml:4:3: .*fail_on/],
+    [['lint', '--policy', 'missing.yaml'], 3, /missing\.yaml: policy file not found/],
+  ])('%j exits %i naming the problem', async (argv, code, message) => {
+    const r = await run(argv);
+    expect(r.stderr).toMatch(message);
+    expect(r.code).toBe(code);
+    expect(r.stdout).toBe('');
+  });
+
+  it('knows every Dockerfile rule id (a policy may configure any of them)', async () => {
+    await writeFile(
+      path.join(dir, 'all.yaml'),
+      policy(['lint:', '  rules:', ...allRules.map((rule) => `    ${rule.id}: info`)]),
+    );
+    const r = await run(['lint', '--policy', 'all.yaml']);
+    expect(r.stderr).toBe('');
+    expect(ids(r.stdout).length).toBeGreaterThan(2);
+    expect(ids(r.stdout).every((x) => x.endsWith(' info'))).toBe(true);
   });
 });

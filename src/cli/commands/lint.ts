@@ -1,30 +1,128 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { writeFileAtomic, type Logger } from '../../core/index.js';
-import { lintDockerfile, type LintFinding, type Severity } from '../../dockerfile/index.js';
+import {
+  allRules,
+  imageRules,
+  lintDockerfile,
+  type LintFinding,
+  type LintOptions,
+} from '../../dockerfile/index.js';
+import {
+  assertKnownRuleIds,
+  lintSettings,
+  loadPolicyFile,
+  POLICY_FILE_NAME,
+  type LintSettings,
+} from '../../policy/index.js';
+import {
+  formatLintJson,
+  formatLintSarif,
+  formatLintText,
+  isAtLeast,
+  SEVERITIES,
+  tryParseSeverity,
+  type RuleMeta,
+  type Severity,
+} from '../../report/index.js';
 import { ExitCode } from '../exit-codes.js';
 import { UsageError, writeLine, type CliIO } from '../io.js';
+import { toolInfo } from '../tool.js';
 
-export const lintHelp = `Usage: portcullis lint [FILE...] [--format text|json] [--fail-on SEVERITY] [--output FILE]
+export const lintHelp = `Usage: portcullis lint [FILE...] [--format text|json|sarif] [--fail-on SEVERITY]
+                      [--policy FILE | --no-policy] [--output FILE]
 
 Lints Dockerfiles (default ./Dockerfile): untagged or latest base images, unpinned bases,
-unknown COPY --from stages, root as the final user, sudo, ADD of URLs, curl|sh, TLS
-verification turned off, EXPOSE 22, world-writable chmod, compilers in a single-stage image,
-secrets in ENV/ARG and RUN (shown redacted), COPY/ADD of secret files.
-Rules are documented in docs/rules/PC-DF-NNN.md.
+base images from untrusted registries, unknown COPY --from stages, root as the final user,
+sudo, ADD of URLs, curl|sh, TLS verification turned off, EXPOSE 22, world-writable chmod,
+compilers in a single-stage image, secrets in ENV/ARG and RUN (shown redacted), COPY/ADD of
+secret files. Every rule is listed in docs/rules/README.md with its own page.
 
 Suppress with "# portcullis-ignore=PC-DF-001 reason" on the line before an instruction,
 "# portcullis-ignore-file=PC-DF-001,..." anywhere in the file, or "# hadolint ignore=DL3007"
 for rules that map to a hadolint id.
 
-Options:
-  --format text|json       output format (default text: file:line:col severity id message)
-  --fail-on SEVERITY       exit 1 when a finding is at or above critical|high|medium|low|info
-  --trusted-registry HOST  a registry base images may come from (repeatable)
-  --output FILE            write the report to FILE (atomically)`;
+The policy file (docs/policy.md) turns rules off, changes their severity (lint.rules), sets
+the trusted registries (registries.trusted), extra minimal bases (lint.minimalBases) and the
+default --fail-on (lint.failOn). An unknown rule id in it is an error.
 
-const ORDER: readonly Severity[] = ['info', 'low', 'medium', 'high', 'critical'];
+Options:
+  --format text|json|sarif  output format (default text: file:line:col severity id message,
+                            then the fix; json: docs/lint-json.md; sarif: SARIF 2.1.0)
+  --fail-on SEVERITY        exit 1 when a finding is at or above critical|high|medium|low|info
+                            (overrides the policy's lint.failOn)
+  --policy FILE             the policy file (default ./${POLICY_FILE_NAME} when it exists)
+  --no-policy               ignore ./${POLICY_FILE_NAME}
+  --trusted-registry HOST   a registry or repository prefix base images may come from
+                            (repeatable; added to the policy's registries.trusted)
+  --output FILE             write the report to FILE (atomically)`;
+
+const FORMATS = ['text', 'json', 'sarif'] as const;
+type Format = (typeof FORMATS)[number];
+
+/** Every rule `lint` knows: the policy may configure any of them, and SARIF needs their metadata. */
+const KNOWN_RULES: readonly RuleMeta[] = [...allRules, ...imageRules];
+
+function parseFailOn(raw: string | undefined): Severity | undefined {
+  if (raw === undefined) return undefined;
+  const severity = tryParseSeverity(raw);
+  if (severity === undefined) {
+    throw new UsageError(`unknown --fail-on "${raw.slice(0, 20)}": expected ${SEVERITIES.join(', ')}`);
+  }
+  return severity;
+}
+
+/** The policy's lint settings: --policy FILE, else ./portcullis.yaml when present, else none. */
+async function readPolicySettings(
+  io: CliIO,
+  policyArg: string | undefined,
+  noPolicy: boolean,
+): Promise<LintSettings | undefined> {
+  if (noPolicy && policyArg !== undefined)
+    throw new UsageError('--policy and --no-policy exclude each other');
+  if (noPolicy) return undefined;
+  const file = policyArg ?? POLICY_FILE_NAME;
+  const resolved = path.resolve(io.cwd, file);
+  if (policyArg === undefined && !existsSync(resolved)) return undefined;
+  // Resolved against the command's working directory (not the process's), so errors name the
+  // absolute path: unambiguous whichever directory the user ran from.
+  const policy = await loadPolicyFile(resolved);
+  assertKnownRuleIds(
+    policy,
+    KNOWN_RULES.map((r) => r.id),
+  );
+  return lintSettings(policy);
+}
+
+function lintOptions(
+  settings: LintSettings | undefined,
+  cliTrusted: readonly string[] | undefined,
+): LintOptions {
+  const trusted =
+    settings?.trustedRegistries === undefined && cliTrusted === undefined
+      ? undefined
+      : [...(settings?.trustedRegistries ?? []), ...(cliTrusted ?? [])];
+  return {
+    ...(settings === undefined
+      ? {}
+      : { disabled: settings.disabled, severityOverrides: settings.severityOverrides }),
+    ...(settings?.minimalBases === undefined ? {} : { minimalBases: settings.minimalBases }),
+    ...(trusted === undefined ? {} : { trustedRegistries: trusted }),
+  };
+}
+
+function render(format: Format, findings: readonly LintFinding[]): string {
+  switch (format) {
+    case 'text':
+      return formatLintText(findings);
+    case 'json':
+      return formatLintJson(findings, toolInfo());
+    case 'sarif':
+      return formatLintSarif(findings, { tool: toolInfo(), rules: KNOWN_RULES });
+  }
+}
 
 export async function runLint(argv: string[], io: CliIO, _logger: Logger): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -33,6 +131,8 @@ export async function runLint(argv: string[], io: CliIO, _logger: Logger): Promi
     options: {
       format: { type: 'string', default: 'text' },
       'fail-on': { type: 'string' },
+      policy: { type: 'string' },
+      'no-policy': { type: 'boolean' },
       'trusted-registry': { type: 'string', multiple: true },
       output: { type: 'string', short: 'o' },
       help: { type: 'boolean', short: 'h' },
@@ -42,16 +142,15 @@ export async function runLint(argv: string[], io: CliIO, _logger: Logger): Promi
     writeLine(io.stdout, lintHelp);
     return ExitCode.ok;
   }
-  if (values.format !== 'text' && values.format !== 'json') {
-    throw new UsageError(`unknown --format "${values.format.slice(0, 40)}": expected text or json`);
+  const format = FORMATS.find((f) => f === values.format);
+  if (format === undefined) {
+    throw new UsageError(`unknown --format "${values.format.slice(0, 40)}": expected ${FORMATS.join(', ')}`);
   }
-  const failOnRaw = values['fail-on']?.toLowerCase();
-  const failOn = failOnRaw === undefined ? undefined : ORDER.find((s) => s === failOnRaw);
-  if (failOnRaw !== undefined && failOn === undefined) {
-    throw new UsageError(
-      `unknown --fail-on "${failOnRaw.slice(0, 20)}": expected ${[...ORDER].reverse().join(', ')}`,
-    );
-  }
+  const cliFailOn = parseFailOn(values['fail-on']);
+  const settings = await readPolicySettings(io, values.policy, values['no-policy'] === true);
+  const options = lintOptions(settings, values['trusted-registry']);
+  const failOn = cliFailOn ?? settings?.failOn;
+
   const files = positionals.length > 0 ? positionals : ['Dockerfile'];
   const findings: LintFinding[] = [];
   for (const file of files) {
@@ -62,26 +161,11 @@ export async function runLint(argv: string[], io: CliIO, _logger: Logger): Promi
     } catch (err) {
       throw new UsageError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
     }
-    findings.push(
-      ...lintDockerfile(
-        text,
-        file,
-        values['trusted-registry'] === undefined ? {} : { trustedRegistries: values['trusted-registry'] },
-      ),
-    );
+    findings.push(...lintDockerfile(text, file, options));
   }
-  const out =
-    values.format === 'json'
-      ? `${JSON.stringify({ schemaVersion: 1, findings }, undefined, 2)}\n`
-      : findings
-          .map(
-            (f) =>
-              `${f.path}:${f.line}:${f.column} ${f.severity} ${f.ruleId} ${f.message}\n    fix: ${f.hint}`,
-          )
-          .join('\n') + (findings.length > 0 ? '\n' : '');
+  const out = render(format, findings);
   if (values.output === undefined) io.stdout.write(out);
   else await writeFileAtomic(path.resolve(io.cwd, values.output), out);
   if (failOn === undefined) return ExitCode.ok;
-  const threshold = ORDER.indexOf(failOn);
-  return findings.some((f) => ORDER.indexOf(f.severity) >= threshold) ? ExitCode.findings : ExitCode.ok;
+  return findings.some((f) => isAtLeast(f.severity, failOn)) ? ExitCode.findings : ExitCode.ok;
 }
