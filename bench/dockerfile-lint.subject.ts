@@ -32,4 +32,11 @@ for (const [i, text] of texts.entries()) {
 }
 const ms = Number(process.hrtime.bigint() - start) / 1e6;
 if (files.length === 0 || count === 0) throw new Error(`nothing to ${mode} under ${dir}`);
-reportSubject(ms, { files: files.length, [mode === 'lint' ? 'findings' : 'instructions']: count });
+// A second pass, JIT-compiled: what a long-running process (the server) sees per file.
+const warmStart = process.hrtime.bigint();
+for (const [i, text] of texts.entries()) {
+  if (mode === 'lint') lintDockerfile(text, files[i] ?? '');
+  else DockerfileParser.parse(text).getInstructions();
+}
+const warmMs = Number(process.hrtime.bigint() - warmStart) / 1e6;
+reportSubject(ms, { files: files.length, [mode === 'lint' ? 'findings' : 'instructions']: count, warmMs });

@@ -1,8 +1,8 @@
 // `npm run bench`: each entry measures a subject against a baseline in the same run,
 // alternating them, and reports the median ratio (the machine is shared and noisy, so
 // absolute times mean little). Exits 1 when a target is missed.
-// BENCH_ROUNDS=N sets the rounds (default 5); BENCH_ONLY=TEXT runs only the entries whose
-// name contains TEXT (and imports the vulnerability database only when a scan entry runs).
+// BENCH_ROUNDS=N sets the rounds (default 5); BENCH_ONLY=TEXT[,TEXT...] runs only the entries
+// whose name contains one of the TEXTs (and imports the vulnerability database only when a scan entry runs).
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -200,12 +200,14 @@ const entries: Entry[] = [
     baselineLabel: 'parse only, with dockerfile-ast',
     baseline: () => runSubject(lintSubject, [realWorld, 'parse']),
     subject: () => runSubject(lintSubject, [realWorld, 'lint']),
-    maxRatio: 4,
+    // Measured 1.6-1.9: the rules cost less than dockerfile-ast's own parse.
+    maxRatio: 2.5,
     maxRssMB: 150,
-    note: ({ baseMs, subjMs, subj }) => {
+    note: ({ baseMs, subjMs, base, subj }) => {
       const files = Number(subj[0]?.detail?.['files'] ?? 0);
+      const warm = (xs: Sample[]) => median(xs.map((x) => Number(x.detail?.['warmMs'] ?? 0)));
       return Promise.resolve(
-        `${files} files, ${String(subj[0]?.detail?.['findings'])} findings: ${(files / (subjMs / 1000)).toFixed(0)} files/s linted, ${(files / (baseMs / 1000)).toFixed(0)} files/s parsed`,
+        `${files} files, ${String(subj[0]?.detail?.['findings'])} findings: ${(files / (subjMs / 1000)).toFixed(0)} files/s linted, ${(files / (baseMs / 1000)).toFixed(0)} files/s parsed; second pass in the same process (JIT warm): ${(files / (warm(subj) / 1000)).toFixed(0)} files/s linted, ${(files / (warm(base) / 1000)).toFixed(0)} files/s parsed`,
       );
     },
   },
@@ -216,7 +218,9 @@ const entries: Entry[] = [
     subject: async () => timeFirstOutput(process.execPath, [cliMain, 'lint', await smallDockerfile()]),
     // Start-up is short and jittery: more rounds than the heavy entries.
     rounds: Math.max(rounds, 15),
-    maxRatio: 5,
+    // The issue's target is the absolute 300 ms; the ratio (2.2 when lint loaded only the
+    // Dockerfile rules) catches a heavy import creeping onto the lint path on a loaded machine.
+    maxRatio: 3,
     maxMs: 300,
   },
   {
@@ -224,8 +228,9 @@ const entries: Entry[] = [
     baselineLabel: 'one case-insensitive regex of all rule keywords',
     baseline: async () => runSubject(secretsSubject, [await secretsCorpus(), 'keywords']),
     subject: async () => runSubject(secretsSubject, [await secretsCorpus(), 'engine']),
-    maxRatio: 10,
-    maxRssMB: 600,
+    // Measured 3.8: the rules' own matching on keyword lines, over one regex pass.
+    maxRatio: 6,
+    maxRssMB: 400,
     note: ({ baseMs, subjMs, subj }) => {
       const d = subj[0]?.detail ?? {};
       const mb = Number(d['mb'] ?? 0);
@@ -239,7 +244,9 @@ const entries: Entry[] = [
   },
 ];
 
-const selected = entries.filter((e) => only === undefined || e.name.includes(only));
+const selected = entries.filter(
+  (e) => only === undefined || only.split(',').some((part) => e.name.includes(part)),
+);
 if (only === undefined || selected.some((e) => e.needsDb === true)) await importDatabases();
 let failed = false;
 const results = [];
@@ -274,7 +281,7 @@ for (const e of selected) {
     ok,
   });
   console.log(
-    `${ok ? 'PASS' : 'FAIL'}  ${e.name}\n      baseline (${e.baselineLabel}): ${baseMs.toFixed(0)} ms  subject: ${subjMs.toFixed(0)} ms  ratio ${ratio.toFixed(2)} (target ≤ ${e.maxRatio})${e.maxRssMB === undefined ? '' : `  peak RSS ${peakRss.toFixed(0)} MB (target ≤ ${e.maxRssMB})`}  [median of ${n}]${e.maxMs === undefined ? '' : `  (target ≤ ${e.maxMs} ms)`}`,
+    `${ok ? 'PASS' : 'FAIL'}  ${e.name}\n      baseline (${e.baselineLabel}): ${baseMs.toFixed(0)} ms  subject: ${subjMs.toFixed(0)} ms  ratio ${ratio.toFixed(2)} (target ≤ ${e.maxRatio})${e.maxRssMB === undefined ? '' : `  peak RSS ${peakRss.toFixed(0)} MB (target ≤ ${e.maxRssMB})`}  [median of ${n}]${e.maxMs === undefined ? '' : `  (target ≤ ${e.maxMs} ms)`}  [load ${os.loadavg()[0]?.toFixed(1)} on ${os.availableParallelism()} CPUs]`,
   );
   if (e.note !== undefined) console.log(`      ${await e.note({ baseMs, subjMs, base, subj })}`);
 }
