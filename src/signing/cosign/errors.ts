@@ -15,6 +15,8 @@ export type CosignErrorCode =
   | 'COSIGN_PRIVATE_KEY_INVALID'
   /** An `-a key=value` annotation that is not `key=value`. */
   | 'COSIGN_ANNOTATION_INVALID'
+  /** A Sigstore bundle that is not JSON of the bundle shape, or of an unknown media type. */
+  | 'COSIGN_BUNDLE_INVALID'
   /** Appending would exceed the 1000 layers cosign allows in a signature manifest. */
   | 'COSIGN_TOO_MANY_SIGNATURES';
 

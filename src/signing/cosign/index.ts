@@ -36,15 +36,30 @@ export type {
   SignatureVerification,
 } from './verify.js';
 export {
+  SIGSTORE_BUNDLE_V03_MEDIA_TYPE,
   SIGSTORE_BUNDLE_MEDIA_TYPES,
+  COSIGN_SIGN_PREDICATE_TYPE,
+  IN_TOTO_PAYLOAD_TYPE,
+  parseSigstoreBundle,
+  preAuthEncoding,
+  publicKeyHintOf,
+  signatureBundle,
+  verifyBundleWithKey,
+} from './bundle.js';
+export type { SigstoreBundle, InTotoStatement, BundleCheck, BundleExpectations } from './bundle.js';
+export {
   fetchSignatures,
   pushSignature,
+  pushSignatureBundle,
   resolveImageDigest,
   signImage,
+  signImageWithBundle,
   verifyImage,
 } from './registry.js';
 export type {
   FetchedSignatures,
+  FetchedBundle,
+  BundleResult,
   FetchSignaturesOptions,
   PushSignatureOptions,
   PushSignatureResult,

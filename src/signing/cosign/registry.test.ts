@@ -21,9 +21,10 @@ import {
   pushSignature,
   resolveImageDigest,
   signImage,
+  signImageWithBundle,
   verifyImage,
-  SIGSTORE_BUNDLE_MEDIA_TYPES,
 } from './registry.js';
+import { SIGSTORE_BUNDLE_MEDIA_TYPES } from './bundle.js';
 
 let registry: TestRegistry;
 let client: RegistryClient;
@@ -247,5 +248,34 @@ describe('signing and verifying on a real registry', () => {
     const f = await fetchSignatures(client, ref, head.digest);
     expect(f.bundleReferrers.map((d) => d.digest)).toEqual([referrerDigest]);
     expect(f.candidates).toEqual([]);
+  });
+
+  it('signs in cosign v3’s bundle format (a referrer) and verifies it; another key does not', async () => {
+    const ref = await push('two', 'v3', 'v1');
+    const signed = await signImageWithBundle(client, ref, alice.privateKey, { annotations: { env: 'prod' } });
+    const r = await verifyImage(client, ref, alice.publicKey, { annotations: { env: 'prod' } });
+    expect(r.verified).toBe(true);
+    expect(r.results).toEqual([]);
+    expect(r.fetched.bundleReferrers.map((d) => d.digest)).toEqual([signed.referrerDigest]);
+    expect(r.bundleResults.map((b) => b.ok)).toEqual([true]);
+
+    const byBob = await verifyImage(client, ref, bob.publicKey);
+    expect(byBob.verified).toBe(false);
+    expect(byBob.bundleResults[0]?.ok === false && byBob.bundleResults[0].failure.code).toBe(
+      'signature-invalid',
+    );
+    const wrongAnnotation = await verifyImage(client, ref, alice.publicKey, { annotations: { env: 'dev' } });
+    expect(wrongAnnotation.verified).toBe(false);
+
+    // The referrer has cosign's shape: empty config, bundle layer, subject = the image.
+    const m = await client.getManifest({
+      registry: ref.registry,
+      repository: ref.repository,
+      digest: signed.referrerDigest,
+    });
+    const manifest = JSON.parse(m.bytes.toString()) as ImageManifest;
+    expect(manifest.artifactType).toBe('application/vnd.dev.sigstore.bundle.v0.3+json');
+    expect(manifest.config.mediaType).toBe(MediaType.ociEmpty);
+    expect(manifest.subject?.digest).toBe(signed.imageDigest);
   });
 });

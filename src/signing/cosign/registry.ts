@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import { errorMessage, isPortcullisError, parseDigest, type Digest } from '../../core/index.js';
+import { digestOf, errorMessage, isPortcullisError, parseDigest, type Digest } from '../../core/index.js';
 import type { ImageRef, RepositoryRef } from '../../imageref/index.js';
 import {
   MediaType,
@@ -8,23 +8,26 @@ import {
   type ImageManifest,
   type RegistryClient,
 } from '../../oci/index.js';
+import {
+  COSIGN_SIGN_PREDICATE_TYPE,
+  SIGSTORE_BUNDLE_MEDIA_TYPES,
+  SIGSTORE_BUNDLE_V03_MEDIA_TYPE,
+  parseSigstoreBundle,
+  signatureBundle,
+  verifyBundleWithKey,
+  type InTotoStatement,
+} from './bundle.js';
 import { signPayload } from './crypto.js';
+import { CosignError } from './errors.js';
 import { appendSignature, parseSignatureManifest, signatureLayer, signatureTag } from './manifest.js';
 import { MAX_SIMPLE_SIGNING_PAYLOAD_BYTES, simpleSigningPayload } from './payload.js';
 import {
   candidatesFromSignatureManifest,
   verifySimpleSignatures,
   type SignatureCandidate,
+  type SignatureFailure,
   type SignatureVerification,
 } from './verify.js';
-
-/** Bundle media types cosign v3 and sigstore clients attach as OCI 1.1 referrers. */
-export const SIGSTORE_BUNDLE_MEDIA_TYPES: readonly string[] = [
-  'application/vnd.dev.sigstore.bundle.v0.3+json',
-  'application/vnd.dev.sigstore.bundle+json;version=0.3',
-  'application/vnd.dev.sigstore.bundle+json;version=0.2',
-  'application/vnd.dev.sigstore.bundle+json;version=0.1',
-];
 
 /** What an image's signatures look like in its repository, fetched but not yet verified. */
 export type FetchedSignatures = {
@@ -39,8 +42,18 @@ export type FetchedSignatures = {
    * format). Discovered only: their bundles are not fetched or verified here.
    */
   readonly bundleReferrers: readonly Descriptor[];
+  /** The bundle of each bundle referrer, fetched (or why it could not be). */
+  readonly bundles: readonly FetchedBundle[];
   /** Things that went wrong without preventing the rest (referrers listing failed, ...). */
   readonly problems: readonly string[];
+};
+
+/** One Sigstore bundle found among the referrers. */
+export type FetchedBundle = {
+  /** The referrer manifest's descriptor in the referrers list. */
+  readonly referrer: Descriptor;
+  readonly bytes: Buffer | undefined;
+  readonly error?: string | undefined;
 };
 
 export type FetchSignaturesOptions = {
@@ -117,7 +130,31 @@ export async function fetchSignatures(
       problems.push(`listing referrers failed: ${errorMessage(err)}`);
     }
   }
-  return { imageDigest: digest, tag, signatureManifest: sig, candidates, bundleReferrers, problems };
+  const bundles: FetchedBundle[] = [];
+  for (const referrer of bundleReferrers) bundles.push(await fetchBundle(client, repo, referrer));
+  return { imageDigest: digest, tag, signatureManifest: sig, candidates, bundleReferrers, bundles, problems };
+}
+
+const MAX_BUNDLE_BYTES = 4 * 1024 * 1024;
+
+async function fetchBundle(
+  client: RegistryClient,
+  repo: RepositoryRef,
+  referrer: Descriptor,
+): Promise<FetchedBundle> {
+  try {
+    const fetched = await client.getManifest(
+      { registry: repo.registry, repository: repo.repository, digest: referrer.digest },
+      { accept: [MediaType.ociManifest] },
+    );
+    const manifest = parseSignatureManifest(fetched.bytes);
+    const layer = manifest.layers.find((l) => SIGSTORE_BUNDLE_MEDIA_TYPES.includes(l.mediaType));
+    if (layer === undefined) return { referrer, bytes: undefined, error: 'the referrer has no bundle layer' };
+    return { referrer, bytes: await client.fetchBlob(repo, layer, MAX_BUNDLE_BYTES) };
+  } catch (err) {
+    if (!isPortcullisError(err)) throw err;
+    return { referrer, bytes: undefined, error: errorMessage(err) };
+  }
 }
 
 export type PushSignatureOptions = {
@@ -231,10 +268,46 @@ export type VerifyImageOptions = {
   readonly referrers?: boolean | undefined;
 };
 
-export type ImageVerification = SignatureVerification & {
+/** The outcome for one Sigstore bundle referrer. */
+export type BundleResult =
+  | { readonly ok: true; readonly source: string; readonly statement: InTotoStatement }
+  | { readonly ok: false; readonly source: string; readonly failure: SignatureFailure };
+
+export type ImageVerification = {
+  /** True when at least one `.sig` signature or bundle verified. */
+  readonly verified: boolean;
+  /** The `.sig` candidates' results. */
+  readonly results: SignatureVerification['results'];
+  /** The bundle referrers' results (key-based bundles; keyless ones report bundle-unsupported). */
+  readonly bundleResults: readonly BundleResult[];
   readonly imageDigest: Digest;
   readonly fetched: FetchedSignatures;
 };
+
+function checkFetchedBundle(
+  b: FetchedBundle,
+  key: KeyObject,
+  opts: VerifyImageOptions,
+  imageDigest: Digest,
+): BundleResult {
+  const source = `referrer ${b.referrer.digest}`;
+  if (b.bytes === undefined) {
+    return {
+      ok: false,
+      source,
+      failure: { code: 'payload-missing', message: `the bundle could not be read: ${b.error ?? ''}` },
+    };
+  }
+  let bundle;
+  try {
+    bundle = parseSigstoreBundle(b.bytes);
+  } catch (err) {
+    if (!(err instanceof CosignError)) throw err;
+    return { ok: false, source, failure: { code: 'bundle-invalid', message: err.message } };
+  }
+  const r = verifyBundleWithKey(bundle, key, { imageDigest, annotations: opts.annotations });
+  return r.ok ? { ok: true, source, statement: r.statement } : { ok: false, source, failure: r.failure };
+}
 
 /**
  * `cosign verify --key` for simple signatures: resolve the reference, fetch the `.sig`
@@ -257,5 +330,78 @@ export async function verifyImage(
       ? { imageDigest, annotations: opts.annotations, ignoreReference: true }
       : { imageDigest, annotations: opts.annotations, reference: ref },
   );
-  return { ...result, imageDigest, fetched };
+  const bundleResults = fetched.bundles.map((b) => checkFetchedBundle(b, key, opts, imageDigest));
+  return {
+    verified: result.verified || bundleResults.some((b) => b.ok),
+    results: result.results,
+    bundleResults,
+    imageDigest,
+    fetched,
+  };
+}
+
+/**
+ * Attaches a Sigstore bundle to an image as an OCI 1.1 referrer, in the manifest shape cosign
+ * v3 writes (empty config, one bundle layer, `subject` = the image), pushed by digest. On
+ * registries without the referrers API the client maintains the referrers tag index.
+ * @throws OciError for registry failures.
+ */
+export async function pushSignatureBundle(
+  client: RegistryClient,
+  repo: RepositoryRef,
+  subject: { readonly digest: Digest; readonly mediaType: string; readonly size: number },
+  bundle: Buffer,
+  opts: { readonly created?: Date | undefined } = {},
+): Promise<Digest> {
+  const empty = Buffer.from('{}');
+  const emptyDigest = digestOf(empty);
+  await client.pushBlob(repo, { digest: emptyDigest, size: empty.length }, () => empty);
+  const bundleDigest = digestOf(bundle);
+  await client.pushBlob(repo, { digest: bundleDigest, size: bundle.length }, () => bundle);
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: MediaType.ociManifest,
+      artifactType: SIGSTORE_BUNDLE_V03_MEDIA_TYPE,
+      config: { mediaType: MediaType.ociEmpty, digest: emptyDigest, size: empty.length },
+      layers: [{ mediaType: SIGSTORE_BUNDLE_V03_MEDIA_TYPE, digest: bundleDigest, size: bundle.length }],
+      subject: { mediaType: subject.mediaType, digest: subject.digest, size: subject.size },
+      annotations: {
+        'dev.sigstore.bundle.content': 'dsse-envelope',
+        'dev.sigstore.bundle.predicateType': COSIGN_SIGN_PREDICATE_TYPE,
+        'org.opencontainers.image.created': (opts.created ?? new Date())
+          .toISOString()
+          .replace(/\.\d{3}Z$/, 'Z'),
+      },
+    }),
+    'utf8',
+  );
+  return client.putManifest(
+    { registry: repo.registry, repository: repo.repository, digest: digestOf(manifest) },
+    manifest,
+    MediaType.ociManifest,
+  );
+}
+
+/**
+ * `cosign sign --key` in cosign v3's default format (without a transparency log): a key-based
+ * Sigstore bundle attached as a referrer of the resolved image.
+ * @throws OciError, CosignError as resolveImageDigest, signatureBundle and pushSignatureBundle.
+ */
+export async function signImageWithBundle(
+  client: RegistryClient,
+  ref: ImageRef,
+  privateKey: KeyObject,
+  opts: { readonly annotations?: Readonly<Record<string, string>> | undefined } = {},
+): Promise<{ readonly imageDigest: Digest; readonly referrerDigest: Digest; readonly bundle: Buffer }> {
+  const head = await client.headManifest(ref);
+  if (head === undefined) {
+    throw new OciError(
+      'MANIFEST_UNKNOWN',
+      `${ref.registry}/${ref.repository} ${ref.digest ?? ref.tag ?? 'latest'} does not exist`,
+    );
+  }
+  const bundle = signatureBundle(head.digest, privateKey, opts.annotations);
+  const referrerDigest = await pushSignatureBundle(client, ref, head, bundle);
+  return { imageDigest: head.digest, referrerDigest, bundle };
 }

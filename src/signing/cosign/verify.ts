@@ -32,7 +32,12 @@ export type SignatureFailureCode =
   | 'payload-invalid'
   | 'digest-mismatch'
   | 'reference-mismatch'
-  | 'annotation-mismatch';
+  | 'annotation-mismatch'
+  /** Sigstore bundles: unreadable, or of a kind this check cannot verify (keyless without a trusted root). */
+  | 'bundle-invalid'
+  | 'bundle-unsupported'
+  /** A bundle whose statement is not a cosign signature (an attestation, say). */
+  | 'predicate-mismatch';
 
 export type SignatureFailure = { readonly code: SignatureFailureCode; readonly message: string };
 
