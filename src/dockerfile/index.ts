@@ -35,6 +35,7 @@ export {
   auditImage,
   auditImageConfig,
   IMAGE_CONFIG_PATH,
+  MAX_LAYER_FINDINGS,
   allImageRules,
   imageRules,
   ImageAuditError,

@@ -39,12 +39,17 @@ export type ImageAuditOptions = {
   readonly target?: string;
   /** Path findings are reported under; defaults to the target, then the image's reference. */
   readonly path?: string;
+  /** Findings a file rule lists before counting the rest in one last finding (default {@link MAX_LAYER_FINDINGS}). */
+  readonly maxFindingsPerRule?: number;
   /** Largest file whose content is read to confirm a credential (default 1 MiB). */
   readonly maxContentBytes?: number;
   readonly limits?: Partial<Limits>;
   readonly logger?: Logger;
   readonly signal?: AbortSignal;
 };
+
+/** Findings one layer rule may report before the rest are counted instead of listed. */
+export const MAX_LAYER_FINDINGS = 1000;
 
 /** A candidate credential file is read only up to this size: keys and config files are small. */
 const DEFAULT_CONTENT_BYTES = 1024 * 1024;
@@ -242,9 +247,32 @@ export async function auditImage(image: Image, options: ImageAuditOptions = {}):
   } else {
     await walkRootfs(image, visit, maxContentBytes, options);
   }
-  for (const [rule, scan] of scans)
-    findings.push(...scan.finish().map((hit) => toFinding(rule, hit, path, options)));
+  for (const [rule, scan] of scans) findings.push(...capped(rule, scan.finish(), path, options));
   return sortFindings(findings);
+}
+
+/**
+ * A hostile or odd image can hold a file rule's match a million times over; a report that long
+ * helps nobody, so past MAX_LAYER_FINDINGS per rule one finding says how many more there were.
+ */
+function capped(
+  rule: ImageRule,
+  hits: readonly ImageHit[],
+  path: string,
+  options: ImageAuditOptions,
+): LintFinding[] {
+  const max = options.maxFindingsPerRule ?? MAX_LAYER_FINDINGS;
+  const kept = hits.slice(0, max).map((hit) => toFinding(rule, hit, path, options));
+  if (hits.length > max)
+    kept.push(
+      toFinding(
+        rule,
+        { message: `${hits.length - max} more findings of this rule not listed (over the cap of ${max})` },
+        path,
+        options,
+      ),
+    );
+  return kept;
 }
 
 /** A `rootfs:` directory has one state, no layers: its files are shown to the rules as layer -1. */

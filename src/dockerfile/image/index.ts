@@ -1,4 +1,4 @@
-export { auditImage, auditImageConfig, IMAGE_CONFIG_PATH } from './audit.js';
+export { auditImage, auditImageConfig, IMAGE_CONFIG_PATH, MAX_LAYER_FINDINGS } from './audit.js';
 export type { ImageAuditOptions } from './audit.js';
 export { allImageRules, allImageRules as imageRules } from './rules/index.js';
 export { ImageAuditError } from './errors.js';

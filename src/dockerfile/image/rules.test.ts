@@ -475,6 +475,21 @@ describe('auditImage options', () => {
     assertNoSecrets(findings);
   });
 
+  it("lists a file rule's findings up to the cap and counts the rest", async () => {
+    const tar = await makeTar(Array.from({ length: 5 }, (_, i) => f(`bin/s${i}`, 'ELF', 0o4755)));
+    const { image } = makeImage([{ tar }]);
+    const findings = await auditImage(image, {
+      rules: allImageRules.filter((r) => r.id === 'PC-IMG-006'),
+      maxFindingsPerRule: 3,
+    });
+    expect(findings.map((x) => x.message)).toEqual([
+      '2 more findings of this rule not listed (over the cap of 3)',
+      expect.stringMatching(/\/bin\/s0/),
+      expect.stringMatching(/\/bin\/s1/),
+      expect.stringMatching(/\/bin\/s2/),
+    ] as unknown[]);
+  });
+
   it('audits a rootfs: directory as it is, with no layers', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'portcullis-audit-'));
     try {
