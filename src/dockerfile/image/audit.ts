@@ -154,43 +154,86 @@ export function auditImageConfig(config: unknown, options: ImageAuditOptions = {
   return sortFindings(runConfigRules(activeRules(options), ctx, path, options));
 }
 
-/** Follows what later layers do to the paths rules asked about. */
+type Tracked = {
+  readonly path: string;
+  readonly layer: number;
+  readonly dir: boolean;
+  readonly fate: PathFate;
+};
+
+/**
+ * Follows what later layers do to the paths rules asked about. Work stays linear in the size of
+ * the layers whatever they hold: replacements are matched through a per-path queue that each
+ * tracked path leaves once, and deletions are settled after the walk by looking up each tracked
+ * path's ancestors among the whiteouts and opaque markers seen.
+ */
 class Fates implements PathTracker {
-  private readonly byPath = new Map<string, { layer: number; dir: boolean; fate: PathFate }[]>();
-  private readonly all: { path: string; layer: number; fate: PathFate }[] = [];
+  /** Tracked paths not yet replaced, in walk order (so in layer order); `head` skips the settled ones. */
+  private readonly pending = new Map<string, { items: Tracked[]; head: number }>();
+  private readonly tracked: Tracked[] = [];
+  private readonly whiteouts = new Map<string, number[]>();
+  private readonly opaques = new Map<string, number[]>();
 
   track(entry: LayerEntry): PathFate {
-    const fate: PathFate = { deletedBy: undefined, replacedBy: undefined };
-    const list = this.byPath.get(entry.path) ?? [];
-    list.push({ layer: entry.layerIndex, dir: entry.type === 'dir', fate });
-    this.byPath.set(entry.path, list);
-    this.all.push({ path: entry.path, layer: entry.layerIndex, fate });
-    return fate;
+    const t: Tracked = {
+      path: entry.path,
+      layer: entry.layerIndex,
+      dir: entry.type === 'dir',
+      fate: { deletedBy: undefined, replacedBy: undefined },
+    };
+    let queue = this.pending.get(entry.path);
+    if (queue === undefined) {
+      queue = { items: [], head: 0 };
+      this.pending.set(entry.path, queue);
+    }
+    queue.items.push(t);
+    this.tracked.push(t);
+    return t.fate;
   }
 
   /** Called for every entry before rules see it. */
   see(entry: LayerEntry): void {
-    if (this.all.length === 0) return;
+    if (this.tracked.length === 0) return;
     const j = entry.layerIndex;
     if (entry.kind === 'entry') {
-      for (const t of this.byPath.get(entry.path) ?? []) {
+      const queue = this.pending.get(entry.path);
+      if (queue === undefined) return;
+      for (let t = queue.items[queue.head]; t !== undefined && t.layer < j; t = queue.items[queue.head]) {
+        queue.head++;
         // A later layer listing the same directory again changes nothing of its contents.
-        if (
-          t.layer < j &&
-          t.fate.deletedBy === undefined &&
-          t.fate.replacedBy === undefined &&
-          !(t.dir && entry.type === 'dir')
-        )
-          t.fate.replacedBy = j;
+        if (!(t.dir && entry.type === 'dir')) t.fate.replacedBy = j;
       }
       return;
     }
-    // A whiteout deletes the path and everything under it; an opaque marker everything under the directory.
-    const prefix = entry.path === '' ? '' : `${entry.path}/`;
-    for (const t of this.all) {
-      if (t.layer >= j || t.fate.deletedBy !== undefined || t.fate.replacedBy !== undefined) continue;
-      const under = t.path.startsWith(prefix) && t.path !== entry.path;
-      if (under || (entry.kind === 'whiteout' && t.path === entry.path)) t.fate.deletedBy = j;
+    const marks = entry.kind === 'whiteout' ? this.whiteouts : this.opaques;
+    const layers = marks.get(entry.path) ?? [];
+    if (layers.length === 0) marks.set(entry.path, layers);
+    layers.push(j);
+  }
+
+  /**
+   * Fills in deletions once every layer has been seen: the first later layer that whites out the
+   * path or an ancestor, or marks an ancestor opaque, unless a replacement came first.
+   */
+  settle(): void {
+    if (this.whiteouts.size === 0 && this.opaques.size === 0) return;
+    for (const t of this.tracked) {
+      let first: number | undefined;
+      const consider = (layers: readonly number[] | undefined): void => {
+        for (const j of layers ?? []) if (j > t.layer && (first === undefined || j < first)) first = j;
+      };
+      consider(this.whiteouts.get(t.path));
+      for (let i = t.path.lastIndexOf('/'); i >= 0; i = t.path.lastIndexOf('/', i - 1)) {
+        const ancestor = t.path.slice(0, i);
+        consider(this.whiteouts.get(ancestor));
+        consider(this.opaques.get(ancestor));
+        if (i === 0) break;
+      }
+      consider(this.opaques.get(''));
+      if (first === undefined) continue;
+      if (t.fate.replacedBy !== undefined && t.fate.replacedBy < first) continue;
+      t.fate.deletedBy = first;
+      t.fate.replacedBy = undefined;
     }
   }
 }
@@ -247,6 +290,7 @@ export async function auditImage(image: Image, options: ImageAuditOptions = {}):
   } else {
     await walkRootfs(image, visit, maxContentBytes, options);
   }
+  fates.settle();
   for (const [rule, scan] of scans) findings.push(...capped(rule, scan.finish(), path, options));
   return sortFindings(findings);
 }

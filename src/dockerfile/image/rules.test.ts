@@ -266,6 +266,23 @@ const layerCases: Readonly<Record<string, readonly LayerCase[]>> = {
       ],
     },
     {
+      name: 'a key deleted and then brought back: each copy with its own fate',
+      layers: [
+        [f('root/.ssh/id_rsa', RSA_PEM)],
+        [wh('root/.ssh/.wh.id_rsa')],
+        [f('root/.ssh/id_rsa', RSA_PEM)],
+      ],
+      found: [
+        [0, /^SSH private key \/root\/\.ssh\/id_rsa: deleted by layer 1,/],
+        [2, /^SSH private key \/root\/\.ssh\/id_rsa: present in the final filesystem/],
+      ],
+    },
+    {
+      name: 'the first of a replacement and a deletion is what happened',
+      layers: [[f('etc/a.key', KEY_PEM)], [f('etc/a.key', CERT)], [wh('etc/.wh.a.key')]],
+      found: [[0, /^private key \/etc\/a\.key: replaced by layer 1,/]],
+    },
+    {
       name: 'credential files confirmed by their content',
       layers: [
         [
