@@ -1,3 +1,4 @@
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -5,6 +6,7 @@ import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allRules } from '../dockerfile/index.js';
 import { runCliCaptured } from '../testing/cli.js';
+import { makeTar } from '../testing/layer-images.js';
 import { repoRoot } from '../testing/fixtures.js';
 import { sarifValidator } from '../testing/scan-schemas.js';
 
@@ -248,5 +250,103 @@ describe('portcullis lint with a policy file', () => {
     expect(r.stderr).toBe('');
     expect(ids(r.stdout).length).toBeGreaterThan(2);
     expect(ids(r.stdout).every((x) => x.endsWith(' info'))).toBe(true);
+  });
+});
+
+describe('portcullis lint --image', () => {
+  // A `docker save` archive built here: layer 0 holds an SSH key that layer 1 deletes, the
+  // history records a token passed as a build arg, and the config sets no USER.
+  const key = generateKeyPairSync('rsa', { modulusLength: 1024 })
+    .privateKey.export({ format: 'pem', type: 'pkcs1' })
+    .toString();
+  const keyLine = key.split('\n')[2] ?? '';
+  let archive: string;
+
+  beforeAll(async () => {
+    const layer0 = await makeTar([
+      { name: 'etc/os-release', content: 'ID=debian\n' },
+      { name: 'root/.ssh/id_rsa', content: key, mode: 0o600 },
+    ]);
+    const layer1 = await makeTar([{ name: 'root/.ssh/.wh.id_rsa' }]);
+    const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
+    const config = {
+      architecture: 'amd64',
+      os: 'linux',
+      config: { Env: ['PATH=/usr/bin'], Cmd: ['/app'] },
+      rootfs: { type: 'layers', diff_ids: [sha(layer0), sha(layer1)] },
+      history: [
+        { created_by: '/bin/sh -c #(nop) COPY file:abc in /root/.ssh/id_rsa' },
+        { created_by: `RUN |1 GITHUB_TOKEN=${TOKEN} /bin/sh -c rm /root/.ssh/id_rsa # buildkit` },
+      ],
+    };
+    const configBytes = Buffer.from(JSON.stringify(config));
+    const manifest = [
+      { Config: 'config.json', RepoTags: ['app:1.0'], Layers: ['l0/layer.tar', 'l1/layer.tar'] },
+    ];
+    archive = path.join(work, 'app.tar');
+    await writeFile(
+      archive,
+      await makeTar([
+        { name: 'manifest.json', content: JSON.stringify(manifest) },
+        { name: 'config.json', content: configBytes },
+        { name: 'l0/layer.tar', content: layer0 },
+        { name: 'l1/layer.tar', content: layer1 },
+      ]),
+    );
+  });
+
+  it('reports root, the leaked build arg and the deleted key with its layer, with no raw secret', async () => {
+    const r = await cli(['lint', '--image', `docker-archive:${archive}`, '--fail-on', 'critical']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(1);
+    const lines = r.stdout.split('\n').filter((l) => !l.startsWith('    fix: '));
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^docker-archive:.*app\.tar \w+ PC-IMG-001 /),
+        expect.stringMatching(
+          /^docker-archive:.*app\.tar layer 1 \S+ critical PC-IMG-003 .*build arg GITHUB_TOKEN/,
+        ),
+        expect.stringMatching(
+          /^docker-archive:.*app\.tar layer 0 sha256:[0-9a-f]{12} \w+ PC-IMG-004 .*id_rsa/,
+        ),
+      ]),
+    );
+    for (const format of ['text', 'json', 'sarif']) {
+      const out = (await cli(['lint', '--image', `docker-archive:${archive}`, '--format', format])).stdout;
+      expect(out).not.toContain(TOKEN);
+      expect(out).not.toContain(keyLine);
+    }
+  });
+
+  it('gives SARIF with a layer location and applies the policy to image rules', async () => {
+    await writeFile(
+      path.join(work, 'image-policy.yaml'),
+      [
+        'apiVersion: portcullis.dev/v1alpha1',
+        'kind: Policy',
+        'lint:',
+        '  rules:',
+        '    PC-IMG-001: off',
+        '',
+      ].join('\n'),
+    );
+    const r = await cli([
+      'lint',
+      '--image',
+      `docker-archive:${archive}`,
+      '--format',
+      'sarif',
+      '--policy',
+      'image-policy.yaml',
+    ]);
+    const doc = JSON.parse(r.stdout) as {
+      runs: { results: { ruleId: string; locations: { logicalLocations?: { name: string }[] }[] }[] }[];
+    };
+    const validate = sarifValidator();
+    expect(validate(doc), JSON.stringify(validate.errors?.slice(0, 3))).toBe(true);
+    const results = doc.runs[0]?.results ?? [];
+    expect(results.map((x) => x.ruleId)).not.toContain('PC-IMG-001');
+    const keyResult = results.find((x) => x.ruleId === 'PC-IMG-004');
+    expect(keyResult?.locations[0]?.logicalLocations).toEqual([expect.objectContaining({ name: 'layer 0' })]);
   });
 });

@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { writeFileAtomic, type Logger } from '../../core/index.js';
 import {
   allRules,
+  auditImage,
   imageRules,
   lintDockerfile,
   type LintFinding,
@@ -28,11 +29,13 @@ import {
   type Severity,
 } from '../../report/index.js';
 import { ExitCode } from '../exit-codes.js';
+import { imageTargetHelp, imageTargetOptions, openTarget, type ImageTargetFlags } from '../image-target.js';
 import { UsageError, writeLine, type CliIO } from '../io.js';
 import { toolInfo } from '../tool.js';
 
 export const lintHelp = `Usage: portcullis lint [FILE...] [--format text|json|sarif] [--fail-on SEVERITY]
                       [--policy FILE | --no-policy] [--output FILE]
+       portcullis lint --image TARGET [FILE...] [options]
 
 Lints Dockerfiles (default ./Dockerfile): untagged or latest base images, unpinned bases,
 base images from untrusted registries, unknown COPY --from stages, root as the final user,
@@ -43,6 +46,11 @@ secret files. Every rule is listed in docs/rules/README.md with its own page.
 Suppress with "# portcullis-ignore=PC-DF-001 reason" on the line before an instruction,
 "# portcullis-ignore-file=PC-DF-001,..." anywhere in the file, or "# hadolint ignore=DL3007"
 for rules that map to a hadolint id.
+
+With --image, audits a built image instead (and the FILEs given, if any): runs as root,
+secrets in config Env and Labels and in history (leaked build args), credential files, .git
+and shell histories in any layer (also when a later layer deletes them, reported with the
+layer that holds them), setuid/setgid files, the latest tag, ADD of URLs, no HEALTHCHECK.
 
 The policy file (docs/policy.md) turns rules off, changes their severity (lint.rules), sets
 the trusted registries (registries.trusted), extra minimal bases (lint.minimalBases) and the
@@ -57,7 +65,10 @@ Options:
   --no-policy               ignore ./${POLICY_FILE_NAME}
   --trusted-registry HOST   a registry or repository prefix base images may come from
                             (repeatable; added to the policy's registries.trusted)
-  --output FILE             write the report to FILE (atomically)`;
+  --image TARGET            audit a built image (targets below)
+  --output FILE             write the report to FILE (atomically)
+
+${imageTargetHelp}`;
 
 const FORMATS = ['text', 'json', 'sarif'] as const;
 type Format = (typeof FORMATS)[number];
@@ -113,6 +124,27 @@ function lintOptions(
   };
 }
 
+async function auditTarget(
+  target: string,
+  flags: ImageTargetFlags,
+  settings: LintSettings | undefined,
+  io: CliIO,
+  logger: Logger,
+): Promise<LintFinding[]> {
+  const opened = await openTarget(target, flags, io, logger);
+  try {
+    return await auditImage(opened.image, {
+      target,
+      logger,
+      ...(settings === undefined
+        ? {}
+        : { disabled: settings.disabled, severityOverrides: settings.severityOverrides }),
+    });
+  } finally {
+    await opened.close();
+  }
+}
+
 function render(format: Format, findings: readonly LintFinding[]): string {
   switch (format) {
     case 'text':
@@ -124,7 +156,7 @@ function render(format: Format, findings: readonly LintFinding[]): string {
   }
 }
 
-export async function runLint(argv: string[], io: CliIO, _logger: Logger): Promise<number> {
+export async function runLint(argv: string[], io: CliIO, logger: Logger): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -134,8 +166,10 @@ export async function runLint(argv: string[], io: CliIO, _logger: Logger): Promi
       policy: { type: 'string' },
       'no-policy': { type: 'boolean' },
       'trusted-registry': { type: 'string', multiple: true },
+      image: { type: 'string' },
       output: { type: 'string', short: 'o' },
       help: { type: 'boolean', short: 'h' },
+      ...imageTargetOptions,
     },
   });
   if (values.help === true) {
@@ -151,8 +185,11 @@ export async function runLint(argv: string[], io: CliIO, _logger: Logger): Promi
   const options = lintOptions(settings, values['trusted-registry']);
   const failOn = cliFailOn ?? settings?.failOn;
 
-  const files = positionals.length > 0 ? positionals : ['Dockerfile'];
   const findings: LintFinding[] = [];
+  if (values.image !== undefined)
+    findings.push(...(await auditTarget(values.image, values, settings, io, logger)));
+  // With --image, Dockerfiles are linted only when named; without, ./Dockerfile is the default.
+  const files = positionals.length > 0 || values.image !== undefined ? positionals : ['Dockerfile'];
   for (const file of files) {
     const resolved = path.resolve(io.cwd, file);
     let text: string;
