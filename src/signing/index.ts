@@ -1,2 +1,31 @@
-export * from './keys/index.js';
+export {
+  KeyError,
+  keyAlgorithmOf,
+  publicKeyHint,
+  SCRYPT_ACCEPTED,
+  SCRYPT_STANDARD,
+  openKeyEnvelope,
+  sealKeyEnvelope,
+  SIGSTORE_PRIVATE_KEY_PEM,
+  COSIGN_PRIVATE_KEY_PEM,
+  isEncryptedPrivateKeyPem,
+  parsePrivateKey,
+  readPrivateKeyFile,
+  parsePublicKey,
+  readPublicKeyFile,
+  encryptPrivateKey,
+  generateKeyPair,
+  writeKeyPairFiles,
+} from './keys/index.js';
+export type {
+  KeyErrorCode,
+  KeyAlgorithm,
+  ScryptParams,
+  PrivateKeyPemType,
+  SigningKeyPair,
+  PasswordSource,
+  VerificationKey,
+  KeyPairPem,
+  KeyPairFiles,
+} from './keys/index.js';
 export * from './cosign/index.js';
