@@ -69,6 +69,15 @@ const BY_CODE: Readonly<Record<string, ExitCode>> = {
   POLICY_UNREADABLE: ExitCode.usage,
   POLICY_NOT_FOUND: ExitCode.notFound,
   POLICY_TOO_LARGE: ExitCode.limit,
+  KEY_PASSWORD_WRONG: ExitCode.auth,
+  KEY_NOT_FOUND: ExitCode.notFound,
+  KEY_INVALID: ExitCode.usage,
+  KEY_UNSUPPORTED: ExitCode.usage,
+  KEY_ENVELOPE_UNSUPPORTED: ExitCode.usage,
+  KEY_SEC1_IN_ENVELOPE: ExitCode.usage,
+  KEY_PASSWORD_MISSING: ExitCode.usage,
+  KEY_PASSWORD_MISMATCH: ExitCode.usage,
+  KEY_FILE_EXISTS: ExitCode.usage,
 };
 
 /** The exit code for an error thrown by a command. */
