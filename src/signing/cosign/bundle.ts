@@ -210,6 +210,18 @@ export function verifyBundleWithKey(
   if (!env.signatures.some((s) => verifySignatureBytes(key, pae, Buffer.from(s.sig, 'base64')))) {
     return fail('signature-invalid', 'no DSSE signature verifies with the given public key');
   }
+  return checkStatement(body, expect);
+}
+
+/**
+ * The claim checks on a verified in-toto statement: predicate type (cosign's sign type unless
+ * `anyPredicateType`), a subject with the image digest, and the required annotations on it.
+ */
+export function checkStatement(body: Buffer, expect: BundleExpectations): BundleCheck {
+  const fail = (code: SignatureFailure['code'], message: string): BundleCheck => ({
+    ok: false,
+    failure: { code, message },
+  });
   let statement: InTotoStatement;
   try {
     const r = statementSchema.safeParse(JSON.parse(body.toString('utf8')));

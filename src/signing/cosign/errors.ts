@@ -17,6 +17,8 @@ export type CosignErrorCode =
   | 'COSIGN_ANNOTATION_INVALID'
   /** A Sigstore bundle that is not JSON of the bundle shape, or of an unknown media type. */
   | 'COSIGN_BUNDLE_INVALID'
+  /** A trusted root (`trusted_root.json`) that cannot be read. */
+  | 'COSIGN_TRUSTED_ROOT_INVALID'
   /** Appending would exceed the 1000 layers cosign allows in a signature manifest. */
   | 'COSIGN_TOO_MANY_SIGNATURES';
 

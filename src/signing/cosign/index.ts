@@ -47,6 +47,14 @@ export {
   verifyBundleWithKey,
 } from './bundle.js';
 export type { SigstoreBundle, InTotoStatement, BundleCheck, BundleExpectations } from './bundle.js';
+export { parseTrustedRoot, verifySigstoreBundle, verifyImageBundle } from './sigstore.js';
+export type {
+  SigstoreTrustedRoot,
+  KeylessIdentity,
+  SigstoreVerifyOptions,
+  SigstoreCheck,
+  KeylessBundleCheck,
+} from './sigstore.js';
 export {
   fetchSignatures,
   pushSignature,

@@ -37,7 +37,11 @@ export type SignatureFailureCode =
   | 'bundle-invalid'
   | 'bundle-unsupported'
   /** A bundle whose statement is not a cosign signature (an attestation, say). */
-  | 'predicate-mismatch';
+  | 'predicate-mismatch'
+  /** Keyless: the chain, SCT, transparency-log or timestamp checks against the trusted root failed. */
+  | 'trust-failed'
+  /** Keyless: the certificate's identity or issuer is not the one required. */
+  | 'identity-mismatch';
 
 export type SignatureFailure = { readonly code: SignatureFailureCode; readonly message: string };
 
