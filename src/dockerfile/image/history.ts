@@ -1,4 +1,5 @@
 import { scanText } from '../../secrets/index.js';
+import { splitShellCommands } from '../shell.js';
 import { isPlaceholderValue, isSecretName, redact } from '../rules/secret-util.js';
 
 /**
@@ -18,7 +19,6 @@ export type ParsedStep = {
 
 const NOP = /^\/bin\/sh\s+-c\s+#\(nop\)\s*/;
 const SHELL = /^\/bin\/(?:ba)?sh\s+-c\s+/;
-const BUILDKIT_SUFFIX = /\s+#\s*buildkit\s*$/;
 const KEYWORD = /^([A-Z]+)(?:\s+|$)/;
 const BUILD_ARGS = /^\|(\d{1,4})\s+/;
 // Instructions a builder records by name; anything else is an unknown shape.
@@ -42,9 +42,18 @@ const KEYWORDS = new Set([
   'WORKDIR',
 ]);
 
+/**
+ * BuildKit ends its entries with `# buildkit`. Found from the last `#` rather than with a
+ * regex anchored at the end, which would backtrack over long runs of spaces.
+ */
+function stripBuildkitSuffix(text: string): string {
+  const i = text.lastIndexOf('#');
+  return i >= 0 && /^#[ \t]*buildkit$/.test(text.slice(i)) ? text.slice(0, i).trimEnd() : text;
+}
+
 /** Splits a history `created_by` into keyword, arguments and recorded build args. */
 export function parseCreatedBy(createdBy: string): ParsedStep {
-  let text = createdBy.trim().replace(BUILDKIT_SUFFIX, '');
+  let text = stripBuildkitSuffix(createdBy.trim());
   let keyword: string | undefined;
   const nop = NOP.exec(text);
   if (nop) {
@@ -81,27 +90,19 @@ export function parseCreatedBy(createdBy: string): ParsedStep {
 
 /**
  * `NAME=value` pairs of an ENV, ARG or LABEL instruction (also the legacy `ENV NAME value`
- * form). Quotes around values are removed; escapes are left as they are.
+ * form), split like the shell splits words, quotes removed.
  */
 export function parseAssignments(args: string): [string, string][] {
-  const out: [string, string][] = [];
-  const re = /([^\s=]+)=("(?:[^"\\]|\\.)*"|'[^']*'|\S*)/g;
-  let found = false;
-  for (const m of args.matchAll(re)) {
-    found = true;
-    out.push([m[1] ?? '', unquote(m[2] ?? '')]);
-  }
-  if (!found) {
-    const legacy = /^(\S+)\s+(.+)$/s.exec(args.trim());
-    if (legacy?.[1] !== undefined && legacy[2] !== undefined) out.push([legacy[1], legacy[2].trim()]);
-  }
-  return out;
-}
-
-function unquote(v: string): string {
-  if (v.length >= 2 && ((v.startsWith('"') && v.endsWith('"')) || (v.startsWith("'") && v.endsWith("'"))))
-    return v.slice(1, -1);
-  return v;
+  const words = splitShellCommands(args).flat();
+  const pairs = words.map((w) => {
+    const eq = w.indexOf('=');
+    return eq <= 0 ? undefined : ([w.slice(0, eq), w.slice(eq + 1)] as [string, string]);
+  });
+  if (pairs.length > 0 && pairs.every((p) => p !== undefined)) return pairs;
+  const name = words[0];
+  if (name !== undefined && !name.includes('=') && words.length > 1)
+    return [[name, words.slice(1).join(' ')]];
+  return pairs.filter((p) => p !== undefined);
 }
 
 /**

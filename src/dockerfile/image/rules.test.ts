@@ -507,6 +507,30 @@ describe('auditImage options', () => {
     ] as unknown[]);
   });
 
+  it('stays linear on hostile configs and files (long runs that make naive regexes backtrack)', async () => {
+    const long = 200_000;
+    const config = configOf({
+      name: '',
+      config: { Env: [`A=${'a'.repeat(long)}`] },
+      history: [
+        `/bin/sh -c echo${' '.repeat(long)}x`,
+        nop(`ENV ${'B'.repeat(long)}`),
+        `/bin/sh -c #(nop) ADD ${'a'.repeat(long)} /x`,
+        `RUN /bin/sh -c ${'x'.repeat(long)}${' '.repeat(long)}# buildki`,
+      ],
+      found: [],
+    });
+    const started = performance.now();
+    auditImageConfig(config);
+    const tar = await makeTar([
+      f('app/.env', `${'A'.repeat(500_000)}\n${'\n'.repeat(400_000)}`),
+      f('root/.pypirc', '\n'.repeat(500_000)),
+      f('root/.kube/config', '\n'.repeat(500_000)),
+    ]);
+    await auditImage(makeImage([{ tar }]).image);
+    expect(performance.now() - started).toBeLessThan(3000);
+  });
+
   it('audits a rootfs: directory as it is, with no layers', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'portcullis-audit-'));
     try {

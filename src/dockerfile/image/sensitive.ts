@@ -1,5 +1,6 @@
 import { imagePathBase } from '../../core/index.js';
 import { privateKey, scanText } from '../../secrets/index.js';
+import { isPlaceholderValue, isSecretName } from '../rules/secret-util.js';
 
 /**
  * A file kind that holds credentials. `confirm` looks at the content (small files only) and
@@ -26,18 +27,24 @@ const NPM_AUTH = new RegExp(
   String.raw`(?:^|[\s:])_(?:authToken|auth|password)\s*=\s*["']?${REAL_VALUE}`,
   'm',
 );
-const PYPI_PASSWORD = new RegExp(String.raw`^\s*password\s*[=:]\s*${REAL_VALUE}`, 'mi');
+const PYPI_PASSWORD = new RegExp(String.raw`^[ \t]*password[ \t]*[=:][ \t]*${REAL_VALUE}`, 'mi');
 const NETRC_PASSWORD = new RegExp(String.raw`\bpassword\s+${REAL_VALUE}`);
 const DOCKER_AUTH = /"(?:auth|identitytoken|registrytoken)"\s*:\s*"[^"]{4,}"/;
-const AWS_SECRET = /^\s*aws_(?:secret_access_key|session_token)\s*=\s*\S{8,}/m;
-const KUBE_CREDENTIAL = /^\s*(?:client-key-data|token|password)\s*:\s*["']?[^\s"']{8,}/m;
+const AWS_SECRET = /^[ \t]*aws_(?:secret_access_key|session_token)[ \t]*=[ \t]*\S{8,}/m;
+const KUBE_CREDENTIAL = /^[ \t]*(?:client-key-data|token|password)[ \t]*:[ \t]*["']?[^\s"']{8,}/m;
+
+// One assignment per line; a single identifier class before `=` keeps the match linear.
+const ENV_LINE = /^[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_]*)[ \t]*=[ \t]*["']?([^\s"'#]*)/;
 
 function hasEnvSecret(content: string): boolean {
   if (scanText(content).length > 0) return true;
   // A .env file is a list of assignments; one that names a credential and gives it a value is enough.
-  return /^\s*(?:export\s+)?[A-Za-z_]*(?:PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY)[A-Za-z_]*\s*=\s*["']?(?!\$)[^\s"'#]{4,}/im.test(
-    content,
-  );
+  return content.split('\n').some((line) => {
+    const m = ENV_LINE.exec(line);
+    const name = m?.[1];
+    const value = m?.[2] ?? '';
+    return name !== undefined && value.length >= 4 && isSecretName(name) && !isPlaceholderValue(value);
+  });
 }
 
 /** The credential kind of a regular file at `path` (normalized image path), if its name is one. */

@@ -3,8 +3,10 @@ import type { ImageHit, ImageRule } from '../types.js';
 
 /** `file:<64 hex>` content ids shortened, so the destination stays readable. */
 function shorten(args: string): string {
+  // Cut first: the replacement's letters-then-colon search is quadratic on very long input.
   return args
     .trim()
+    .slice(0, 400)
     .replace(/\b([a-z]+:[0-9a-f]{12})[0-9a-f]{52}\b/g, '$1…')
     .slice(0, 160);
 }
