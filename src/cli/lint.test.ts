@@ -5,10 +5,12 @@ import path from 'node:path';
 import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allRules } from '../dockerfile/index.js';
+import { POLICY_FILE_NAME } from '../policy/index.js';
 import { runCliCaptured } from '../testing/cli.js';
 import { makeTar } from '../testing/layer-images.js';
 import { repoRoot } from '../testing/fixtures.js';
 import { sarifValidator } from '../testing/scan-schemas.js';
+import { DEFAULT_POLICY_FILE } from './commands/lint.js';
 
 let work: string;
 const cli = (argv: string[]) => runCliCaptured(argv, work);
@@ -214,6 +216,10 @@ describe('portcullis lint with a policy file', () => {
     const lenient = await run(['lint', '--fail-on', 'critical', '--policy', 'lenient.yaml']);
     expect(ids(lenient.stdout)).toContain('PC-DF-009 low');
     expect(lenient.code).toBe(0);
+  });
+
+  it("looks for the policy module's default file name", () => {
+    expect(DEFAULT_POLICY_FILE).toBe(POLICY_FILE_NAME);
   });
 
   it('--policy FILE replaces the default file, --no-policy ignores it', async () => {
