@@ -1,6 +1,7 @@
 import type { Limits, Logger } from '../../core/index.js';
 import { tryParseImageRef, type ImageRef } from '../../imageref/index.js';
 import {
+  DEFAULT_WALK_CONTENT_BYTES,
   imageConfigSchema,
   parseTarget,
   readImageFiles,
@@ -50,9 +51,6 @@ export type ImageAuditOptions = {
 
 /** Findings one layer rule may report before the rest are counted instead of listed. */
 export const MAX_LAYER_FINDINGS = 1000;
-
-/** A candidate credential file is read only up to this size: keys and config files are small. */
-const DEFAULT_CONTENT_BYTES = 1024 * 1024;
 
 /** The path findings of a config-only audit carry when no reference is given. */
 export const IMAGE_CONFIG_PATH = 'image-config';
@@ -279,7 +277,7 @@ export async function auditImage(image: Image, options: ImageAuditOptions = {}):
       for (const sink of sinks) sink(content);
     };
   };
-  const maxContentBytes = options.maxContentBytes ?? DEFAULT_CONTENT_BYTES;
+  const maxContentBytes = options.maxContentBytes ?? DEFAULT_WALK_CONTENT_BYTES;
   if (image.kind === 'layered') {
     await walkImageLayers(image, visit, {
       maxContentBytes,
