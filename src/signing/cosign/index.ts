@@ -26,11 +26,16 @@ export {
 export type { SignatureManifest, AppendSignatureOptions, AppendSignatureResult } from './manifest.js';
 export { parseVerificationKey, verifySignatureBytes, signPayload } from './crypto.js';
 export type { VerificationKeyInput } from './crypto.js';
-export { verifySimpleSignatures, candidatesFromSignatureManifest } from './verify.js';
+export {
+  verifySimpleSignatures,
+  verifySimpleSignaturesWith,
+  candidatesFromSignatureManifest,
+} from './verify.js';
 export type {
   SignatureCandidate,
   SignatureFailureCode,
   SignatureFailure,
+  SignatureCheck,
   CandidateResult,
   SimpleSignatureExpectations,
   SignatureVerification,
@@ -47,7 +52,13 @@ export {
   verifyBundleWithKey,
 } from './bundle.js';
 export type { SigstoreBundle, InTotoStatement, BundleCheck, BundleExpectations } from './bundle.js';
-export { parseTrustedRoot, verifySigstoreBundle, verifyImageBundle } from './sigstore.js';
+export {
+  parseTrustedRoot,
+  verifySigstoreBundle,
+  verifyImageBundle,
+  keylessSignatureCheck,
+  verifyKeylessSimpleSignatures,
+} from './sigstore.js';
 export type {
   SigstoreTrustedRoot,
   KeylessIdentity,

@@ -1,4 +1,4 @@
-import type { KeyObject } from 'node:crypto';
+import { createHash, type KeyObject } from 'node:crypto';
 import { bundleFromJSON } from '@sigstore/bundle';
 import { TrustedRoot } from '@sigstore/protobuf-specs';
 import {
@@ -14,7 +14,15 @@ import { z } from 'zod';
 import { errorMessage, truncateForMessage } from '../../core/index.js';
 import { checkStatement, type BundleExpectations, type InTotoStatement } from './bundle.js';
 import { CosignError } from './errors.js';
-import type { SignatureFailure } from './verify.js';
+import { COSIGN_ANNOTATIONS } from './manifest.js';
+import {
+  verifySimpleSignaturesWith,
+  type SignatureCandidate,
+  type SignatureCheck,
+  type SignatureFailure,
+  type SignatureVerification,
+  type SimpleSignatureExpectations,
+} from './verify.js';
 
 // Offline verification of Sigstore bundles against a supplied trusted root, using
 // @sigstore/verify (Fulcio chain, embedded SCTs, Rekor SET / inclusion proofs, TSA timestamps).
@@ -196,4 +204,113 @@ export function verifyImageBundle(
   }
   const c = checkStatement(r.statementBytes, expect);
   return c.ok ? { ok: true, statement: c.statement, identity: r.identity } : c;
+}
+
+const rekorBundleSchema = z.object({
+  SignedEntryTimestamp: z.string(),
+  Payload: z.object({
+    body: z.string(),
+    integratedTime: z.number().int(),
+    logIndex: z.number().int(),
+    logID: z.string().regex(/^[0-9a-f]{64}$/),
+  }),
+});
+
+const hashedRekordSchema = z.object({
+  spec: z.object({
+    signature: z.object({ publicKey: z.object({ content: z.string() }) }),
+  }),
+});
+
+function pemToDer(pem: string): Buffer | undefined {
+  const m = /-----BEGIN CERTIFICATE-----([A-Za-z0-9+/=\s]+)-----END CERTIFICATE-----/.exec(pem);
+  return m?.[1] !== undefined ? Buffer.from(m[1].replace(/\s+/g, ''), 'base64') : undefined;
+}
+
+/**
+ * The signature check for legacy keyless `.sig` layers (cosign ≤ v2 keyless): the certificate
+ * and Rekor bundle annotations are turned into a v0.1 bundle and verified offline against the
+ * trusted root (Fulcio chain, SCT, SET, identity). As cosign does and @sigstore/verify does not,
+ * the Rekor entry must also name the layer's own certificate.
+ */
+export function keylessSignatureCheck(opts: {
+  readonly trustedRoot: SigstoreTrustedRoot;
+  readonly identity: KeylessIdentity;
+}): SignatureCheck {
+  return (payload, signatureBase64, candidate) => {
+    const fail = (code: SignatureFailure['code'], message: string): SignatureFailure => ({ code, message });
+    const certPem = candidate.annotations?.[COSIGN_ANNOTATIONS.certificate];
+    const rekorJson = candidate.annotations?.[COSIGN_ANNOTATIONS.bundle];
+    if (certPem === undefined || certPem === '') {
+      return fail('bundle-unsupported', 'the layer has no certificate: it is not a keyless signature');
+    }
+    const leaf = pemToDer(certPem);
+    if (leaf === undefined)
+      return fail('bundle-invalid', 'the certificate annotation is not a PEM certificate');
+    if (rekorJson === undefined) {
+      return fail(
+        'bundle-unsupported',
+        'the layer has no Rekor bundle annotation; offline keyless verification needs its signed entry timestamp',
+      );
+    }
+    let rekor: z.infer<typeof rekorBundleSchema>;
+    let bodyKey: Buffer | undefined;
+    try {
+      rekor = rekorBundleSchema.parse(JSON.parse(rekorJson));
+      const body = hashedRekordSchema.parse(
+        JSON.parse(Buffer.from(rekor.Payload.body, 'base64').toString('utf8')),
+      );
+      bodyKey = pemToDer(Buffer.from(body.spec.signature.publicKey.content, 'base64').toString('utf8'));
+    } catch (err) {
+      return fail(
+        'bundle-invalid',
+        `the Rekor bundle annotation is malformed: ${truncateForMessage(errorMessage(err), 120)}`,
+      );
+    }
+    if (bodyKey === undefined || !bodyKey.equals(leaf)) {
+      return fail('trust-failed', 'the Rekor entry names another certificate than the layer');
+    }
+    const bundle = {
+      mediaType: 'application/vnd.dev.sigstore.bundle+json;version=0.1',
+      verificationMaterial: {
+        x509CertificateChain: { certificates: [{ rawBytes: leaf.toString('base64') }] },
+        tlogEntries: [
+          {
+            logIndex: String(rekor.Payload.logIndex),
+            logId: { keyId: Buffer.from(rekor.Payload.logID, 'hex').toString('base64') },
+            kindVersion: { kind: 'hashedrekord', version: '0.0.1' },
+            integratedTime: String(rekor.Payload.integratedTime),
+            inclusionPromise: { signedEntryTimestamp: rekor.SignedEntryTimestamp },
+            canonicalizedBody: rekor.Payload.body,
+          },
+        ],
+      },
+      messageSignature: {
+        messageDigest: {
+          algorithm: 'SHA2_256',
+          digest: createHash('sha256').update(payload).digest('base64'),
+        },
+        signature: signatureBase64,
+      },
+    };
+    const r = verifySigstoreBundle(bundle, {
+      trustedRoot: opts.trustedRoot,
+      identity: opts.identity,
+      artifact: payload,
+    });
+    return r.ok ? undefined : r.failure;
+  };
+}
+
+/**
+ * Verifies legacy keyless cosign signatures (`.sig` layers with certificate and Rekor bundle
+ * annotations) offline: the signature check of keylessSignatureCheck, then the same payload
+ * claims as verifySimpleSignatures. Failures per candidate are data.
+ */
+export function verifyKeylessSimpleSignatures(
+  candidates: readonly SignatureCandidate[],
+  opts: { readonly trustedRoot: SigstoreTrustedRoot; readonly identity: KeylessIdentity },
+  expect: SimpleSignatureExpectations,
+): SignatureVerification {
+  return verifySimpleSignaturesWith(candidates, keylessSignatureCheck(opts), expect);
 }

@@ -90,9 +90,19 @@ export type SignatureVerification = {
 // Go's base64.StdEncoding is strict: standard alphabet, padding required.
 const BASE64_RE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
+/**
+ * Checks the signature of a candidate whose payload and base64 signature are well-formed;
+ * returns the failure, or undefined when it holds.
+ */
+export type SignatureCheck = (
+  payload: Uint8Array,
+  signatureBase64: string,
+  candidate: SignatureCandidate,
+) => SignatureFailure | undefined;
+
 function checkCandidate(
   c: SignatureCandidate,
-  key: KeyObject,
+  checkSignature: SignatureCheck,
   expect: SimpleSignatureExpectations,
 ):
   | { failure: SignatureFailure }
@@ -123,9 +133,8 @@ function checkCandidate(
     return fail('signature-missing', 'the layer has no signature annotation');
   if (!BASE64_RE.test(sig))
     return fail('signature-malformed', 'the signature annotation is not standard base64');
-  if (!verifySignatureBytes(key, bytes, Buffer.from(sig, 'base64'))) {
-    return fail('signature-invalid', 'the signature does not verify with the given public key');
-  }
+  const sigFailure = checkSignature(bytes, sig, c);
+  if (sigFailure !== undefined) return { failure: sigFailure };
   const payload = tryParseSimpleSigningPayload(bytes);
   if (payload === undefined) {
     return fail('payload-invalid', 'the signed payload is not a simple-signing payload');
@@ -170,9 +179,28 @@ export function verifySimpleSignatures(
   key: KeyObject,
   expect: SimpleSignatureExpectations,
 ): SignatureVerification {
+  return verifySimpleSignaturesWith(
+    candidates,
+    (payload, sig) =>
+      verifySignatureBytes(key, payload, Buffer.from(sig, 'base64'))
+        ? undefined
+        : { code: 'signature-invalid', message: 'the signature does not verify with the given public key' },
+    expect,
+  );
+}
+
+/**
+ * verifySimpleSignatures with another way of checking each signature (keyless: certificate,
+ * transparency log and identity against a trusted root); the payload claims are checked alike.
+ */
+export function verifySimpleSignaturesWith(
+  candidates: readonly SignatureCandidate[],
+  checkSignature: SignatureCheck,
+  expect: SimpleSignatureExpectations,
+): SignatureVerification {
   const results = candidates.map((c, index): CandidateResult => {
     const source = c.source ?? `signature ${index + 1}`;
-    const r = checkCandidate(c, key, expect);
+    const r = checkCandidate(c, checkSignature, expect);
     return 'failure' in r
       ? { ok: false, index, source, failure: r.failure }
       : { ok: true, index, source, ...r };
