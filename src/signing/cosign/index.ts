@@ -74,11 +74,13 @@ export {
   signImage,
   signImageWithBundle,
   verifyImage,
+  verifyImageWith,
 } from './registry.js';
 export type {
   FetchedSignatures,
   FetchedBundle,
   BundleResult,
+  ImageVerifier,
   FetchSignaturesOptions,
   PushSignatureOptions,
   PushSignatureResult,

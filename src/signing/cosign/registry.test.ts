@@ -2,11 +2,13 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { digestOf, type Digest } from '../../core/index.js';
 import { parseImageRef, type ImageRef } from '../../imageref/index.js';
 import { MediaType, RegistryClient, type ImageManifest } from '../../oci/index.js';
 import { buildTestImages, pushLayoutTag } from '../../testing/oci-images.js';
+import { sharedData } from '../../testing/fixtures.js';
 import { startRegistry, type TestRegistry } from '../../testing/registry.js';
 import {
   COSIGN_ANNOTATIONS,
@@ -23,7 +25,9 @@ import {
   signImage,
   signImageWithBundle,
   verifyImage,
+  verifyImageWith,
 } from './registry.js';
+import { parseTrustedRoot } from './sigstore.js';
 import { SIGSTORE_BUNDLE_MEDIA_TYPES } from './bundle.js';
 
 let registry: TestRegistry;
@@ -277,5 +281,41 @@ describe('signing and verifying on a real registry', () => {
     expect(manifest.artifactType).toBe('application/vnd.dev.sigstore.bundle.v0.3+json');
     expect(manifest.config.mediaType).toBe(MediaType.ociEmpty);
     expect(manifest.subject?.digest).toBe(signed.imageDigest);
+  });
+
+  it('verifies keylessly through the registry: a real keyless .sig layer passes the trust checks, then fails on the digest', async () => {
+    const ref = await push('one', 'keyless', 'v1');
+    const digest = await resolveImageDigest(client, ref);
+    const dir = sharedData('signing', 'connaisseur-cosign-testimage');
+    const hex = '31dc72a13a0c34b40eb95419d2b2fd67320c856baf3b72da518023ee8d370aee';
+    const upstream = parseSignatureManifest(readFileSync(`${dir}/manifests/sha256-${hex}.sig.json`));
+    const layer = upstream.layers[0];
+    if (layer === undefined) throw new Error('no layer');
+    const payload = readFileSync(`${dir}/blobs/${layer.digest.replace(':', '_')}.json`);
+    const config = readFileSync(
+      `${dir}/blobs/RECONSTRUCTED_${upstream.config.digest.replace(':', '_')}.config.json`,
+    );
+    await client.pushBlob(ref, layer, () => payload);
+    await client.pushBlob(ref, upstream.config, () => config);
+    // Replayed under this image's .sig tag: genuine signature, wrong image.
+    await client.putManifest(
+      { registry: ref.registry, repository: ref.repository, tag: signatureTag(digest) },
+      buildSignatureManifest(upstream.layers, upstream).bytes,
+      MediaType.ociManifest,
+    );
+    const trustedRoot = parseTrustedRoot(readFileSync(sharedData('signing', 'cosign-trusted_root_pgi.json')));
+    const identity = {
+      subjectAlternativeName: 'philipp.belitz@securesystems.de',
+      issuer: 'https://github.com/login/oauth',
+    };
+    const r = await verifyImageWith(client, ref, { kind: 'keyless', trustedRoot, identity });
+    expect(r.verified).toBe(false);
+    expect(r.results[0]?.ok === false && r.results[0].failure.code).toBe('digest-mismatch');
+    const stranger = await verifyImageWith(client, ref, {
+      kind: 'keyless',
+      trustedRoot,
+      identity: { ...identity, subjectAlternativeName: 'mallory@example.com' },
+    });
+    expect(stranger.results[0]?.ok === false && stranger.results[0].failure.code).toBe('identity-mismatch');
   });
 });

@@ -19,6 +19,12 @@ import {
 } from './bundle.js';
 import { signPayload } from './crypto.js';
 import { CosignError } from './errors.js';
+import {
+  verifyImageBundle,
+  verifyKeylessSimpleSignatures,
+  type KeylessIdentity,
+  type SigstoreTrustedRoot,
+} from './sigstore.js';
 import { appendSignature, parseSignatureManifest, signatureLayer, signatureTag } from './manifest.js';
 import { MAX_SIMPLE_SIGNING_PAYLOAD_BYTES, simpleSigningPayload } from './payload.js';
 import {
@@ -27,6 +33,7 @@ import {
   type SignatureCandidate,
   type SignatureFailure,
   type SignatureVerification,
+  type SimpleSignatureExpectations,
 } from './verify.js';
 
 /** What an image's signatures look like in its repository, fetched but not yet verified. */
@@ -284,9 +291,18 @@ export type ImageVerification = {
   readonly fetched: FetchedSignatures;
 };
 
+/** How an image's signatures are to be verified: with a public key, or keylessly. */
+export type ImageVerifier =
+  | { readonly kind: 'key'; readonly key: KeyObject }
+  | {
+      readonly kind: 'keyless';
+      readonly trustedRoot: SigstoreTrustedRoot;
+      readonly identity: KeylessIdentity;
+    };
+
 function checkFetchedBundle(
   b: FetchedBundle,
-  key: KeyObject,
+  verifier: ImageVerifier,
   opts: VerifyImageOptions,
   imageDigest: Digest,
 ): BundleResult {
@@ -305,7 +321,11 @@ function checkFetchedBundle(
     if (!(err instanceof CosignError)) throw err;
     return { ok: false, source, failure: { code: 'bundle-invalid', message: err.message } };
   }
-  const r = verifyBundleWithKey(bundle, key, { imageDigest, annotations: opts.annotations });
+  const expect = { imageDigest, annotations: opts.annotations };
+  const r =
+    verifier.kind === 'key'
+      ? verifyBundleWithKey(bundle, verifier.key, expect)
+      : verifyImageBundle(bundle, { trustedRoot: verifier.trustedRoot, identity: verifier.identity }, expect);
   return r.ok ? { ok: true, source, statement: r.statement } : { ok: false, source, failure: r.failure };
 }
 
@@ -321,16 +341,32 @@ export async function verifyImage(
   key: KeyObject,
   opts: VerifyImageOptions = {},
 ): Promise<ImageVerification> {
+  return verifyImageWith(client, ref, { kind: 'key', key }, opts);
+}
+
+/**
+ * verifyImage with a key or keylessly (`--certificate-identity`, `--certificate-oidc-issuer`,
+ * `--trusted-root`): legacy `.sig` layers and bundle referrers are checked the chosen way, all
+ * offline once fetched.
+ * @throws OciError for registry failures; CosignError for a malformed `.sig` manifest.
+ */
+export async function verifyImageWith(
+  client: RegistryClient,
+  ref: ImageRef,
+  verifier: ImageVerifier,
+  opts: VerifyImageOptions = {},
+): Promise<ImageVerification> {
   const imageDigest = await resolveImageDigest(client, ref);
   const fetched = await fetchSignatures(client, ref, imageDigest, { referrers: opts.referrers });
-  const result = verifySimpleSignatures(
-    fetched.candidates,
-    key,
+  const expect: SimpleSignatureExpectations =
     opts.ignoreReference === true
       ? { imageDigest, annotations: opts.annotations, ignoreReference: true }
-      : { imageDigest, annotations: opts.annotations, reference: ref },
-  );
-  const bundleResults = fetched.bundles.map((b) => checkFetchedBundle(b, key, opts, imageDigest));
+      : { imageDigest, annotations: opts.annotations, reference: ref };
+  const result =
+    verifier.kind === 'key'
+      ? verifySimpleSignatures(fetched.candidates, verifier.key, expect)
+      : verifyKeylessSimpleSignatures(fetched.candidates, verifier, expect);
+  const bundleResults = fetched.bundles.map((b) => checkFetchedBundle(b, verifier, opts, imageDigest));
   return {
     verified: result.verified || bundleResults.some((b) => b.ok),
     results: result.results,
