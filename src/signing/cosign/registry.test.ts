@@ -318,4 +318,14 @@ describe('signing and verifying on a real registry', () => {
     });
     expect(stranger.results[0]?.ok === false && stranger.results[0].failure.code).toBe('identity-mismatch');
   });
+
+  it('keeps signatures in another repository when told to (COSIGN_REPOSITORY)', async () => {
+    const ref = await push('one', 'elsewhere/app', 'v1');
+    const sigs = { registry: ref.registry, repository: 'elsewhere/signatures' };
+    const signed = await signImage(client, ref, alice.privateKey, { signatureRepository: sigs });
+    expect((await client.listTags(sigs)).includes(signed.tag)).toBe(true);
+    expect((await verifyImage(client, ref, alice.publicKey)).verified).toBe(false);
+    const r = await verifyImage(client, ref, alice.publicKey, { signatureRepository: sigs });
+    expect(r.verified).toBe(true);
+  });
 });

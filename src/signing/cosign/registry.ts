@@ -66,6 +66,11 @@ export type FetchedBundle = {
 export type FetchSignaturesOptions = {
   /** Look for OCI 1.1 referrers too (default true). */
   readonly referrers?: boolean | undefined;
+  /**
+   * Where the `.sig` tag lives when not beside the image (cosign's `COSIGN_REPOSITORY`);
+   * referrers are always looked up in the image's repository.
+   */
+  readonly signatureRepository?: RepositoryRef | undefined;
 };
 
 function isUnknown(err: unknown): boolean {
@@ -107,13 +112,14 @@ export async function fetchSignatures(
   const digest = parseDigest(imageDigest);
   const tag = signatureTag(digest);
   const problems: string[] = [];
-  const sig = await readSignatureManifest(client, repo, tag);
+  const sigRepo = opts.signatureRepository ?? repo;
+  const sig = await readSignatureManifest(client, sigRepo, tag);
   const payloads = new Map<string, Uint8Array>();
   const payloadErrors = new Map<string, string>();
   for (const layer of sig?.manifest.layers ?? []) {
     if (payloads.has(layer.digest) || payloadErrors.has(layer.digest)) continue;
     try {
-      payloads.set(layer.digest, await client.fetchBlob(repo, layer, MAX_SIMPLE_SIGNING_PAYLOAD_BYTES));
+      payloads.set(layer.digest, await client.fetchBlob(sigRepo, layer, MAX_SIMPLE_SIGNING_PAYLOAD_BYTES));
     } catch (err) {
       if (!isPortcullisError(err)) throw err;
       payloadErrors.set(layer.digest, errorMessage(err));
@@ -239,6 +245,8 @@ export type SignImageOptions = {
   readonly annotations?: Readonly<Record<string, string>> | undefined;
   /** The signer's public key (see PushSignatureOptions.signerKey). */
   readonly signerKey?: KeyObject | undefined;
+  /** Store the signature in another repository (cosign's `COSIGN_REPOSITORY`). */
+  readonly signatureRepository?: RepositoryRef | undefined;
 };
 
 export type SignImageResult = PushSignatureResult & {
@@ -263,16 +271,28 @@ export async function signImage(
   const imageDigest = await resolveImageDigest(client, ref);
   const payload = simpleSigningPayload(ref, imageDigest, opts.annotations);
   const signature = signPayload(privateKey, payload);
-  const pushed = await pushSignature(client, ref, imageDigest, payload, signature, {
-    signerKey: opts.signerKey,
-  });
+  const pushed = await pushSignature(
+    client,
+    opts.signatureRepository ?? ref,
+    imageDigest,
+    payload,
+    signature,
+    {
+      signerKey: opts.signerKey,
+    },
+  );
   return { ...pushed, imageDigest, resolvedFromTag: ref.digest === undefined, payload, signature };
 }
 
 export type VerifyImageOptions = {
+  /** `-a key=value` annotations every accepted signature must carry. */
   readonly annotations?: Readonly<Record<string, string>> | undefined;
+  /** Accept a `docker-reference` naming another repository (`--ignore-reference`). */
   readonly ignoreReference?: boolean | undefined;
+  /** Look at OCI 1.1 referrers too (default true). */
   readonly referrers?: boolean | undefined;
+  /** Where the `.sig` tag lives when not beside the image (cosign's `COSIGN_REPOSITORY`). */
+  readonly signatureRepository?: RepositoryRef | undefined;
 };
 
 /** The outcome for one Sigstore bundle referrer. */
@@ -357,7 +377,10 @@ export async function verifyImageWith(
   opts: VerifyImageOptions = {},
 ): Promise<ImageVerification> {
   const imageDigest = await resolveImageDigest(client, ref);
-  const fetched = await fetchSignatures(client, ref, imageDigest, { referrers: opts.referrers });
+  const fetched = await fetchSignatures(client, ref, imageDigest, {
+    referrers: opts.referrers,
+    signatureRepository: opts.signatureRepository,
+  });
   const expect: SimpleSignatureExpectations =
     opts.ignoreReference === true
       ? { imageDigest, annotations: opts.annotations, ignoreReference: true }
