@@ -328,4 +328,23 @@ describe('signing and verifying on a real registry', () => {
     const r = await verifyImage(client, ref, alice.publicKey, { signatureRepository: sigs });
     expect(r.verified).toBe(true);
   });
+
+  it('reads at most 1000 signature layers, fetching each distinct payload once', async () => {
+    const ref = await push('two', 'many', 'v1');
+    const first = await signImage(client, ref, alice.privateKey);
+    const { manifest } = await sigManifest(ref, first.imageDigest);
+    const layer = manifest.layers[0];
+    if (layer === undefined) throw new Error('no layer');
+    const many = buildSignatureManifest(Array.from({ length: 1000 }, () => layer));
+    const tooMany = { ...many.manifest, layers: [...many.manifest.layers, layer] };
+    await client.pushBlob(ref, { digest: many.configDigest, size: many.config.length }, () => many.config);
+    await client.putManifest(
+      { registry: ref.registry, repository: ref.repository, tag: first.tag },
+      Buffer.from(JSON.stringify(tooMany)),
+      MediaType.ociManifest,
+    );
+    const f = await fetchSignatures(client, ref, first.imageDigest, { referrers: false });
+    expect(f.candidates).toHaveLength(1000);
+    expect(f.problems).toEqual(['the signature manifest has 1001 layers; only the first 1000 were read']);
+  });
 });
