@@ -57,6 +57,7 @@ export {
   verifySigstoreBundle,
   verifyImageBundle,
   keylessSignatureCheck,
+  keyWithTransparencyLogCheck,
   verifyKeylessSimpleSignatures,
 } from './sigstore.js';
 export type {

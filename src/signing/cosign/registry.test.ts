@@ -347,4 +347,21 @@ describe('signing and verifying on a real registry', () => {
     expect(f.candidates).toHaveLength(1000);
     expect(f.problems).toEqual(['the signature manifest has 1001 layers; only the first 1000 were read']);
   });
+
+  it('with a trusted root, a key signature needs a transparency-log proof, as cosign requires by default', async () => {
+    const ref = await push('one', 'tlog', 'v1');
+    await signImage(client, ref, alice.privateKey);
+    await signImageWithBundle(client, ref, alice.privateKey);
+    const trustedRoot = parseTrustedRoot(readFileSync(sharedData('signing', 'cosign-trusted_root_pgi.json')));
+    const strict = await verifyImageWith(client, ref, { kind: 'key', key: alice.publicKey, trustedRoot });
+    expect(strict.verified).toBe(false);
+    expect(strict.results[0]?.ok === false && strict.results[0].failure.code).toBe('bundle-unsupported');
+    expect(strict.bundleResults[0]?.ok === false && strict.bundleResults[0].failure.code).toBe(
+      'trust-failed',
+    );
+    // Without the root (--insecure-ignore-tlog) both verify.
+    const relaxed = await verifyImageWith(client, ref, { kind: 'key', key: alice.publicKey });
+    expect(relaxed.results.map((x) => x.ok)).toEqual([true]);
+    expect(relaxed.bundleResults.map((x) => x.ok)).toEqual([true]);
+  });
 });

@@ -20,6 +20,7 @@ import {
 import { signPayload } from './crypto.js';
 import { CosignError } from './errors.js';
 import {
+  keyWithTransparencyLogCheck,
   verifyImageBundle,
   verifyKeylessSimpleSignatures,
   type KeylessIdentity,
@@ -36,6 +37,7 @@ import { MAX_SIMPLE_SIGNING_PAYLOAD_BYTES, simpleSigningPayload } from './payloa
 import {
   candidatesFromSignatureManifest,
   verifySimpleSignatures,
+  verifySimpleSignaturesWith,
   type SignatureCandidate,
   type SignatureFailure,
   type SignatureVerification,
@@ -340,7 +342,15 @@ export type ImageVerification = {
 
 /** How an image's signatures are to be verified: with a public key, or keylessly. */
 export type ImageVerifier =
-  | { readonly kind: 'key'; readonly key: KeyObject }
+  | {
+      readonly kind: 'key';
+      readonly key: KeyObject;
+      /**
+       * With a trusted root, a transparency-log proof is required as cosign requires it by
+       * default; without one, key signatures are checked as with `--insecure-ignore-tlog`.
+       */
+      readonly trustedRoot?: SigstoreTrustedRoot | undefined;
+    }
   | {
       readonly kind: 'keyless';
       readonly trustedRoot: SigstoreTrustedRoot;
@@ -370,9 +380,11 @@ function checkFetchedBundle(
   }
   const expect = { imageDigest, annotations: opts.annotations };
   const r =
-    verifier.kind === 'key'
-      ? verifyBundleWithKey(bundle, verifier.key, expect)
-      : verifyImageBundle(bundle, { trustedRoot: verifier.trustedRoot, identity: verifier.identity }, expect);
+    verifier.kind === 'keyless'
+      ? verifyImageBundle(bundle, { trustedRoot: verifier.trustedRoot, identity: verifier.identity }, expect)
+      : verifier.trustedRoot !== undefined
+        ? verifyImageBundle(bundle, { trustedRoot: verifier.trustedRoot, key: verifier.key }, expect)
+        : verifyBundleWithKey(bundle, verifier.key, expect);
   return r.ok ? { ok: true, source, statement: r.statement } : { ok: false, source, failure: r.failure };
 }
 
@@ -413,9 +425,15 @@ export async function verifyImageWith(
       ? { imageDigest, annotations: opts.annotations, ignoreReference: true }
       : { imageDigest, annotations: opts.annotations, reference: ref };
   const result =
-    verifier.kind === 'key'
-      ? verifySimpleSignatures(fetched.candidates, verifier.key, expect)
-      : verifyKeylessSimpleSignatures(fetched.candidates, verifier, expect);
+    verifier.kind === 'keyless'
+      ? verifyKeylessSimpleSignatures(fetched.candidates, verifier, expect)
+      : verifier.trustedRoot !== undefined
+        ? verifySimpleSignaturesWith(
+            fetched.candidates,
+            keyWithTransparencyLogCheck({ trustedRoot: verifier.trustedRoot, key: verifier.key }),
+            expect,
+          )
+        : verifySimpleSignatures(fetched.candidates, verifier.key, expect);
   const bundleResults = fetched.bundles.map((b) => checkFetchedBundle(b, verifier, opts, imageDigest));
   return {
     verified: result.verified || bundleResults.some((b) => b.ok),

@@ -222,84 +222,133 @@ const hashedRekordSchema = z.object({
   }),
 });
 
-function pemToDer(pem: string): Buffer | undefined {
-  const m = /-----BEGIN CERTIFICATE-----([A-Za-z0-9+/=\s]+)-----END CERTIFICATE-----/.exec(pem);
+function pemToDer(pem: string, label: string): Buffer | undefined {
+  const m = new RegExp(`-----BEGIN ${label}-----([A-Za-z0-9+/=\\s]+)-----END ${label}-----`).exec(pem);
   return m?.[1] !== undefined ? Buffer.from(m[1].replace(/\s+/g, ''), 'base64') : undefined;
+}
+
+type LayerSigner =
+  | { readonly kind: 'certificate'; readonly leaf: Buffer; readonly identity: KeylessIdentity }
+  | { readonly kind: 'key'; readonly key: KeyObject };
+
+/**
+ * A legacy `.sig` layer's Rekor bundle annotation and signature as a v0.1 Sigstore bundle,
+ * verified offline against the trusted root. As cosign does (`VerifyBundle`: comparePublicKey)
+ * and @sigstore/verify does not, the Rekor entry must name the signer's own certificate or key.
+ */
+function checkLegacyLayer(
+  payload: Uint8Array,
+  signatureBase64: string,
+  rekorJson: string | undefined,
+  signer: LayerSigner,
+  trustedRoot: SigstoreTrustedRoot,
+): SignatureFailure | undefined {
+  const fail = (code: SignatureFailure['code'], message: string): SignatureFailure => ({ code, message });
+  if (rekorJson === undefined) {
+    return fail(
+      'bundle-unsupported',
+      'the layer has no Rekor bundle annotation; offline verification needs its signed entry timestamp',
+    );
+  }
+  let rekor: z.infer<typeof rekorBundleSchema>;
+  let bodyPem: string;
+  try {
+    rekor = rekorBundleSchema.parse(JSON.parse(rekorJson));
+    const body = hashedRekordSchema.parse(
+      JSON.parse(Buffer.from(rekor.Payload.body, 'base64').toString('utf8')),
+    );
+    bodyPem = Buffer.from(body.spec.signature.publicKey.content, 'base64').toString('utf8');
+  } catch (err) {
+    return fail(
+      'bundle-invalid',
+      `the Rekor bundle annotation is malformed: ${truncateForMessage(errorMessage(err), 120)}`,
+    );
+  }
+  const mine =
+    signer.kind === 'certificate' ? signer.leaf : signer.key.export({ type: 'spki', format: 'der' });
+  const named = pemToDer(bodyPem, signer.kind === 'certificate' ? 'CERTIFICATE' : 'PUBLIC KEY');
+  if (named === undefined || !named.equals(mine)) {
+    return fail('trust-failed', `the Rekor entry names another ${signer.kind} than the signer's`);
+  }
+  const bundle = {
+    mediaType: 'application/vnd.dev.sigstore.bundle+json;version=0.1',
+    verificationMaterial: {
+      ...(signer.kind === 'certificate'
+        ? { x509CertificateChain: { certificates: [{ rawBytes: signer.leaf.toString('base64') }] } }
+        : { publicKey: { hint: createHash('sha256').update(mine).digest('base64') } }),
+      tlogEntries: [
+        {
+          logIndex: String(rekor.Payload.logIndex),
+          logId: { keyId: Buffer.from(rekor.Payload.logID, 'hex').toString('base64') },
+          kindVersion: { kind: 'hashedrekord', version: '0.0.1' },
+          integratedTime: String(rekor.Payload.integratedTime),
+          inclusionPromise: { signedEntryTimestamp: rekor.SignedEntryTimestamp },
+          canonicalizedBody: rekor.Payload.body,
+        },
+      ],
+    },
+    messageSignature: {
+      messageDigest: { algorithm: 'SHA2_256', digest: createHash('sha256').update(payload).digest('base64') },
+      signature: signatureBase64,
+    },
+  };
+  const r = verifySigstoreBundle(bundle, {
+    trustedRoot,
+    artifact: payload,
+    ...(signer.kind === 'certificate' ? { identity: signer.identity } : { key: signer.key }),
+  });
+  return r.ok ? undefined : r.failure;
 }
 
 /**
  * The signature check for legacy keyless `.sig` layers (cosign ≤ v2 keyless): the certificate
- * and Rekor bundle annotations are turned into a v0.1 bundle and verified offline against the
- * trusted root (Fulcio chain, SCT, SET, identity). As cosign does and @sigstore/verify does not,
- * the Rekor entry must also name the layer's own certificate.
+ * and Rekor bundle annotations are verified offline against the trusted root (Fulcio chain,
+ * SCT, SET, identity), and the Rekor entry must name the layer's certificate.
  */
 export function keylessSignatureCheck(opts: {
   readonly trustedRoot: SigstoreTrustedRoot;
   readonly identity: KeylessIdentity;
 }): SignatureCheck {
   return (payload, signatureBase64, candidate) => {
-    const fail = (code: SignatureFailure['code'], message: string): SignatureFailure => ({ code, message });
     const certPem = candidate.annotations?.[COSIGN_ANNOTATIONS.certificate];
-    const rekorJson = candidate.annotations?.[COSIGN_ANNOTATIONS.bundle];
     if (certPem === undefined || certPem === '') {
-      return fail('bundle-unsupported', 'the layer has no certificate: it is not a keyless signature');
+      return {
+        code: 'bundle-unsupported',
+        message: 'the layer has no certificate: it is not a keyless signature',
+      };
     }
-    const leaf = pemToDer(certPem);
-    if (leaf === undefined)
-      return fail('bundle-invalid', 'the certificate annotation is not a PEM certificate');
-    if (rekorJson === undefined) {
-      return fail(
-        'bundle-unsupported',
-        'the layer has no Rekor bundle annotation; offline keyless verification needs its signed entry timestamp',
-      );
+    const leaf = pemToDer(certPem, 'CERTIFICATE');
+    if (leaf === undefined) {
+      return { code: 'bundle-invalid', message: 'the certificate annotation is not a PEM certificate' };
     }
-    let rekor: z.infer<typeof rekorBundleSchema>;
-    let bodyKey: Buffer | undefined;
-    try {
-      rekor = rekorBundleSchema.parse(JSON.parse(rekorJson));
-      const body = hashedRekordSchema.parse(
-        JSON.parse(Buffer.from(rekor.Payload.body, 'base64').toString('utf8')),
-      );
-      bodyKey = pemToDer(Buffer.from(body.spec.signature.publicKey.content, 'base64').toString('utf8'));
-    } catch (err) {
-      return fail(
-        'bundle-invalid',
-        `the Rekor bundle annotation is malformed: ${truncateForMessage(errorMessage(err), 120)}`,
-      );
-    }
-    if (bodyKey === undefined || !bodyKey.equals(leaf)) {
-      return fail('trust-failed', 'the Rekor entry names another certificate than the layer');
-    }
-    const bundle = {
-      mediaType: 'application/vnd.dev.sigstore.bundle+json;version=0.1',
-      verificationMaterial: {
-        x509CertificateChain: { certificates: [{ rawBytes: leaf.toString('base64') }] },
-        tlogEntries: [
-          {
-            logIndex: String(rekor.Payload.logIndex),
-            logId: { keyId: Buffer.from(rekor.Payload.logID, 'hex').toString('base64') },
-            kindVersion: { kind: 'hashedrekord', version: '0.0.1' },
-            integratedTime: String(rekor.Payload.integratedTime),
-            inclusionPromise: { signedEntryTimestamp: rekor.SignedEntryTimestamp },
-            canonicalizedBody: rekor.Payload.body,
-          },
-        ],
-      },
-      messageSignature: {
-        messageDigest: {
-          algorithm: 'SHA2_256',
-          digest: createHash('sha256').update(payload).digest('base64'),
-        },
-        signature: signatureBase64,
-      },
-    };
-    const r = verifySigstoreBundle(bundle, {
-      trustedRoot: opts.trustedRoot,
-      identity: opts.identity,
-      artifact: payload,
-    });
-    return r.ok ? undefined : r.failure;
+    return checkLegacyLayer(
+      payload,
+      signatureBase64,
+      candidate.annotations?.[COSIGN_ANNOTATIONS.bundle],
+      { kind: 'certificate', leaf, identity: opts.identity },
+      opts.trustedRoot,
+    );
   };
+}
+
+/**
+ * The signature check cosign applies to key-signed `.sig` layers by default (without
+ * `--insecure-ignore-tlog`): the signature verifies with the key, and the layer carries a Rekor
+ * bundle whose signed entry timestamp verifies against the trusted root and whose entry names
+ * this key and signature.
+ */
+export function keyWithTransparencyLogCheck(opts: {
+  readonly trustedRoot: SigstoreTrustedRoot;
+  readonly key: KeyObject;
+}): SignatureCheck {
+  return (payload, signatureBase64, candidate) =>
+    checkLegacyLayer(
+      payload,
+      signatureBase64,
+      candidate.annotations?.[COSIGN_ANNOTATIONS.bundle],
+      { kind: 'key', key: opts.key },
+      opts.trustedRoot,
+    );
 }
 
 /**
