@@ -1,4 +1,4 @@
-import { createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
+import { KeyObject, createPublicKey, sign, verify } from 'node:crypto';
 import { errorMessage } from '../../core/index.js';
 import { CosignError } from './errors.js';
 
@@ -12,7 +12,7 @@ export type VerificationKeyInput = KeyObject | string | Uint8Array;
  */
 export function parseVerificationKey(input: VerificationKeyInput): KeyObject {
   let key: KeyObject;
-  if (typeof input === 'object' && 'type' in input && 'export' in input) {
+  if (input instanceof KeyObject) {
     key = input;
   } else {
     const isPem = typeof input === 'string';
