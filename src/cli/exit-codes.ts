@@ -78,6 +78,14 @@ const BY_CODE: Readonly<Record<string, ExitCode>> = {
   KEY_PASSWORD_MISSING: ExitCode.usage,
   KEY_PASSWORD_MISMATCH: ExitCode.usage,
   KEY_FILE_EXISTS: ExitCode.usage,
+  COSIGN_PUBLIC_KEY_INVALID: ExitCode.usage,
+  COSIGN_PRIVATE_KEY_INVALID: ExitCode.usage,
+  COSIGN_ANNOTATION_INVALID: ExitCode.usage,
+  COSIGN_TRUSTED_ROOT_INVALID: ExitCode.usage,
+  COSIGN_PAYLOAD_INVALID: ExitCode.integrity,
+  COSIGN_SIGNATURE_MANIFEST_INVALID: ExitCode.integrity,
+  COSIGN_BUNDLE_INVALID: ExitCode.integrity,
+  COSIGN_TOO_MANY_SIGNATURES: ExitCode.limit,
 };
 
 /** The exit code for an error thrown by a command. */
