@@ -29,3 +29,27 @@ export type {
   KeyPairFiles,
 } from './keys/index.js';
 export * from './cosign/index.js';
+export {
+  VerifierError,
+  TtlLruCache,
+  normalizeRequirement,
+  evaluateSignatures,
+  createImageVerifier,
+} from './verifier/index.js';
+export type {
+  VerifierErrorCode,
+  TtlLruOptions,
+  VerificationRequirement,
+  TrustedSigner,
+  NormalizedRequirement,
+  SignerId,
+  VerifiedSignature,
+  VerificationFailureCode,
+  VerificationFailure,
+  SignatureEvaluation,
+  ImageVerifierOptions,
+  CacheOutcome,
+  ImageVerificationResult,
+  ImageVerifierStats,
+  CachingImageVerifier,
+} from './verifier/index.js';
