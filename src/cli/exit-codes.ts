@@ -86,6 +86,7 @@ const BY_CODE: Readonly<Record<string, ExitCode>> = {
   COSIGN_SIGNATURE_MANIFEST_INVALID: ExitCode.integrity,
   COSIGN_BUNDLE_INVALID: ExitCode.integrity,
   COSIGN_TOO_MANY_SIGNATURES: ExitCode.limit,
+  IMAGE_CONFIG_INVALID: ExitCode.usage,
 };
 
 /** The exit code for an error thrown by a command. */

@@ -23,7 +23,7 @@ import {
   type Severity,
 } from '../../report/index.js';
 import { ExitCode } from '../exit-codes.js';
-import { imageTargetHelp, imageTargetOptions, openTarget, type ImageTargetFlags } from '../image-target.js';
+import { imageTargetHelp, imageTargetOptions, type ImageTargetFlags } from '../image-target-flags.js';
 import { UsageError, writeLine, type CliIO } from '../io.js';
 import { toolInfo } from '../tool.js';
 
@@ -133,6 +133,9 @@ async function auditTarget(
   io: CliIO,
   logger: Logger,
 ): Promise<LintFinding[]> {
+  // Loaded here, not at the top: opening images pulls in the OCI stack, which Dockerfile-only
+  // runs do not need at start-up.
+  const { openTarget } = await import('../image-target.js');
   const opened = await openTarget(target, flags, io, logger);
   try {
     return await auditImage(opened.image, {

@@ -12,6 +12,7 @@ import {
   type LayeredImage,
 } from '../../oci/index.js';
 import type { LintFinding, Severity } from '../../report/index.js';
+import { IMAGE_CONFIG_PATH, MAX_LAYER_FINDINGS } from './constants.js';
 import { ImageAuditError } from './errors.js';
 import { allImageRules } from './rules/index.js';
 import { isSensitiveCandidate } from './sensitive.js';
@@ -48,12 +49,6 @@ export type ImageAuditOptions = {
   readonly logger?: Logger;
   readonly signal?: AbortSignal;
 };
-
-/** Findings one layer rule may report before the rest are counted instead of listed. */
-export const MAX_LAYER_FINDINGS = 1000;
-
-/** The path findings of a config-only audit carry when no reference is given. */
-export const IMAGE_CONFIG_PATH = 'image-config';
 
 function activeRules(options: ImageAuditOptions): ImageRule[] {
   const disabled = new Set((options.disabled ?? []).map((d) => d.toUpperCase()));

@@ -42,17 +42,17 @@ describe('dockle image-config fixtures', () => {
     ]);
   });
 
-  it.each([...expected].filter(([, codes]) => codes.length > 0))('%s gives %j', (fixture, codes) => {
+  it.each([...expected].filter(([, codes]) => codes.length > 0))('%s gives %j', async (fixture, codes) => {
     const config: unknown = JSON.parse(readFileSync(`${dir}/${fixture}`, 'utf8'));
-    const found = auditImageConfig(config)
+    const found = (await auditImageConfig(config))
       .map((f) => dockleOf.get(f.ruleId))
       .filter((c) => c !== undefined);
     expect(found.sort()).toEqual([...codes].sort());
   });
 
-  it('nginx.json (dockle keeps it for shell splitting) parses and audits', () => {
+  it('nginx.json (dockle keeps it for shell splitting) parses and audits', async () => {
     const config: unknown = JSON.parse(readFileSync(`${dir}/nginx.json`, 'utf8'));
-    const ids = auditImageConfig(config).map((f) => f.ruleId);
+    const ids = (await auditImageConfig(config)).map((f) => f.ruleId);
     expect(ids).toContain('PC-IMG-001');
     expect(ids).not.toContain('PC-IMG-003');
   });

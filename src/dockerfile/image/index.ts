@@ -1,4 +1,5 @@
-export { auditImage, auditImageConfig, IMAGE_CONFIG_PATH, MAX_LAYER_FINDINGS } from './audit.js';
+export { auditImage, auditImageConfig } from './entry.js';
+export { IMAGE_CONFIG_PATH, MAX_LAYER_FINDINGS } from './constants.js';
 export type { ImageAuditOptions } from './audit.js';
 export { allImageRules, allImageRules as imageRules } from './rules/index.js';
 export { ImageAuditError } from './errors.js';
