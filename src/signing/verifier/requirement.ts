@@ -66,6 +66,21 @@ const plainSchema = z.object({
 // roots on every call, and hashing a trusted root is not free.
 const keyFingerprints = new WeakMap<KeyObject, string>();
 const rootIds = new WeakMap<SigstoreTrustedRoot, string>();
+// PEM strings are values, not objects: the last few parsed are kept (a policy names a handful
+// of keys), so that a cache hit does not parse PEM on every call.
+const pemKeys = new Map<string, KeyObject>();
+const MAX_PEM_KEYS = 256;
+
+function parseKey(input: VerificationKeyInput): KeyObject {
+  if (typeof input !== 'string') return parseVerificationKey(input);
+  let key = pemKeys.get(input);
+  if (key === undefined) {
+    key = parseVerificationKey(input);
+    if (pemKeys.size >= MAX_PEM_KEYS) pemKeys.clear();
+    pemKeys.set(input, key);
+  }
+  return key;
+}
 
 function keyFingerprint(key: KeyObject): string {
   let fp = keyFingerprints.get(key);
@@ -106,7 +121,7 @@ export function normalizeRequirement(req: VerificationRequirement): NormalizedRe
   }
   const keys = new Map<string, KeyObject>();
   for (const input of req.keys ?? []) {
-    const key = parseVerificationKey(input);
+    const key = parseKey(input);
     keys.set(keyFingerprint(key), key);
   }
   const identities = new Map<string, KeylessIdentity>();
