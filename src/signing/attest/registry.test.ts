@@ -1,0 +1,163 @@
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { bundleFromJSON } from '@sigstore/bundle';
+import { TrustedRoot } from '@sigstore/protobuf-specs';
+import { Verifier, toSignedEntity, toTrustMaterial } from '@sigstore/verify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseImageRef, type ImageRef } from '../../imageref/index.js';
+import { MediaType, RegistryClient } from '../../oci/index.js';
+import { buildTestImages, pushLayoutTag } from '../../testing/oci-images.js';
+import { startRegistry, type TestRegistry } from '../../testing/registry.js';
+import { publicKeyHintOf } from '../cosign/bundle.js';
+import { parseSignatureManifest } from '../cosign/manifest.js';
+import { parseDsseEnvelope } from './dsse.js';
+import { attestationTag } from './manifest.js';
+import { attestImage, fetchAttestations, verifyImageAttestations } from './registry.js';
+
+let registry: TestRegistry;
+let client: RegistryClient;
+let work: string;
+let layout: string;
+
+const alice = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+const bob = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+const bom = Buffer.from(JSON.stringify({ bomFormat: 'CycloneDX', specVersion: '1.6', components: [] }));
+
+beforeAll(async () => {
+  registry = await startRegistry();
+  client = new RegistryClient({ retryDelayMs: { base: 10, max: 2000 } });
+  work = await mkdtemp(path.join(os.tmpdir(), 'portcullis-attest-test-'));
+  layout = path.join(work, 'layout');
+  await buildTestImages(
+    layout,
+    [
+      { tag: 'one', files: { 'etc/one': randomBytes(256) } },
+      { tag: 'two', files: { 'etc/two': randomBytes(256) } },
+    ],
+    work,
+  );
+}, 120_000);
+
+afterAll(async () => {
+  client.close();
+  await registry.stop();
+  await rm(work, { recursive: true, force: true });
+});
+
+async function push(from: string, repository: string, tag: string): Promise<ImageRef> {
+  await pushLayoutTag(layout, from, `${registry.host}/${repository}:${tag}`);
+  return parseImageRef(`${registry.host}/${repository}:${tag}`);
+}
+
+describe('attestations on a real registry', () => {
+  it('attests an image pushed by skopeo and verifies by tag, only for the requested type and key', async () => {
+    const ref = await push('one', 'app', 'v1');
+    const made = await attestImage(client, ref, alice.privateKey, 'cyclonedx', bom);
+    expect(made.added).toBe(true);
+    expect(made.tag).toBe(attestationTag(made.imageDigest));
+    expect(made.resolvedFromTag).toBe(true);
+
+    const fetched = await client.getManifest({
+      registry: ref.registry,
+      repository: ref.repository,
+      tag: made.tag,
+    });
+    const manifest = parseSignatureManifest(fetched.bytes);
+    expect(fetched.mediaType).toBe(MediaType.ociManifest);
+    expect(manifest.layers[0]?.mediaType).toBe('application/vnd.dsse.envelope.v1+json');
+    expect(manifest.layers[0]?.annotations).toEqual({
+      'dev.cosignproject.cosign/signature': '',
+      predicateType: 'https://cyclonedx.org/bom',
+    });
+
+    const ok = await verifyImageAttestations(client, ref, alice.publicKey, { type: 'cyclonedx' });
+    expect(ok.verified).toBe(true);
+    expect(ok.results[0]).toMatchObject({
+      ok: true,
+      statement: {
+        _type: 'https://in-toto.io/Statement/v0.1',
+        subject: [{ name: `${registry.host}/app`, digest: { sha256: made.imageDigest.slice(7) } }],
+        predicate: { bomFormat: 'CycloneDX' },
+      },
+    });
+
+    const wrongType = await verifyImageAttestations(client, ref, alice.publicKey, { type: 'vuln' });
+    expect(wrongType.verified).toBe(false);
+    expect(wrongType.results[0]).toMatchObject({ ok: false, failure: { code: 'predicate-mismatch' } });
+    const wrongKey = await verifyImageAttestations(client, ref, bob.publicKey, { type: 'cyclonedx' });
+    expect(wrongKey.results[0]).toMatchObject({ ok: false, failure: { code: 'signature-invalid' } });
+  });
+
+  it('a second attestation is appended; --replace swaps the one of the same type', async () => {
+    const ref = await push('one', 'app2', 'v1');
+    await attestImage(client, ref, alice.privateKey, 'cyclonedx', bom);
+    const vuln = await attestImage(client, ref, bob.privateKey, 'vuln', Buffer.from('{}'));
+    expect(vuln.attestations).toBe(2);
+    expect((await verifyImageAttestations(client, ref, bob.publicKey, { type: 'vuln' })).verified).toBe(true);
+    const replaced = await attestImage(client, ref, bob.privateKey, 'cyclonedx', bom, { replace: true });
+    expect(replaced).toMatchObject({ replaced: 1, attestations: 2 });
+    expect(
+      (await verifyImageAttestations(client, ref, alice.publicKey, { type: 'cyclonedx' })).verified,
+    ).toBe(false);
+    expect((await verifyImageAttestations(client, ref, bob.publicKey, { type: 'cyclonedx' })).verified).toBe(
+      true,
+    );
+  });
+
+  it('another image pushed to the tag has no attestations; attestations copied to it fail on the subject digest', async () => {
+    const ref = await push('one', 'moved', 'v1');
+    const first = await attestImage(client, ref, alice.privateKey, 'cyclonedx', bom);
+    await push('two', 'moved', 'v1');
+    const none = await verifyImageAttestations(client, ref, alice.publicKey, { type: 'cyclonedx' });
+    expect(none.verified).toBe(false);
+    expect(none.results).toEqual([]);
+    expect(none.imageDigest).not.toBe(first.imageDigest);
+
+    // Replay: the first image's .att manifest put under the second image's .att tag.
+    const old = await client.getManifest({
+      registry: ref.registry,
+      repository: ref.repository,
+      tag: first.tag,
+    });
+    await client.putManifest({ ...ref, tag: attestationTag(none.imageDigest) }, old.bytes, old.mediaType);
+    const replayed = await verifyImageAttestations(client, ref, alice.publicKey, { type: 'cyclonedx' });
+    expect(replayed.verified).toBe(false);
+    expect(replayed.results[0]).toMatchObject({ ok: false, failure: { code: 'digest-mismatch' } });
+  });
+
+  it('the envelope we push verifies with @sigstore/verify used directly with the static key', async () => {
+    const ref = await push('two', 'indep', 'v1');
+    await attestImage(client, ref, alice.privateKey, 'spdxjson', Buffer.from('{"spdxVersion":"SPDX-2.3"}'));
+    const digest = (await verifyImageAttestations(client, ref, alice.publicKey, { type: 'spdx' }))
+      .imageDigest;
+    const fetched = await fetchAttestations(client, ref, digest);
+    const envelope = fetched.candidates[0]?.envelope;
+    expect(envelope).toBeDefined();
+    const env = parseDsseEnvelope(envelope ?? Buffer.alloc(0));
+    const bundle = {
+      mediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json',
+      verificationMaterial: { publicKey: { hint: publicKeyHintOf(alice.publicKey) }, tlogEntries: [] },
+      dsseEnvelope: env,
+    };
+    const root = TrustedRoot.fromJSON({
+      mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1',
+      tlogs: [],
+      certificateAuthorities: [],
+      ctlogs: [],
+      timestampAuthorities: [],
+    });
+    const verifier = (key: typeof alice.publicKey): Verifier =>
+      new Verifier(
+        toTrustMaterial(root, () => ({ publicKey: key, validFor: () => true })),
+        {
+          tlogThreshold: 0,
+          ctlogThreshold: 0,
+          timestampThreshold: 0,
+        },
+      );
+    expect(() => verifier(alice.publicKey).verify(toSignedEntity(bundleFromJSON(bundle)))).not.toThrow();
+    expect(() => verifier(bob.publicKey).verify(toSignedEntity(bundleFromJSON(bundle)))).toThrow();
+  });
+});
