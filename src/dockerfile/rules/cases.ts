@@ -160,6 +160,32 @@ export const ruleCases: Readonly<Record<string, readonly RuleCase[]>> = {
     { name: 'non-root user', text: 'FROM alpine:3.20\nUSER 10001\n', lines: [] },
     { name: 'no USER', text: 'FROM alpine:3.20\nRUN true\n', lines: [1] },
     { name: 'last USER root', text: 'FROM alpine:3.20\nUSER app\nUSER root\n', lines: [3] },
+    {
+      name: 'distroless nonroot base already sets a non-root user',
+      text: 'FROM gcr.io/distroless/static-debian12:nonroot\nCOPY app /app\n',
+      lines: [],
+    },
+    {
+      name: 'distroless nonroot base through a stage alias',
+      text: 'FROM gcr.io/distroless/base:debug-nonroot AS run\nFROM run\nCOPY app /app\n',
+      lines: [],
+    },
+    { name: 'distroless root variant', text: 'FROM gcr.io/distroless/static-debian12\n', lines: [1] },
+    {
+      name: 'Windows base without USER runs as ContainerAdministrator',
+      text: 'FROM mcr.microsoft.com/windows/servercore:ltsc2022\nRUN echo hi\n',
+      lines: [1],
+    },
+    {
+      name: 'Windows USER ContainerAdministrator',
+      text: 'FROM mcr.microsoft.com/windows/nanoserver:ltsc2022\nUSER ContainerAdministrator\n',
+      lines: [2],
+    },
+    {
+      name: 'Windows USER ContainerUser',
+      text: 'FROM mcr.microsoft.com/windows/nanoserver:ltsc2022\nUSER ContainerUser\n',
+      lines: [],
+    },
     { name: 'uid 0 with group', text: 'FROM alpine:3.20\nUSER 0:0\n', lines: [2] },
     {
       name: 'only the final stage counts',
