@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openImageSource, type LayeredImage } from '../../oci/index.js';
 import type { LintFinding } from '../../report/index.js';
 import { debianFixture } from '../../testing/fixtures.js';
+import { runCliCaptured } from '../../testing/cli.js';
 import { requireCommand } from '../../testing/registry.js';
 import { lintDockerfile } from '../lint.js';
 import { auditImage } from './index.js';
@@ -146,4 +147,30 @@ describe('a buildah-built image with a leaked build arg and a deleted key', () =
     expect(findings.filter((f) => f.ruleId === 'PC-DF-014').map((f) => f.line)).toEqual([2]);
     expect(findings.filter((f) => f.ruleId === 'PC-DF-016').map((f) => f.line)).toEqual([3]);
   });
+
+  it.each(['text', 'json', 'sarif'])(
+    'is reported by `portcullis lint --image` with its Dockerfile (%s), without either secret',
+    async (format) => {
+      const run = await runCliCaptured(
+        [
+          'lint',
+          '--image',
+          `oci:${path.join(work, 'out')}:audit`,
+          path.join(work, 'ctx', 'Dockerfile'),
+          '--format',
+          format,
+          '--fail-on',
+          'critical',
+        ],
+        work,
+      );
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(1);
+      for (const id of ['PC-IMG-003', 'PC-IMG-004', 'PC-DF-014', 'PC-DF-016'])
+        expect(run.stdout).toContain(id);
+      expect(run.stdout).not.toContain(TOKEN);
+      expect(run.stdout).not.toContain(TOKEN.slice(4, 20));
+      for (const line of KEY_LINES) expect(run.stdout).not.toContain(line);
+    },
+  );
 });
