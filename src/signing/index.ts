@@ -44,6 +44,7 @@ export type {
   NormalizedRequirement,
   SignerId,
   VerifiedSignature,
+  VerifiedAttestation,
   VerificationFailureCode,
   VerificationFailure,
   SignatureEvaluation,

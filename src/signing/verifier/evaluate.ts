@@ -19,6 +19,7 @@ import {
   type SimpleSignatureExpectations,
   type SimpleSigningPayload,
 } from '../cosign/index.js';
+import { verifyAttestations, type FetchedAttestations } from '../attest/index.js';
 import type { NormalizedRequirement, TrustedSigner } from './requirement.js';
 
 /** Who a verified signature is by, as named in results (never the key material itself). */
@@ -46,8 +47,21 @@ export type VerifiedSignature =
       readonly statement: InTotoStatement;
     };
 
-/** Why a signature did not count, or why there was nothing to check. */
-export type VerificationFailureCode = SignatureFailureCode | 'no-signatures';
+/** An attestation of a required type that verified with a trusted key. */
+export type VerifiedAttestation = {
+  readonly predicateType: string;
+  readonly signer: SignerId;
+  /** `sha256-….att layer 1`. */
+  readonly source: string;
+  readonly statement: InTotoStatement;
+};
+
+/**
+ * Why a signature or attestation did not count, or why there was nothing to check:
+ * `no-signatures` (no `.sig` layer and no bundle), `attestation-missing` (no verified
+ * attestation of a required type).
+ */
+export type VerificationFailureCode = SignatureFailureCode | 'no-signatures' | 'attestation-missing';
 
 /** One candidate that failed with one signer (or, for `no-signatures`, the image itself). */
 export type VerificationFailure = {
@@ -62,9 +76,14 @@ export type VerificationFailure = {
 /** The outcome of checking fetched signatures against a requirement: data, never thrown. */
 export type SignatureEvaluation = {
   readonly imageDigest: Digest;
-  /** True when at least one signature verified with a trusted signer. */
+  /**
+   * True when at least one signature verified with a trusted signer and, for each required
+   * attestation type, an attestation of that type verified with a trusted key.
+   */
   readonly satisfied: boolean;
   readonly verified: readonly VerifiedSignature[];
+  /** The verified attestations of the required types (empty when none are required). */
+  readonly attestations: readonly VerifiedAttestation[];
   /** Each candidate that verified with no signer, once per signer tried. */
   readonly failures: readonly VerificationFailure[];
   /** Fetch problems that did not stop the rest (referrers listing failed, too many layers). */
@@ -154,6 +173,7 @@ export function evaluateSignatures(
   fetched: FetchedSignatures,
   repository: RepositoryRef,
   req: NormalizedRequirement,
+  fetchedAttestations?: FetchedAttestations,
 ): SignatureEvaluation {
   const imageDigest = fetched.imageDigest;
   const expect: SimpleSignatureExpectations = req.ignoreReference
@@ -228,5 +248,80 @@ export function evaluateSignatures(
       message: `no signatures found for ${imageDigest}: no ${fetched.tag} manifest and no Sigstore bundle referrers`,
     });
   }
-  return { imageDigest, satisfied: verified.length > 0, verified, failures, problems: fetched.problems };
+  const att =
+    req.attestationTypes.length > 0
+      ? evaluateAttestations(fetchedAttestations, imageDigest, req)
+      : { attestations: [], failures: [], problems: [] };
+  failures.push(...att.failures);
+  const attested = req.attestationTypes.every((t) => att.attestations.some((a) => a.predicateType === t));
+  return {
+    imageDigest,
+    satisfied: verified.length > 0 && attested,
+    verified,
+    attestations: att.attestations,
+    failures,
+    problems: [...fetched.problems, ...att.problems],
+  };
+}
+
+/**
+ * The attestation half: each `.att` candidate checked with every trusted key (any predicate
+ * type), credited to the first key it verifies with; then each required type must be among the
+ * verified statements. Candidates no key accepts are reported once per key.
+ */
+function evaluateAttestations(
+  fetched: FetchedAttestations | undefined,
+  imageDigest: Digest,
+  req: NormalizedRequirement,
+): {
+  attestations: VerifiedAttestation[];
+  failures: VerificationFailure[];
+  problems: readonly string[];
+} {
+  const attestations: VerifiedAttestation[] = [];
+  const failures: VerificationFailure[] = [];
+  const candidates = fetched?.candidates ?? [];
+  const byKey = req.signers.flatMap((s) =>
+    s.kind === 'key'
+      ? [{ signer: signerId(s), check: verifyAttestations(candidates, s.key, { imageDigest }) }]
+      : [],
+  );
+  candidates.forEach((_c, i) => {
+    for (const k of byKey) {
+      const r = k.check.results[i];
+      if (r?.ok === true) {
+        if (req.attestationTypes.includes(r.statement.predicateType)) {
+          attestations.push({
+            predicateType: r.statement.predicateType,
+            signer: k.signer,
+            source: r.source,
+            statement: r.statement,
+          });
+        }
+        return;
+      }
+    }
+    for (const k of byKey) {
+      const r = k.check.results[i];
+      if (r?.ok === false) {
+        failures.push({
+          candidate: r.source,
+          signer: k.signer,
+          code: r.failure.code,
+          message: r.failure.message,
+        });
+      }
+    }
+  });
+  for (const t of req.attestationTypes) {
+    if (!attestations.some((a) => a.predicateType === t)) {
+      failures.push({
+        candidate: fetched?.tag ?? 'attestations',
+        signer: undefined,
+        code: 'attestation-missing',
+        message: `no attestation of type ${t} verified with a trusted key${candidates.length === 0 ? ` (${fetched?.tag ?? 'the .att tag'} holds none)` : ''}`,
+      });
+    }
+  }
+  return { attestations, failures, problems: fetched?.problems ?? [] };
 }

@@ -11,6 +11,7 @@ export { evaluateSignatures } from './evaluate.js';
 export type {
   SignerId,
   VerifiedSignature,
+  VerifiedAttestation,
   VerificationFailureCode,
   VerificationFailure,
   SignatureEvaluation,

@@ -1,5 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { TrustedRoot } from '@sigstore/protobuf-specs';
 import { describe, expect, it } from 'vitest';
+import { CYCLONEDX_PREDICATE_TYPE } from '../attest/index.js';
 import { publicKeyHint } from '../keys/index.js';
 import { normalizeRequirement, type VerificationRequirement } from './requirement.js';
 import { VerifierError } from './errors.js';
@@ -18,6 +20,11 @@ describe('requirement fingerprints (the cache key part)', () => {
       { keys: [alice], annotations: { a: '1', b: '2' } },
       { keys: [alice], annotations: { b: '2', a: '1' } },
     ],
+    [
+      'attestation type names or URIs, their order and repeats',
+      { keys: [alice], attestations: ['spdx', 'cyclonedx'] },
+      { keys: [alice], attestations: [CYCLONEDX_PREDICATE_TYPE, 'spdxjson', 'cyclonedx'] },
+    ],
   ])('do not depend on %s', (_what, a, b) => {
     expect(normalizeRequirement(a).fingerprint).toBe(normalizeRequirement(b).fingerprint);
   });
@@ -32,6 +39,7 @@ describe('requirement fingerprints (the cache key part)', () => {
       { keys: [alice], annotations: { a: '2' } },
     ],
     ['ignoreReference', { keys: [alice] }, { keys: [alice], ignoreReference: true }],
+    ['a required attestation', { keys: [alice] }, { keys: [alice], attestations: ['vuln'] }],
   ])('change with %s', (_what, a, b) => {
     expect(normalizeRequirement(a).fingerprint).not.toBe(normalizeRequirement(b).fingerprint);
   });
@@ -53,6 +61,15 @@ describe('unusable requirements are refused before any registry is asked', () =>
       /need a trusted root/,
     ],
     [
+      'attestations required of keyless signers only',
+      {
+        identities: [{ issuer: 'https://accounts.example', subjectAlternativeName: 'a@example.com' }],
+        trustedRoot: { root: TrustedRoot.fromJSON({}) },
+        attestations: ['cyclonedx'],
+      },
+      /keyless attestations are not supported yet/,
+    ],
+    [
       'an identity with an empty issuer',
       { keys: [alice], identities: [{ issuer: '', subjectAlternativeName: 'a@example.com' }] },
       /identities\.0\.issuer/,
@@ -67,6 +84,12 @@ describe('unusable requirements are refused before any registry is asked', () =>
     expect(caught).toBeInstanceOf(VerifierError);
     expect(caught instanceof VerifierError && caught.code).toBe('VERIFIER_REQUIREMENT_INVALID');
     expect(caught instanceof VerifierError && caught.message).toMatch(message);
+  });
+
+  it('an attestation type that is neither a cosign name nor a URI is refused', () => {
+    expect(() => normalizeRequirement({ keys: [alice], attestations: ['sbom please'] })).toThrow(
+      /invalid predicate type "sbom please"/,
+    );
   });
 
   it('a private key PEM is refused as a trusted key', () => {

@@ -7,6 +7,7 @@ import {
   type SigstoreTrustedRoot,
   type VerificationKeyInput,
 } from '../cosign/index.js';
+import { predicateTypeFor } from '../attest/index.js';
 import { publicKeyHint } from '../keys/index.js';
 import { VerifierError } from './errors.js';
 
@@ -26,6 +27,12 @@ export type VerificationRequirement = {
   readonly annotations?: Readonly<Record<string, string>> | undefined;
   /** Accept signatures whose `docker-reference` names another repository. */
   readonly ignoreReference?: boolean | undefined;
+  /**
+   * Attestations the image must also carry, each signed by one of the trusted keys: cosign
+   * `--type` names (`cyclonedx`, `spdx`, `vuln`, `slsaprovenance`, ...) or predicate type URIs.
+   * Checked as `cosign verify-attestation --key` (keyless attestations are not supported yet).
+   */
+  readonly attestations?: readonly string[] | undefined;
 };
 
 /** One trusted signer of a normalized requirement. */
@@ -44,9 +51,12 @@ export type NormalizedRequirement = {
   readonly trustedRoot: SigstoreTrustedRoot | undefined;
   readonly annotations: Readonly<Record<string, string>>;
   readonly ignoreReference: boolean;
+  /** Required attestation predicate type URIs, sorted, without duplicates. */
+  readonly attestationTypes: readonly string[];
   /**
    * sha256 over everything that decides the outcome besides the image: key fingerprints,
-   * identities, trusted root, annotations, ignoreReference. Order and duplicates do not matter.
+   * identities, trusted root, annotations, ignoreReference, attestation types. Order and
+   * duplicates do not matter.
    */
   readonly fingerprint: string;
 };
@@ -60,6 +70,7 @@ const plainSchema = z.object({
   identities: z.array(identitySchema).max(1000).optional(),
   annotations: z.record(z.string().max(4096), z.string().max(4096)).optional(),
   ignoreReference: z.boolean().optional(),
+  attestations: z.array(z.string().min(1).max(2048)).max(100).optional(),
 });
 
 // Fingerprints are computed once per object: verifiers see the same KeyObjects and trusted
@@ -104,13 +115,15 @@ function trustedRootId(root: SigstoreTrustedRoot): string {
  * Parses and canonicalizes a requirement: keys parsed (PEM accepted), duplicates dropped,
  * signers sorted, and the fingerprint that keys the verification cache.
  * @throws VerifierError VERIFIER_REQUIREMENT_INVALID (no signer, identities without a trusted
- *   root, malformed identities or annotations); KeyError / CosignError for an unreadable key.
+ *   root, attestations without a key, malformed identities or annotations); CosignError for an
+ *   unreadable key; AttestationError ATTESTATION_TYPE_INVALID for an unknown attestation type.
  */
 export function normalizeRequirement(req: VerificationRequirement): NormalizedRequirement {
   const plain = plainSchema.safeParse({
     identities: req.identities,
     annotations: req.annotations,
     ignoreReference: req.ignoreReference,
+    attestations: req.attestations,
   });
   if (!plain.success) {
     const issue = plain.error.issues[0];
@@ -140,6 +153,13 @@ export function normalizeRequirement(req: VerificationRequirement): NormalizedRe
       'keyless identities need a trusted root to verify certificates against',
     );
   }
+  const attestationTypes = [...new Set((plain.data.attestations ?? []).map(predicateTypeFor))].sort();
+  if (attestationTypes.length > 0 && keys.size === 0) {
+    throw new VerifierError(
+      'VERIFIER_REQUIREMENT_INVALID',
+      'required attestations are verified with trusted keys; keyless attestations are not supported yet',
+    );
+  }
   const byId = <T>(m: Map<string, T>): [string, T][] =>
     [...m.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const sortedKeys = byId(keys);
@@ -156,6 +176,7 @@ export function normalizeRequirement(req: VerificationRequirement): NormalizedRe
         root: req.trustedRoot === undefined ? '' : trustedRootId(req.trustedRoot),
         annotations,
         ignoreReference,
+        attestationTypes,
       }),
     )
     .digest('hex');
@@ -163,5 +184,12 @@ export function normalizeRequirement(req: VerificationRequirement): NormalizedRe
     ...sortedKeys.map(([fingerprint, key]): TrustedSigner => ({ kind: 'key', key, fingerprint })),
     ...sortedIdentities.map(([, identity]): TrustedSigner => ({ kind: 'identity', identity })),
   ];
-  return { signers, trustedRoot: req.trustedRoot, annotations, ignoreReference, fingerprint };
+  return {
+    signers,
+    trustedRoot: req.trustedRoot,
+    annotations,
+    ignoreReference,
+    attestationTypes,
+    fingerprint,
+  };
 }

@@ -19,6 +19,7 @@ import {
   signImageWithBundle,
   signatureTag,
 } from '../cosign/index.js';
+import { CYCLONEDX_PREDICATE_TYPE, COSIGN_VULN_PREDICATE_TYPE, attestImage } from '../attest/index.js';
 import { publicKeyHint } from '../keys/index.js';
 import { VerifierError } from './errors.js';
 import { createImageVerifier } from './verifier.js';
@@ -211,6 +212,63 @@ describe('verifying against a set of trusted keys on a real registry', () => {
     );
     expect(value).toBeInstanceOf(VerifierError);
     expect(requests).toEqual([]);
+  });
+});
+
+describe('required attestations', () => {
+  let ref: ImageRef;
+  const bom = Buffer.from('{"bomFormat":"CycloneDX","specVersion":"1.5","version":1,"components":[]}');
+  beforeAll(async () => {
+    ref = await push('two', 'attested', 'v1');
+    await signImage(client, ref, alice.privateKey);
+    await attestImage(client, ref, alice.privateKey, 'cyclonedx', bom);
+    // An SPDX attestation by a key nobody trusts.
+    await attestImage(client, ref, carol.privateKey, 'spdx', Buffer.from('{"spdxVersion":"SPDX-2.3"}'));
+  }, 60_000);
+
+  it('a signed image with an attestation of the required type by a trusted key is satisfied', async () => {
+    const r = await createImageVerifier({ client }).verify(ref, {
+      keys: [alice.publicKey, bob.publicKey],
+      attestations: ['cyclonedx'],
+    });
+    expect(r.satisfied).toBe(true);
+    expect(r.attestations).toEqual([
+      expect.objectContaining({
+        predicateType: CYCLONEDX_PREDICATE_TYPE,
+        signer: { kind: 'key', fingerprint: hint(alice) },
+      }),
+    ]);
+    expect(r.attestations[0]?.source).toMatch(/\.att layer 1$/);
+    // Carol's SPDX layer is reported, once per trusted key, and does not spoil the outcome.
+    expect(r.failures.map((f) => [f.candidate.replace(/^.* /, 'layer '), f.code])).toEqual([
+      ['layer 2', 'signature-invalid'],
+      ['layer 2', 'signature-invalid'],
+    ]);
+  });
+
+  it('a missing type, or one signed only by an untrusted key, is not satisfied and says which', async () => {
+    const v = createImageVerifier({ client });
+    const vuln = await v.verify(ref, { keys: [alice.publicKey], attestations: ['cyclonedx', 'vuln'] });
+    expect(vuln.satisfied).toBe(false);
+    expect(vuln.verified).toHaveLength(1);
+    expect(vuln.failures.filter((f) => f.code === 'attestation-missing').map((f) => f.message)).toEqual([
+      `no attestation of type ${COSIGN_VULN_PREDICATE_TYPE} verified with a trusted key`,
+    ]);
+    const spdx = await v.verify(ref, { keys: [alice.publicKey], attestations: ['spdx'] });
+    expect(spdx.satisfied).toBe(false);
+    expect(spdx.failures.map((f) => f.code)).toEqual(['signature-invalid', 'attestation-missing']);
+  });
+
+  it('attestations do not stand in for the image signature', async () => {
+    const unsigned = await push('one', 'attested-only', 'v1');
+    await attestImage(client, unsigned, alice.privateKey, 'cyclonedx', bom);
+    const r = await createImageVerifier({ client }).verify(unsigned, {
+      keys: [alice.publicKey],
+      attestations: ['cyclonedx'],
+    });
+    expect(r.satisfied).toBe(false);
+    expect(r.attestations).toHaveLength(1);
+    expect(r.failures.map((f) => f.code)).toEqual(['no-signatures']);
   });
 });
 

@@ -1,6 +1,7 @@
 import { parseDigest, type Digest } from '../../core/index.js';
 import { formatImageRef, type ImageRef, type RepositoryRef } from '../../imageref/index.js';
 import type { RegistryClient } from '../../oci/index.js';
+import { fetchAttestations } from '../attest/index.js';
 import { fetchSignatures, resolveImageDigest } from '../cosign/index.js';
 import { TtlLruCache } from './cache.js';
 import { VerifierError } from './errors.js';
@@ -134,8 +135,13 @@ export function createImageVerifier(opts: ImageVerifierOptions): CachingImageVer
     req: ReturnType<typeof normalizeRequirement>,
   ): Promise<Cached> => {
     const start = performance.now();
-    const fetched = await fetchSignatures(clientFor(ref), ref, digest, { referrers: opts.referrers });
-    const evaluation = evaluateSignatures(fetched, ref, req);
+    const client = clientFor(ref);
+    // Signatures and (when required) attestations are fetched side by side.
+    const [fetched, attestations] = await Promise.all([
+      fetchSignatures(client, ref, digest, { referrers: opts.referrers }),
+      req.attestationTypes.length > 0 ? fetchAttestations(client, ref, digest) : Promise.resolve(undefined),
+    ]);
+    const evaluation = evaluateSignatures(fetched, ref, req, attestations);
     return { evaluation, checkedAt: now(), fetchMs: performance.now() - start };
   };
 
