@@ -165,9 +165,10 @@ function parseFetchedBundle(
 
 /**
  * Checks an image's fetched signatures (`.sig` layers and bundle referrers) against every
- * trusted signer of the requirement, offline. Each candidate counts once: it is reported as
- * verified by the first signer (in the requirement's canonical order) it verifies with, and as
- * failures (one per signer) only when no signer accepts it.
+ * trusted signer of the requirement, offline, and, when the requirement names attestation
+ * types, its fetched `.att` attestations against the trusted keys. Each candidate counts once:
+ * it is reported as verified by the first signer (in the requirement's canonical order) it
+ * verifies with, and as failures (one per signer) only when no signer accepts it.
  */
 export function evaluateSignatures(
   fetched: FetchedSignatures,
