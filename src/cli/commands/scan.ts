@@ -31,6 +31,10 @@ import { ExitCode } from '../exit-codes.js';
 import { imageTargetHelp, imageTargetOptions, openTarget } from '../image-target.js';
 import { UsageError, writeLine, type CliIO } from '../io.js';
 import { toolInfo } from '../tool.js';
+import { parseRegistryImage } from '../registry-client.js';
+import { cosignVulnPredicate, type SigningKeyPair } from '../../signing/index.js';
+import type { ImageRef } from '../../imageref/index.js';
+import { attestToRegistry, checkKeyFileFlag, readSigningKey, replayablePasswordIo } from './attest.js';
 
 export const scanHelp = `Usage: portcullis scan <target>... [options] [image options]
 
@@ -55,6 +59,11 @@ Options:
                                         (named by --base, else by the image's
                                         org.opencontainers.image.base.name/digest annotations)
   --base TARGET                         the base image the target was built FROM
+  --attest --key KEY                    also sign each result as a cosign vuln attestation
+                                        (https://cosign.sigstore.dev/attestation/vuln/v1, the scan
+                                        JSON as scanner.result) and attach it to the image in the
+                                        registry; registry targets only; key password as for
+                                        portcullis attest
 
 ${imageTargetHelp}`;
 
@@ -110,6 +119,8 @@ export async function runScan(argv: string[], io: CliIO, logger: Logger): Promis
       'exclude-base-image': { type: 'boolean', default: false },
       'severity-order': { type: 'string' },
       base: { type: 'string' },
+      attest: { type: 'boolean', default: false },
+      key: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -145,6 +156,18 @@ export async function runScan(argv: string[], io: CliIO, logger: Logger): Promis
     throw new UsageError(`--output with --format ${format} takes one target; run one scan per target`);
   }
 
+  // With --attest, every target must be in a registry (that is where the attestations go) and
+  // the key must open, before any scanning.
+  let attest: { readonly key: SigningKeyPair; readonly refs: Map<string, ImageRef> } | undefined;
+  if (values.attest) {
+    const keyFile = checkKeyFileFlag(values.key, 'scan --attest');
+    const refs = new Map(positionals.map((t) => [t, parseRegistryImage(t, 'scan --attest')] as const));
+    attest = { key: await readSigningKey(keyFile, io), refs };
+  } else if (values.key !== undefined) {
+    throw new UsageError('--key is for --attest');
+  }
+  const ioFor = await replayablePasswordIo(values, io);
+
   const ignore = await loadIgnore(values.ignorefile, io);
   const vex: VexStatement[] = [];
   for (const file of values.vex ?? []) {
@@ -164,15 +187,17 @@ export async function runScan(argv: string[], io: CliIO, logger: Logger): Promis
       logger.warn(msg);
     }
     const now = new Date();
+    const dbStatus = attest === undefined ? undefined : db.status();
     for (const target of positionals) {
+      const scanStartedOn = new Date();
       const { inventory, name, digest, reference, subjectIds, subject, diffIDs, baseAnnotation } =
-        await inventoryOf(target, values, io, logger);
+        await inventoryOf(target, values, ioFor(), logger);
       for (const gap of inventory.gaps) logger.warn(`${gap.analyzer}: ${gap.path}: ${gap.reason}`);
       const matched = matchInventory(inventory, db, severityOrder === undefined ? {} : { severityOrder });
       for (const w of matched.warnings.slice(0, 50)) logger.warn(w);
       let findings = matched.findings;
       if (values['exclude-base-image']) {
-        const baseDiffIDs = await baseDiffIDsFor(values.base ?? baseAnnotation, values, io, logger);
+        const baseDiffIDs = await baseDiffIDsFor(values.base ?? baseAnnotation, values, ioFor(), logger);
         if (baseDiffIDs === undefined) {
           logger.warn(
             `${target} names no base image (no ${BASE_NAME_ANNOTATION}/${BASE_DIGEST_ANNOTATION}); use --base to name it: nothing excluded`,
@@ -211,6 +236,38 @@ export async function runScan(argv: string[], io: CliIO, logger: Logger): Promis
       const color = values.output === undefined && shouldUseColor(io.stdout as { isTTY?: boolean }, io.env);
       outputs.push(render(format, input, subject, color));
       worst = Math.max(worst, exitCodeFor(policy.kept, { exitCode }));
+      const ref = attest?.refs.get(target);
+      if (attest !== undefined && ref !== undefined && dbStatus !== undefined) {
+        // The digest the reference named when read: a tag moved since does not get this result.
+        const attested = subject.indexDigest ?? subject.digest;
+        if (attested === undefined) throw new UsageError(`${target} has no manifest digest to attest`);
+        const tool = toolInfo();
+        const predicate = cosignVulnPredicate({
+          scanner: {
+            uri: `pkg:npm/${tool.name}@${tool.version}`,
+            version: tool.version,
+            db: {
+              uri: dbStatus.sources.map((s) => s.name).join(','),
+              version: dbStatus.lastUpdate ?? dbStatus.created ?? '',
+            },
+          },
+          result: toScanJson(input),
+          scanStartedOn,
+          scanFinishedOn: new Date(),
+        });
+        await attestToRegistry(
+          {
+            ref,
+            key: attest.key,
+            type: 'vuln',
+            predicate: Buffer.from(JSON.stringify(predicate), 'utf8'),
+            imageDigest: attested,
+          },
+          values,
+          ioFor(),
+          logger,
+        );
+      }
     }
   } finally {
     db.close();
