@@ -370,6 +370,16 @@ describe('the verification cache', () => {
     expect((await v.verify(old, { keys: [alice.publicKey] })).cache).toBe('hit');
   });
 
+  it('clear() drops every entry, and a fetch running meanwhile does not refill the cache', async () => {
+    const v = createImageVerifier({ client });
+    await v.verify(byDigest, { keys: [alice.publicKey] });
+    const running = v.verify(byDigest, { keys: [bob.publicKey] });
+    v.clear();
+    expect((await running).cache).toBe('miss');
+    expect(v.stats().entries).toBe(0);
+    expect((await v.verify(byDigest, { keys: [alice.publicKey] })).cache).toBe('miss');
+  });
+
   it('registry failures are thrown and not cached', async () => {
     const v = createImageVerifier({ client });
     const missing = parseImageRef(`${proxy.host}/nowhere:v1`);

@@ -70,7 +70,7 @@ export interface CachingImageVerifier {
   verify(reference: ImageRef, requirement: VerificationRequirement): Promise<ImageVerificationResult>;
   /** Counters since creation, and the entries now held. */
   stats(): ImageVerifierStats;
-  /** Drops every cached outcome (a key was revoked, say). */
+  /** Drops every cached outcome, including those of fetches still running (a signature was revoked, say). */
   clear(): void;
 }
 
@@ -116,6 +116,8 @@ export function createImageVerifier(opts: ImageVerifierOptions): CachingImageVer
   let hits = 0;
   let misses = 0;
   let coalesced = 0;
+  // Bumped by clear(): a fetch that started before it must not refill the cache afterwards.
+  let generation = 0;
 
   // Concurrent resolutions of the same tag share one HEAD request; nothing is kept afterwards.
   const resolve = (ref: ImageRef): Promise<Digest> => {
@@ -148,9 +150,11 @@ export function createImageVerifier(opts: ImageVerifierOptions): CachingImageVer
   return {
     async verify(reference, requirement) {
       const start = performance.now();
+      const startedIn = generation;
       const req = normalizeRequirement(requirement);
+      const resolveStart = performance.now();
       const digest = await resolve(reference);
-      const resolveMs = performance.now() - start;
+      const resolveMs = performance.now() - resolveStart;
       const key = cacheKey(reference, digest, req.fingerprint);
       const finish = (c: Cached, outcome: CacheOutcome): ImageVerificationResult => ({
         ...c.evaluation,
@@ -180,7 +184,7 @@ export function createImageVerifier(opts: ImageVerifierOptions): CachingImageVer
       try {
         const c = await p;
         // Registry failures throw and are never cached; unsatisfied outcomes live shorter.
-        cache.set(key, c, c.evaluation.satisfied ? ttlMs : negativeTtlMs);
+        if (startedIn === generation) cache.set(key, c, c.evaluation.satisfied ? ttlMs : negativeTtlMs);
         return finish(c, 'miss');
       } finally {
         inflight.delete(key);
@@ -188,6 +192,7 @@ export function createImageVerifier(opts: ImageVerifierOptions): CachingImageVer
     },
     stats: () => ({ hits, misses, coalesced, entries: cache.size }),
     clear: () => {
+      generation++;
       cache.clear();
     },
   };
