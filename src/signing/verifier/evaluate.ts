@@ -107,8 +107,15 @@ function checkSimple(
   expect: SimpleSignatureExpectations,
 ): SignatureVerification {
   if (signer.kind === 'identity') {
-    // normalizeRequirement refuses identities without a trusted root.
-    if (req.trustedRoot === undefined) return { verified: false, results: [] };
+    // normalizeRequirement refuses identities without a trusted root; a hand-made requirement
+    // still gets a reason per candidate.
+    if (req.trustedRoot === undefined) {
+      return verifySimpleSignaturesWith(
+        fetched.candidates,
+        () => ({ code: 'bundle-unsupported', message: 'keyless signers need a trusted root' }),
+        expect,
+      );
+    }
     return verifyKeylessSimpleSignatures(
       fetched.candidates,
       { trustedRoot: req.trustedRoot, identity: signer.identity },
