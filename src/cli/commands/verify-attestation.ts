@@ -21,9 +21,10 @@ import { checkKeyFileFlag } from './attest.js';
 
 export const verifyAttestationHelp = `Usage: portcullis verify-attestation --key PUB [--type TYPE] [--format text|json] [options] IMAGE
 
-Verifies an image's attestations in cosign's format (DSSE envelopes in the manifest at tag
-sha256-<hex>.att, as written by cosign attest and portcullis attest) with a public key, offline
-(cosign's --insecure-ignore-tlog). An attestation counts when its signature verifies with the
+Verifies an image's attestations in cosign's formats with a public key, offline (cosign's
+--insecure-ignore-tlog): DSSE envelopes in the manifest at tag sha256-<hex>.att (cosign attest
+before v3, portcullis attest) and key-based Sigstore bundles among the image's OCI 1.1
+referrers (cosign v3). An attestation counts when its signature verifies with the
 key over the DSSE pre-authentication encoding, its in-toto statement names the image's digest
 as a subject, and its predicate type is TYPE. A tag is resolved to the digest it names now.
 

@@ -6,13 +6,15 @@ import { bundleFromJSON } from '@sigstore/bundle';
 import { TrustedRoot } from '@sigstore/protobuf-specs';
 import { Verifier, toSignedEntity, toTrustMaterial } from '@sigstore/verify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { digestOf } from '../../core/index.js';
 import { parseImageRef, type ImageRef } from '../../imageref/index.js';
 import { MediaType, RegistryClient } from '../../oci/index.js';
 import { buildTestImages, pushLayoutTag } from '../../testing/oci-images.js';
 import { startRegistry, type TestRegistry } from '../../testing/registry.js';
-import { publicKeyHintOf } from '../cosign/bundle.js';
+import { SIGSTORE_BUNDLE_V03_MEDIA_TYPE, publicKeyHintOf } from '../cosign/bundle.js';
+import { signImageWithBundle } from '../cosign/registry.js';
 import { parseSignatureManifest } from '../cosign/manifest.js';
-import { parseDsseEnvelope } from './dsse.js';
+import { parseDsseEnvelope, signDsseEnvelope } from './dsse.js';
 import { attestationTag } from './manifest.js';
 import { attestImage, fetchAttestations, verifyImageAttestations } from './registry.js';
 
@@ -159,5 +161,71 @@ describe('attestations on a real registry', () => {
       );
     expect(() => verifier(alice.publicKey).verify(toSignedEntity(bundleFromJSON(bundle)))).not.toThrow();
     expect(() => verifier(bob.publicKey).verify(toSignedEntity(bundleFromJSON(bundle)))).toThrow();
+  });
+
+  it('finds cosign v3 attestation bundles among the referrers, by predicate type, beside signature bundles', async () => {
+    const ref = await push('two', 'v3', 'v1');
+    const head = await client.headManifest(ref);
+    if (head === undefined) throw new Error('image missing');
+    await signImageWithBundle(client, ref, alice.privateKey);
+    // What cosign v3 `attest --key` attaches: an in-toto v1 statement in a DSSE bundle referrer.
+    const statement = Buffer.from(
+      JSON.stringify({
+        _type: 'https://in-toto.io/Statement/v1',
+        subject: [{ digest: { sha256: head.digest.slice(7) } }],
+        predicateType: 'https://cyclonedx.org/bom',
+        predicate: { bomFormat: 'CycloneDX' },
+      }),
+    );
+    const bundle = Buffer.from(
+      JSON.stringify({
+        mediaType: SIGSTORE_BUNDLE_V03_MEDIA_TYPE,
+        verificationMaterial: { publicKey: { hint: publicKeyHintOf(alice.publicKey) }, tlogEntries: [] },
+        dsseEnvelope: JSON.parse(signDsseEnvelope(statement, alice.privateKey).toString()) as unknown,
+      }),
+    );
+    const empty = Buffer.from('{}');
+    await client.pushBlob(ref, { digest: digestOf(empty), size: 2 }, () => empty);
+    await client.pushBlob(ref, { digest: digestOf(bundle), size: bundle.length }, () => bundle);
+    const manifest = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: MediaType.ociManifest,
+        artifactType: SIGSTORE_BUNDLE_V03_MEDIA_TYPE,
+        config: { mediaType: MediaType.ociEmpty, digest: digestOf(empty), size: 2 },
+        layers: [
+          { mediaType: SIGSTORE_BUNDLE_V03_MEDIA_TYPE, digest: digestOf(bundle), size: bundle.length },
+        ],
+        subject: { mediaType: head.mediaType, digest: head.digest, size: head.size },
+        annotations: {
+          'dev.sigstore.bundle.content': 'dsse-envelope',
+          'dev.sigstore.bundle.predicateType': 'https://cyclonedx.org/bom',
+        },
+      }),
+    );
+    await client.putManifest(
+      { registry: ref.registry, repository: ref.repository, digest: digestOf(manifest) },
+      manifest,
+      MediaType.ociManifest,
+    );
+
+    const ok = await verifyImageAttestations(client, ref, alice.publicKey, { type: 'cyclonedx' });
+    expect(ok.verified).toBe(true);
+    // Only the attestation bundle is a candidate: the signature bundle is of another type.
+    expect(ok.results).toHaveLength(1);
+    expect(ok.results[0]).toMatchObject({
+      ok: true,
+      source: `referrer ${digestOf(manifest)}`,
+      statement: { predicate: { bomFormat: 'CycloneDX' } },
+    });
+    const wrongKey = await verifyImageAttestations(client, ref, bob.publicKey, { type: 'cyclonedx' });
+    expect(wrongKey.results[0]).toMatchObject({ ok: false, failure: { code: 'signature-invalid' } });
+    expect((await verifyImageAttestations(client, ref, alice.publicKey, { type: 'vuln' })).results).toEqual(
+      [],
+    );
+    expect(
+      (await verifyImageAttestations(client, ref, alice.publicKey, { type: 'cyclonedx', referrers: false }))
+        .verified,
+    ).toBe(false);
   });
 });

@@ -1,7 +1,15 @@
 import type { KeyObject } from 'node:crypto';
 import { errorMessage, isPortcullisError, parseDigest, type Digest } from '../../core/index.js';
 import type { ImageRef, RepositoryRef } from '../../imageref/index.js';
-import { MediaType, OciError, type ImageManifest, type RegistryClient } from '../../oci/index.js';
+import {
+  MediaType,
+  OciError,
+  type Descriptor,
+  type ImageManifest,
+  type RegistryClient,
+} from '../../oci/index.js';
+import { SIGSTORE_BUNDLE_MEDIA_TYPES, parseSigstoreBundle, verifyBundleWithKey } from '../cosign/bundle.js';
+import { CosignError } from '../cosign/errors.js';
 import { MAX_SIGNATURE_LAYERS, parseSignatureManifest } from '../cosign/manifest.js';
 import { cosignDockerReference } from '../cosign/payload.js';
 import { resolveImageDigest } from '../cosign/registry.js';
@@ -226,6 +234,11 @@ export async function attestImage(
 export type VerifyImageAttestationsOptions = {
   /** `--type`: a cosign name or a URI (default `custom`, as cosign's verify-attestation). */
   readonly type?: string | undefined;
+  /**
+   * Also check Sigstore bundles among the image's OCI 1.1 referrers (default true): cosign v3
+   * attests in that format by default.
+   */
+  readonly referrers?: boolean | undefined;
   /** Where the `.att` tag lives when not beside the image (cosign's `COSIGN_REPOSITORY`). */
   readonly attestationRepository?: RepositoryRef | undefined;
 };
@@ -259,12 +272,125 @@ export async function verifyImageAttestations(
   const imageDigest = await resolveImageDigest(client, ref);
   const fetched = await fetchAttestations(client, opts.attestationRepository ?? ref, imageDigest);
   const r = verifyAttestations(fetched.candidates, key, { imageDigest, predicateType });
+  const problems = [...fetched.problems];
+  const results = [...r.results];
+  if (opts.referrers !== false) {
+    results.push(
+      ...(await verifyAttestationBundles(
+        client,
+        ref,
+        imageDigest,
+        key,
+        predicateType,
+        problems,
+        results.length,
+      )),
+    );
+  }
   return {
-    verified: r.verified,
+    verified: results.some((x) => x.ok),
     imageDigest,
     predicateType,
     tag: fetched.tag,
-    results: r.results,
-    problems: fetched.problems,
+    results,
+    problems,
   };
+}
+
+/** The referrer annotation cosign v3 sets to the bundle statement's predicate type. */
+const BUNDLE_PREDICATE_TYPE_ANNOTATION = 'dev.sigstore.bundle.predicateType';
+const MAX_BUNDLE_BYTES = 4 * 1024 * 1024;
+
+async function fetchReferrerBundle(
+  client: RegistryClient,
+  repo: RepositoryRef,
+  referrer: Descriptor,
+): Promise<Buffer> {
+  const fetched = await client.getManifest(
+    { registry: repo.registry, repository: repo.repository, digest: referrer.digest },
+    { accept: [MediaType.ociManifest] },
+  );
+  const layer = parseSignatureManifest(fetched.bytes).layers.find((l) =>
+    SIGSTORE_BUNDLE_MEDIA_TYPES.includes(l.mediaType),
+  );
+  if (layer === undefined) throw new CosignError('COSIGN_BUNDLE_INVALID', 'the referrer has no bundle layer');
+  return client.fetchBlob(repo, layer, MAX_BUNDLE_BYTES);
+}
+
+/**
+ * Key-based Sigstore bundle referrers whose statement is an attestation of `predicateType`
+ * (cosign v3's `attest`). Referrers annotated with another predicate type (signatures, other
+ * attestations) are not candidates; listing failures become problems.
+ */
+async function verifyAttestationBundles(
+  client: RegistryClient,
+  repo: RepositoryRef,
+  imageDigest: Digest,
+  key: KeyObject,
+  predicateType: string,
+  problems: string[],
+  firstIndex: number,
+): Promise<AttestationResult[]> {
+  let referrers: Descriptor[];
+  try {
+    const index = await client.getReferrers(repo, imageDigest);
+    referrers = index.manifests.filter(
+      (d) =>
+        d.artifactType !== undefined &&
+        SIGSTORE_BUNDLE_MEDIA_TYPES.includes(d.artifactType) &&
+        (d.annotations?.[BUNDLE_PREDICATE_TYPE_ANNOTATION] ?? predicateType) === predicateType,
+    );
+  } catch (err) {
+    if (!isPortcullisError(err)) throw err;
+    problems.push(`listing referrers failed: ${errorMessage(err)}`);
+    return [];
+  }
+  const out: AttestationResult[] = [];
+  for (const referrer of referrers.slice(0, MAX_SIGNATURE_LAYERS)) {
+    const index = firstIndex + out.length;
+    const source = `referrer ${referrer.digest}`;
+    let bytes: Buffer;
+    try {
+      bytes = await fetchReferrerBundle(client, repo, referrer);
+    } catch (err) {
+      if (!isPortcullisError(err)) throw err;
+      out.push({
+        ok: false,
+        index,
+        source,
+        failure: { code: 'payload-missing', message: `the bundle could not be read: ${errorMessage(err)}` },
+      });
+      continue;
+    }
+    let checked;
+    try {
+      checked = verifyBundleWithKey(parseSigstoreBundle(bytes), key, { imageDigest, anyPredicateType: true });
+    } catch (err) {
+      if (!(err instanceof CosignError)) throw err;
+      out.push({ ok: false, index, source, failure: { code: 'bundle-invalid', message: err.message } });
+      continue;
+    }
+    if (!checked.ok) {
+      out.push({ ok: false, index, source, failure: checked.failure });
+    } else if (checked.statement.predicateType !== predicateType) {
+      out.push({
+        ok: false,
+        index,
+        source,
+        failure: {
+          code: 'predicate-mismatch',
+          message: `the predicate type is ${checked.statement.predicateType.slice(0, 100)}, not ${predicateType}`,
+        },
+      });
+    } else {
+      out.push({
+        ok: true,
+        index,
+        source,
+        statement: checked.statement,
+        statementBytes: checked.statementBytes,
+      });
+    }
+  }
+  return out;
 }
