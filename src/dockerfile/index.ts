@@ -36,8 +36,7 @@ export {
   auditImageConfig,
   IMAGE_CONFIG_PATH,
   MAX_LAYER_FINDINGS,
-  allImageRules,
-  imageRules,
+  loadImageRules,
   ImageAuditError,
 } from './image/index.js';
 export type {

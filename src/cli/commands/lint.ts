@@ -6,7 +6,7 @@ import { writeFileAtomic, type Logger } from '../../core/index.js';
 import {
   allRules,
   auditImage,
-  imageRules,
+  loadImageRules,
   lintDockerfile,
   type LintFinding,
   type LintOptions,
@@ -75,7 +75,9 @@ const FORMATS = ['text', 'json', 'sarif'] as const;
 type Format = (typeof FORMATS)[number];
 
 /** Every rule `lint` knows: the policy may configure any of them, and SARIF needs their metadata. */
-const KNOWN_RULES: readonly RuleMeta[] = [...allRules, ...imageRules];
+async function knownRules(): Promise<readonly RuleMeta[]> {
+  return [...allRules, ...(await loadImageRules())];
+}
 
 function parseFailOn(raw: string | undefined): Severity | undefined {
   if (raw === undefined) return undefined;
@@ -104,7 +106,7 @@ async function readPolicySettings(
   const policy = await loadPolicyFile(resolved);
   assertKnownRuleIds(
     policy,
-    KNOWN_RULES.map((r) => r.id),
+    (await knownRules()).map((r) => r.id),
   );
   return lintSettings(policy);
 }
@@ -150,14 +152,14 @@ async function auditTarget(
   }
 }
 
-function render(format: Format, findings: readonly LintFinding[]): string {
+async function render(format: Format, findings: readonly LintFinding[]): Promise<string> {
   switch (format) {
     case 'text':
       return formatLintText(findings);
     case 'json':
       return formatLintJson(findings, toolInfo());
     case 'sarif':
-      return formatLintSarif(findings, { tool: toolInfo(), rules: KNOWN_RULES });
+      return formatLintSarif(findings, { tool: toolInfo(), rules: await knownRules() });
   }
 }
 
@@ -205,7 +207,7 @@ export async function runLint(argv: string[], io: CliIO, logger: Logger): Promis
     }
     findings.push(...lintDockerfile(text, file, options));
   }
-  const out = render(format, findings);
+  const out = await render(format, findings);
   if (values.output === undefined) io.stdout.write(out);
   else await writeFileAtomic(path.resolve(io.cwd, values.output), out);
   if (failOn === undefined) return ExitCode.ok;

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { sharedData } from '../../testing/fixtures.js';
-import { auditImageConfig, allImageRules } from './index.js';
+import { auditImageConfig } from './index.js';
+import { allImageRules } from './rules/index.js';
 
 // Image-config fixtures from goodwithtech/dockle's manifest assessor tests; EXPECTED.md beside
 // them lists the checkpoint codes dockle gives each. Our findings are mapped back to dockle

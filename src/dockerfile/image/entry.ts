@@ -1,6 +1,7 @@
 import type { Image } from '../../oci/index.js';
 import type { LintFinding } from '../../report/index.js';
 import type { ImageAuditOptions } from './audit.js';
+import type { ImageRule } from './types.js';
 
 // audit.ts reads images through the oci capability (sources, layer reader, zod schemas), about
 // as much start-up again as the Dockerfile linter itself. It is loaded on first use so that
@@ -29,4 +30,13 @@ export async function auditImageConfig(
 ): Promise<LintFinding[]> {
   const audit = await import('./audit.js');
   return audit.auditImageConfig(config, options);
+}
+
+/**
+ * The image audit's rules (PC-IMG-NNN), for callers that need their metadata: the policy's
+ * rule ids, SARIF rule descriptions, the rules index. Loaded on demand like the audit.
+ */
+export async function loadImageRules(): Promise<readonly ImageRule[]> {
+  const rules = await import('./rules/index.js');
+  return rules.allImageRules;
 }

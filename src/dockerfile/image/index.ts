@@ -1,7 +1,6 @@
-export { auditImage, auditImageConfig } from './entry.js';
+export { auditImage, auditImageConfig, loadImageRules } from './entry.js';
 export { IMAGE_CONFIG_PATH, MAX_LAYER_FINDINGS } from './constants.js';
 export type { ImageAuditOptions } from './audit.js';
-export { allImageRules, allImageRules as imageRules } from './rules/index.js';
 export { ImageAuditError } from './errors.js';
 export type { ImageAuditErrorCode } from './errors.js';
 export type {

@@ -9,7 +9,8 @@ import type { LintFinding } from '../../report/index.js';
 import { repoRoot } from '../../testing/fixtures.js';
 import { makeImage, makeTar, type TarSpec } from '../../testing/layer-images.js';
 import { auditImageConfig } from './audit.js';
-import { auditImage, allImageRules, type ImageAuditOptions } from './index.js';
+import { auditImage, type ImageAuditOptions } from './index.js';
+import { allImageRules } from './rules/index.js';
 
 // Secrets are made fresh for each run: random, so no real credential sits in the repository,
 // and in the shapes the secret engine knows, so the rules have something real to find.
