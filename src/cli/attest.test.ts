@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryLogger } from '../core/index.js';
 import { writeKeyPairFiles } from '../signing/index.js';
 import { sharedData } from '../testing/fixtures.js';
-import { runCommand } from '../testing/oci-images.js';
+import { runCommand, writeAuthFile } from '../testing/oci-images.js';
 import { requireCommand, startRegistry, type TestRegistry } from '../testing/registry.js';
 import { trivyFixtureRecords } from '../testing/trivy-fixture-db.js';
 import { openVulnDb } from '../vulndb/index.js';
@@ -29,7 +29,7 @@ let image: string;
 type Run = { readonly code: number; readonly stdout: string; readonly stderr: string };
 type Command = (argv: string[], io: CliIO, logger: ReturnType<typeof createMemoryLogger>) => Promise<number>;
 
-async function run(command: Command, argv: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
+async function run(command: Command, argv: string[], env: NodeJS.ProcessEnv = {}, stdin = ''): Promise<Run> {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   let out = '';
@@ -40,7 +40,7 @@ async function run(command: Command, argv: string[], env: NodeJS.ProcessEnv = {}
   const io: CliIO = {
     stdout,
     stderr,
-    stdin: Readable.from([]),
+    stdin: Readable.from(stdin === '' ? [] : [Buffer.from(stdin)]),
     env: { HOME: dir, PORTCULLIS_CACHE_DIR: path.join(dir, 'cache'), ...env },
     cwd: dir,
   };
@@ -76,13 +76,14 @@ async function verifyJson(
 }
 
 /** skopeo reads only plain docker-archive tars: unpack the gzip fixture, then copy it. */
-async function pushArchive(fixture: string, dest: string): Promise<void> {
+async function pushArchive(fixture: string, dest: string, authFile?: string): Promise<void> {
   const tar = path.join(dir, `${path.basename(fixture, '.tar.gz')}.tar`);
   await writeFile(tar, gunzipSync(await readFile(sharedData('image-fixtures/trivy-test-images', fixture))));
   await runCommand('skopeo', [
     'copy',
     '-q',
     '--dest-tls-verify=false',
+    ...(authFile === undefined ? [] : ['--dest-authfile', authFile]),
     `docker-archive:${tar}`,
     `docker://${dest}`,
   ]);
@@ -280,5 +281,34 @@ describe('scan --attest and sbom --attest', () => {
     await expect(
       run(runSbom, [`docker://${image}`, '--attest', '--key', 'bob.key'], { PORTCULLIS_PASSWORD: 'nope' }),
     ).rejects.toMatchObject({ code: 'KEY_PASSWORD_WRONG' });
+  });
+
+  it('sbom --attest with --username/--password-stdin: the one stdin password serves the read and the push', async () => {
+    const secured = await startRegistry({ auth: 'htpasswd' });
+    try {
+      const user = secured.username ?? '';
+      const password = secured.password ?? '';
+      const authFile = path.join(dir, 'auth.json');
+      await writeAuthFile(authFile, secured.host, user, password);
+      const target = `${secured.host}/alpine:3.10`;
+      await pushArchive('alpine-310.tar.gz', target, authFile);
+      const sbom = await run(
+        runSbom,
+        [`docker://${target}`, '--attest', '--key', 'bob.key', '--username', user, '--password-stdin'],
+        { PORTCULLIS_PASSWORD: PASSWORDS.bob },
+        `${password}\n`,
+      );
+      expect(sbom.code, sbom.stderr).toBe(0);
+      const verified = await run(
+        runVerifyAttestation,
+        ['--key', 'bob.pub', '--type', 'cyclonedx', '--username', user, '--password-stdin', target],
+        {},
+        `${password}\n`,
+      );
+      expect(verified.code, verified.stderr).toBe(0);
+      expect(verified.stderr).not.toContain(password);
+    } finally {
+      await secured.stop();
+    }
   });
 });
