@@ -3,20 +3,17 @@ import { defaultCacheDir, type Logger } from '../core/index.js';
 import { parseImageRef } from '../imageref/index.js';
 import {
   BlobCache,
-  createDockerConfigCredentialStore,
-  createStaticCredentialStore,
   LayerCache,
   openImageSource,
   parsePlatform,
   parseTarget,
-  readPasswordFromStdin,
   RegistryClient,
   RegistryImageSource,
-  type CredentialStore,
   type Image,
 } from '../oci/index.js';
 import type { ImageTargetFlags } from './image-target-flags.js';
-import { UsageError, type CliIO } from './io.js';
+import { type CliIO } from './io.js';
+import { registryCredentials } from './registry-client.js';
 
 // The flags and help live apart from openTarget so that commands can parse their arguments
 // without loading the OCI stack (lint loads it only with --image).
@@ -43,8 +40,8 @@ export async function openTarget(
   const parsed = parseTarget(target);
   const platform = flags.platform === undefined ? undefined : parsePlatform(flags.platform);
   const cacheDir = flags['cache-dir'] ?? defaultCacheDir(io.env);
-  const credentials = await credentialsFor(
-    parsed.kind === 'docker' ? parsed.reference : undefined,
+  const credentials = await registryCredentials(
+    parsed.kind === 'docker' ? parseImageRef(parsed.reference).registry : undefined,
     flags,
     io,
     logger,
@@ -68,29 +65,4 @@ export async function openTarget(
     await source.close();
     throw err;
   }
-}
-
-async function credentialsFor(
-  reference: string | undefined,
-  flags: ImageTargetFlags,
-  io: CliIO,
-  logger: Logger,
-): Promise<CredentialStore> {
-  const fromConfig = createDockerConfigCredentialStore({ env: io.env, logger });
-  if (flags.username === undefined) {
-    if (flags['password-stdin'] === true) throw new UsageError('--password-stdin needs --username');
-    return fromConfig;
-  }
-  if (flags['password-stdin'] !== true) {
-    throw new UsageError('--username needs --password-stdin: passwords are never taken from arguments');
-  }
-  if (reference === undefined)
-    throw new UsageError('--username applies only to registry targets (docker://…)');
-  const password = await readPasswordFromStdin(io.stdin);
-  const { registry } = parseImageRef(reference);
-  return createStaticCredentialStore(
-    registry,
-    { kind: 'basic', username: flags.username, password },
-    fromConfig,
-  );
 }

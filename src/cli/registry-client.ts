@@ -68,12 +68,18 @@ export async function openRegistryClient(
   io: CliIO,
   logger: Logger,
 ): Promise<RegistryClient> {
-  const credentials = await credentialsFor(ref, flags, io, logger);
+  const credentials = await registryCredentials(ref.registry, flags, io, logger);
   return new RegistryClient({ credentials, insecure: flags.insecure === true, logger });
 }
 
-async function credentialsFor(
-  ref: ImageRef,
+/**
+ * Registry credentials from the flags (`--username` with the password on stdin, never argv),
+ * falling back to Docker's config.json; `registry` is undefined for targets that are not in a
+ * registry, where `--username` makes no sense. Shared by every command that talks to a registry.
+ * @throws UsageError for flag combinations that cannot work.
+ */
+export async function registryCredentials(
+  registry: string | undefined,
   flags: RegistryFlags,
   io: CliIO,
   logger: Logger,
@@ -86,9 +92,11 @@ async function credentialsFor(
   if (flags['password-stdin'] !== true) {
     throw new UsageError('--username needs --password-stdin: passwords are never taken from arguments');
   }
+  if (registry === undefined)
+    throw new UsageError('--username applies only to registry targets (docker://…)');
   const password = await readPasswordFromStdin(io.stdin);
   return createStaticCredentialStore(
-    ref.registry,
+    registry,
     { kind: 'basic', username: flags.username, password },
     fromConfig,
   );

@@ -11,7 +11,11 @@ Commands:
   sbom <target>      list the packages installed in an image as CycloneDX or SPDX JSON
   scan <target>...   find known vulnerabilities (offline database), report and gate
   db <subcommand>    the vulnerability database: import, update, status
-  lint [FILE...]     lint Dockerfiles (base images, users, supply chain, TLS, hygiene)
+  lint [FILE...]     lint Dockerfiles (base images, users, supply chain, TLS, hygiene), or
+                     a built image with --image (root, secrets, files in any layer)
+  generate-key-pair  write a cosign key pair: NAME.key (encrypted, 0600) and NAME.pub
+  sign <image>       sign an image in its registry with a cosign key (.sig layer, or --bundle)
+  verify <image>     verify an image's cosign signatures (key or keyless); exit 1 if none holds
 
 Run 'portcullis <command> --help' for a command's options.
 Exit codes: 0 ok, 1 findings, 2 usage or invalid input, 3 not found, 4 authentication,
@@ -27,6 +31,9 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   scan: async () => (await import('./commands/scan.js')).runScan,
   db: async () => (await import('./commands/db.js')).runDb,
   lint: async () => (await import('./commands/lint.js')).runLint,
+  'generate-key-pair': async () => (await import('./commands/generate-key-pair.js')).runGenerateKeyPair,
+  sign: async () => (await import('./commands/sign.js')).runSign,
+  verify: async () => (await import('./commands/verify.js')).runVerify,
 };
 
 /** The names `runCli` dispatches on, in the order of the help text. */
