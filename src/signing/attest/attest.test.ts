@@ -121,6 +121,18 @@ describe('statements, byte for byte as cosign writes them', () => {
     });
   });
 
+  it('the vuln URI given verbatim takes cosign’s generic path (JSON object, keys sorted), not the vuln struct', () => {
+    const { predicate } = cosignPredicate(
+      'https://cosign.sigstore.dev/attestation/vuln/v1',
+      Buffer.from('{"scanner":{"uri":"x"},"extra":1}'),
+    );
+    expect(
+      inTotoStatement('https://cosign.sigstore.dev/attestation/vuln/v1', predicate, subject)
+        .toString()
+        .endsWith('"predicate":{"extra":1,"scanner":{"uri":"x"}}}'),
+    ).toBe(true);
+  });
+
   it.each([
     ['cyclonedx', 'not json'],
     ['vuln', '{"metadata":{"scanStartedOn":"yesterday"}}'],

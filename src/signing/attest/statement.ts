@@ -3,12 +3,7 @@ import { encodeGoJson, GoStruct } from '../cosign/gojson.js';
 import { AttestationError } from './errors.js';
 import { formatRfc3339Seconds } from './gotime.js';
 import { jsonToGoJson } from './json.js';
-import {
-  COSIGN_CUSTOM_PREDICATE_TYPE,
-  COSIGN_VULN_PREDICATE_TYPE,
-  PREDICATE_TYPES,
-  predicateTypeFor,
-} from './predicate-type.js';
+import { COSIGN_CUSTOM_PREDICATE_TYPE, PREDICATE_TYPES, predicateTypeFor } from './predicate-type.js';
 import { parseCosignVulnPredicate, vulnPredicateGoJson } from './vuln.js';
 
 /** The statement type `cosign attest` writes into `.att` layers (in-toto-golang StatementInTotoV01). */
@@ -75,7 +70,7 @@ function parseJsonPredicate(bytes: Uint8Array, type: string): unknown {
  * The predicate `cosign attest --type TYPE --predicate FILE` puts into its statement
  * (`pkg/cosign/attestation`: GenerateStatement): `custom` wraps the file's text as
  * `{"Data", "Timestamp"}`; `spdx` embeds the text as a string; `vuln` reads the file into the
- * vuln predicate's fields; every other type (spdxjson, cyclonedx, slsaprovenance, a URI)
+ * vuln predicate's fields (the vuln URI itself is taken as generic JSON, as cosign does); every other type (spdxjson, cyclonedx, slsaprovenance, a URI)
  * embeds the file's JSON.
  * @throws AttestationError ATTESTATION_TYPE_INVALID, ATTESTATION_PREDICATE_INVALID (not JSON
  *   where JSON is needed, or not a vuln predicate).
@@ -97,7 +92,9 @@ export function cosignPredicate(
     };
   }
   if (type === 'spdx') return { predicateType, predicate: text() };
-  if (predicateType === COSIGN_VULN_PREDICATE_TYPE) {
+  // By name only: cosign reads the file into its vuln struct for `--type vuln`, while the URI
+  // given verbatim takes its generic path (any JSON object).
+  if (type === 'vuln') {
     return {
       predicateType,
       predicate: vulnPredicateGoJson(parseCosignVulnPredicate(parseJsonPredicate(file, type))),
