@@ -253,14 +253,14 @@ describe('updateDatabase', () => {
     expect(query((db) => db.advisoriesFor('Go', 'example.com/d').length)).toBe(1);
   });
 
-  it('gives up on a stalled response after the fetch timeout and retries', async () => {
+  // The stalled response never ends: without the fetch timeout this test hangs until vitest's
+  // own timeout fails it. No wall-clock assertion, which a loaded machine would make flaky.
+  it('gives up on a stalled response after the fetch timeout and retries', { timeout: 30_000 }, async () => {
     const body = buildZip(dir, [osv('GO-2024-0005', 'Go', 'example.com/e', '1.0.0', '2024-05-01T00:00:00Z')]);
     mirror.put('/Go/all.zip', body, 'go-4');
     mirror.stallOnce.add('/Go/all.zip');
     mirror.log.length = 0;
-    const started = Date.now();
     await updateDatabase({ dbPath, baseUrl: mirror.url, ecosystems: ['Go'], cacheDir, fetchTimeoutMs: 300 });
-    expect(Date.now() - started).toBeLessThan(4_000);
     expect(mirror.log.map((l) => l.status)).toEqual([200, 200]);
     expect(query((db) => db.advisoriesFor('Go', 'example.com/e').length)).toBe(1);
   });
