@@ -87,6 +87,8 @@ const BY_CODE: Readonly<Record<string, ExitCode>> = {
   COSIGN_BUNDLE_INVALID: ExitCode.integrity,
   COSIGN_TOO_MANY_SIGNATURES: ExitCode.limit,
   IMAGE_CONFIG_INVALID: ExitCode.usage,
+  VERIFIER_REQUIREMENT_INVALID: ExitCode.usage,
+  VERIFIER_OPTIONS_INVALID: ExitCode.usage,
 };
 
 /** The exit code for an error thrown by a command. */
