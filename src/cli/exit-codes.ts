@@ -89,6 +89,9 @@ const BY_CODE: Readonly<Record<string, ExitCode>> = {
   IMAGE_CONFIG_INVALID: ExitCode.usage,
   VERIFIER_REQUIREMENT_INVALID: ExitCode.usage,
   VERIFIER_OPTIONS_INVALID: ExitCode.usage,
+  ATTESTATION_TYPE_INVALID: ExitCode.usage,
+  ATTESTATION_PREDICATE_INVALID: ExitCode.usage,
+  ATTESTATION_ENVELOPE_INVALID: ExitCode.integrity,
 };
 
 /** The exit code for an error thrown by a command. */

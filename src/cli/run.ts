@@ -16,6 +16,9 @@ Commands:
   generate-key-pair  write a cosign key pair: NAME.key (encrypted, 0600) and NAME.pub
   sign <image>       sign an image in its registry with a cosign key (.sig layer, or --bundle)
   verify <image>     verify an image's cosign signatures (key or keyless); exit 1 if none holds
+  attest <image>     sign an SBOM, scan result or other predicate and attach it as an attestation
+  verify-attestation <image>
+                     verify an image's cosign attestations of a type with a public key
 
 Run 'portcullis <command> --help' for a command's options.
 Exit codes: 0 ok, 1 findings, 2 usage or invalid input, 3 not found, 4 authentication,
@@ -34,6 +37,8 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   'generate-key-pair': async () => (await import('./commands/generate-key-pair.js')).runGenerateKeyPair,
   sign: async () => (await import('./commands/sign.js')).runSign,
   verify: async () => (await import('./commands/verify.js')).runVerify,
+  attest: async () => (await import('./commands/attest.js')).runAttest,
+  'verify-attestation': async () => (await import('./commands/verify-attestation.js')).runVerifyAttestation,
 };
 
 /** The names `runCli` dispatches on, in the order of the help text. */
