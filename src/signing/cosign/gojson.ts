@@ -19,8 +19,15 @@ export type GoJson =
 
 const HEX = '0123456789abcdef';
 
+// Control characters, quote, backslash, Go's HTML escapes (< > &), U+2028/U+2029 and surrogates.
+// eslint-disable-next-line no-control-regex -- control characters are exactly what must be found
+const NEEDS_ESCAPE = /[\u0000-\u001f"\\<>&\u2028\u2029\ud800-\udfff]/;
+
 /** A string literal escaped as Go's json.Marshal does (with its default HTML escaping). */
 export function goJsonString(s: string): string {
+  // Most strings need no escaping at all; skipping the per-character loop for them keeps large
+  // predicates (SBOMs of thousands of packages) fast to encode.
+  if (!NEEDS_ESCAPE.test(s)) return `"${s}"`;
   let out = '"';
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
