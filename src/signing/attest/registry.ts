@@ -10,6 +10,7 @@ import {
 } from '../../oci/index.js';
 import { SIGSTORE_BUNDLE_MEDIA_TYPES, parseSigstoreBundle, verifyBundleWithKey } from '../cosign/bundle.js';
 import { CosignError } from '../cosign/errors.js';
+import { fetchLayerBlobs } from '../cosign/layer-blobs.js';
 import { MAX_SIGNATURE_LAYERS, parseSignatureManifest } from '../cosign/manifest.js';
 import { cosignDockerReference } from '../cosign/payload.js';
 import { resolveImageDigest } from '../cosign/registry.js';
@@ -23,8 +24,6 @@ import {
   type AttestationCandidate,
   type AttestationResult,
 } from './verify.js';
-
-const ENVELOPE_FETCH_CONCURRENCY = 8;
 
 async function readAttestationManifest(
   client: RegistryClient,
@@ -69,34 +68,15 @@ export async function fetchAttestations(
 ): Promise<FetchedAttestations> {
   const digest = parseDigest(imageDigest);
   const tag = attestationTag(digest);
-  const problems: string[] = [];
-  let found = await readAttestationManifest(client, repo, tag);
-  if (found !== undefined && found.manifest.layers.length > MAX_SIGNATURE_LAYERS) {
-    problems.push(
-      `the attestation manifest has ${found.manifest.layers.length} layers; only the first ${MAX_SIGNATURE_LAYERS} were read`,
-    );
-    found = {
-      ...found,
-      manifest: { ...found.manifest, layers: found.manifest.layers.slice(0, MAX_SIGNATURE_LAYERS) },
-    };
-  }
-  const envelopes = new Map<string, Uint8Array>();
-  const errors = new Map<string, string>();
-  const unique = [...new Map((found?.manifest.layers ?? []).map((l) => [l.digest, l])).values()];
-  for (let i = 0; i < unique.length; i += ENVELOPE_FETCH_CONCURRENCY) {
-    await Promise.all(
-      unique.slice(i, i + ENVELOPE_FETCH_CONCURRENCY).map(async (layer) => {
-        try {
-          envelopes.set(layer.digest, await client.fetchBlob(repo, layer, MAX_DSSE_ENVELOPE_BYTES));
-        } catch (err) {
-          if (!isPortcullisError(err)) throw err;
-          errors.set(layer.digest, errorMessage(err));
-        }
-      }),
-    );
-  }
+  const { found, blobs, errors, problems } = await fetchLayerBlobs(
+    client,
+    repo,
+    await readAttestationManifest(client, repo, tag),
+    'attestation manifest',
+    MAX_DSSE_ENVELOPE_BYTES,
+  );
   const candidates = found
-    ? candidatesFromAttestationManifest(found.manifest, envelopes, tag).map((c) => {
+    ? candidatesFromAttestationManifest(found.manifest, blobs, tag).map((c) => {
         const why = c.layerDigest !== undefined ? errors.get(c.layerDigest) : undefined;
         return why !== undefined ? { ...c, fetchError: why } : c;
       })

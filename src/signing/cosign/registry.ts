@@ -19,6 +19,7 @@ import {
 } from './bundle.js';
 import { signPayload } from './crypto.js';
 import { CosignError } from './errors.js';
+import { fetchLayerBlobs } from './layer-blobs.js';
 import {
   keyWithTransparencyLogCheck,
   verifyImageBundle,
@@ -26,13 +27,7 @@ import {
   type KeylessIdentity,
   type SigstoreTrustedRoot,
 } from './sigstore.js';
-import {
-  MAX_SIGNATURE_LAYERS,
-  appendSignature,
-  parseSignatureManifest,
-  signatureLayer,
-  signatureTag,
-} from './manifest.js';
+import { appendSignature, parseSignatureManifest, signatureLayer, signatureTag } from './manifest.js';
 import { MAX_SIMPLE_SIGNING_PAYLOAD_BYTES, simpleSigningPayload } from './payload.js';
 import {
   candidatesFromSignatureManifest,
@@ -119,43 +114,20 @@ export async function fetchSignatures(
 ): Promise<FetchedSignatures> {
   const digest = parseDigest(imageDigest);
   const tag = signatureTag(digest);
-  const problems: string[] = [];
   const sigRepo = opts.signatureRepository ?? repo;
   const found = await readSignatureManifest(client, sigRepo, tag);
-  // cosign never writes more than 1000 layers; a manifest with more is not read further, so
-  // that a hostile tag cannot make verification fetch without bound.
-  let sig = found;
-  if (found !== undefined && found.manifest.layers.length > MAX_SIGNATURE_LAYERS) {
-    problems.push(
-      `the signature manifest has ${found.manifest.layers.length} layers; only the first ${MAX_SIGNATURE_LAYERS} were read`,
-    );
-    sig = {
-      ...found,
-      manifest: { ...found.manifest, layers: found.manifest.layers.slice(0, MAX_SIGNATURE_LAYERS) },
-    };
-  }
-  const payloads = new Map<string, Uint8Array>();
-  const payloadErrors = new Map<string, string>();
-  const unique = [...new Map((sig?.manifest.layers ?? []).map((l) => [l.digest, l])).values()];
-  // A few payloads at a time: they are small, and registries throttle bursts.
-  for (let i = 0; i < unique.length; i += PAYLOAD_FETCH_CONCURRENCY) {
-    await Promise.all(
-      unique.slice(i, i + PAYLOAD_FETCH_CONCURRENCY).map(async (layer) => {
-        try {
-          payloads.set(
-            layer.digest,
-            await client.fetchBlob(sigRepo, layer, MAX_SIMPLE_SIGNING_PAYLOAD_BYTES),
-          );
-        } catch (err) {
-          if (!isPortcullisError(err)) throw err;
-          payloadErrors.set(layer.digest, errorMessage(err));
-        }
-      }),
-    );
-  }
+  const fetched = await fetchLayerBlobs(
+    client,
+    sigRepo,
+    found,
+    'signature manifest',
+    MAX_SIMPLE_SIGNING_PAYLOAD_BYTES,
+  );
+  const sig = fetched.found;
+  const problems = [...fetched.problems];
   const candidates = sig
-    ? candidatesFromSignatureManifest(sig.manifest, payloads, tag).map((c) => {
-        const why = c.layerDigest !== undefined ? payloadErrors.get(c.layerDigest) : undefined;
+    ? candidatesFromSignatureManifest(sig.manifest, fetched.blobs, tag).map((c) => {
+        const why = c.layerDigest !== undefined ? fetched.errors.get(c.layerDigest) : undefined;
         return why !== undefined ? { ...c, payloadError: why } : c;
       })
     : [];
@@ -177,7 +149,6 @@ export async function fetchSignatures(
 }
 
 const MAX_BUNDLE_BYTES = 4 * 1024 * 1024;
-const PAYLOAD_FETCH_CONCURRENCY = 8;
 
 async function fetchBundle(
   client: RegistryClient,
