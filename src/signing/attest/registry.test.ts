@@ -1,16 +1,11 @@
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
+import { generateKeyPairSync } from 'node:crypto';
 import { bundleFromJSON } from '@sigstore/bundle';
 import { TrustedRoot } from '@sigstore/protobuf-specs';
 import { Verifier, toSignedEntity, toTrustMaterial } from '@sigstore/verify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { digestOf } from '../../core/index.js';
-import { parseImageRef, type ImageRef } from '../../imageref/index.js';
 import { MediaType, RegistryClient } from '../../oci/index.js';
-import { buildTestImages, pushLayoutTag } from '../../testing/oci-images.js';
-import { startRegistry, type TestRegistry } from '../../testing/registry.js';
+import { startSigningFixture, type SigningFixture } from '../../testing/signing-fixtures.js';
 import { SIGSTORE_BUNDLE_V03_MEDIA_TYPE, publicKeyHintOf } from '../cosign/bundle.js';
 import { signImageWithBundle } from '../cosign/registry.js';
 import { parseSignatureManifest } from '../cosign/manifest.js';
@@ -18,44 +13,23 @@ import { parseDsseEnvelope, signDsseEnvelope } from './dsse.js';
 import { attestationTag } from './manifest.js';
 import { attestImage, fetchAttestations, verifyImageAttestations } from './registry.js';
 
-let registry: TestRegistry;
+let fx: SigningFixture;
 let client: RegistryClient;
-let work: string;
-let layout: string;
 
 const alice = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const bob = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const bom = Buffer.from(JSON.stringify({ bomFormat: 'CycloneDX', specVersion: '1.6', components: [] }));
 
 beforeAll(async () => {
-  registry = await startRegistry();
-  client = new RegistryClient({ retryDelayMs: { base: 10, max: 2000 } });
-  work = await mkdtemp(path.join(os.tmpdir(), 'portcullis-attest-test-'));
-  layout = path.join(work, 'layout');
-  await buildTestImages(
-    layout,
-    [
-      { tag: 'one', files: { 'etc/one': randomBytes(256) } },
-      { tag: 'two', files: { 'etc/two': randomBytes(256) } },
-    ],
-    work,
-  );
+  fx = await startSigningFixture('portcullis-attest-test-', 256);
+  client = fx.client;
 }, 120_000);
 
-afterAll(async () => {
-  client.close();
-  await registry.stop();
-  await rm(work, { recursive: true, force: true });
-});
-
-async function push(from: string, repository: string, tag: string): Promise<ImageRef> {
-  await pushLayoutTag(layout, from, `${registry.host}/${repository}:${tag}`);
-  return parseImageRef(`${registry.host}/${repository}:${tag}`);
-}
+afterAll(() => fx.close());
 
 describe('attestations on a real registry', () => {
   it('attests an image pushed by skopeo and verifies by tag, only for the requested type and key', async () => {
-    const ref = await push('one', 'app', 'v1');
+    const ref = await fx.push('one', 'app', 'v1');
     const made = await attestImage(client, ref, alice.privateKey, 'cyclonedx', bom);
     expect(made.added).toBe(true);
     expect(made.tag).toBe(attestationTag(made.imageDigest));
@@ -80,7 +54,7 @@ describe('attestations on a real registry', () => {
       ok: true,
       statement: {
         _type: 'https://in-toto.io/Statement/v0.1',
-        subject: [{ name: `${registry.host}/app`, digest: { sha256: made.imageDigest.slice(7) } }],
+        subject: [{ name: `${fx.registry.host}/app`, digest: { sha256: made.imageDigest.slice(7) } }],
         predicate: { bomFormat: 'CycloneDX' },
       },
     });
@@ -93,7 +67,7 @@ describe('attestations on a real registry', () => {
   });
 
   it('a second attestation is appended; --replace swaps the one of the same type', async () => {
-    const ref = await push('one', 'app2', 'v1');
+    const ref = await fx.push('one', 'app2', 'v1');
     await attestImage(client, ref, alice.privateKey, 'cyclonedx', bom);
     const vuln = await attestImage(client, ref, bob.privateKey, 'vuln', Buffer.from('{}'));
     expect(vuln.attestations).toBe(2);
@@ -109,9 +83,9 @@ describe('attestations on a real registry', () => {
   });
 
   it('another image pushed to the tag has no attestations; attestations copied to it fail on the subject digest', async () => {
-    const ref = await push('one', 'moved', 'v1');
+    const ref = await fx.push('one', 'moved', 'v1');
     const first = await attestImage(client, ref, alice.privateKey, 'cyclonedx', bom);
-    await push('two', 'moved', 'v1');
+    await fx.push('two', 'moved', 'v1');
     const none = await verifyImageAttestations(client, ref, alice.publicKey, { type: 'cyclonedx' });
     expect(none.verified).toBe(false);
     expect(none.results).toEqual([]);
@@ -130,7 +104,7 @@ describe('attestations on a real registry', () => {
   });
 
   it('the envelope we push verifies with @sigstore/verify used directly with the static key', async () => {
-    const ref = await push('two', 'indep', 'v1');
+    const ref = await fx.push('two', 'indep', 'v1');
     await attestImage(client, ref, alice.privateKey, 'spdxjson', Buffer.from('{"spdxVersion":"SPDX-2.3"}'));
     const digest = (await verifyImageAttestations(client, ref, alice.publicKey, { type: 'spdx' }))
       .imageDigest;
@@ -164,7 +138,7 @@ describe('attestations on a real registry', () => {
   });
 
   it('finds cosign v3 attestation bundles among the referrers, by predicate type, beside signature bundles', async () => {
-    const ref = await push('two', 'v3', 'v1');
+    const ref = await fx.push('two', 'v3', 'v1');
     const head = await client.headManifest(ref);
     if (head === undefined) throw new Error('image missing');
     await signImageWithBundle(client, ref, alice.privateKey);

@@ -1,15 +1,11 @@
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
+import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { digestOf, type Digest } from '../../core/index.js';
-import { parseImageRef, type ImageRef } from '../../imageref/index.js';
+import type { ImageRef } from '../../imageref/index.js';
 import { MediaType, RegistryClient, type ImageManifest } from '../../oci/index.js';
-import { buildTestImages, pushLayoutTag } from '../../testing/oci-images.js';
 import { sharedData } from '../../testing/fixtures.js';
-import { startRegistry, type TestRegistry } from '../../testing/registry.js';
+import { startSigningFixture, type SigningFixture } from '../../testing/signing-fixtures.js';
 import {
   COSIGN_ANNOTATIONS,
   buildSignatureManifest,
@@ -30,40 +26,18 @@ import {
 import { parseTrustedRoot } from './sigstore.js';
 import { SIGSTORE_BUNDLE_MEDIA_TYPES } from './bundle.js';
 
-let registry: TestRegistry;
+let fx: SigningFixture;
 let client: RegistryClient;
-let work: string;
-let layout: string;
 
 const alice = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const bob = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 
 beforeAll(async () => {
-  registry = await startRegistry();
-  client = new RegistryClient({ retryDelayMs: { base: 10, max: 2000 } });
-  work = await mkdtemp(path.join(os.tmpdir(), 'portcullis-cosign-test-'));
-  layout = path.join(work, 'layout');
-  await buildTestImages(
-    layout,
-    [
-      { tag: 'one', files: { 'etc/one': randomBytes(512) } },
-      { tag: 'two', files: { 'etc/two': randomBytes(512) } },
-    ],
-    work,
-  );
+  fx = await startSigningFixture('portcullis-cosign-test-');
+  client = fx.client;
 }, 120_000);
 
-afterAll(async () => {
-  client.close();
-  await registry.stop();
-  await rm(work, { recursive: true, force: true });
-});
-
-/** Pushes layout tag `from` to `<registry>/<repository>:<tag>` with skopeo. */
-async function push(from: string, repository: string, tag: string): Promise<ImageRef> {
-  await pushLayoutTag(layout, from, `${registry.host}/${repository}:${tag}`);
-  return parseImageRef(`${registry.host}/${repository}:${tag}`);
-}
+afterAll(() => fx.close());
 
 async function sigManifest(
   ref: ImageRef,
@@ -79,7 +53,7 @@ async function sigManifest(
 
 describe('signing and verifying on a real registry', () => {
   it('signs an image pushed by skopeo and verifies it by tag', async () => {
-    const ref = await push('one', 'app', 'v1');
+    const ref = await fx.push('one', 'app', 'v1');
     const signed = await signImage(client, ref, alice.privateKey);
     expect(signed.added).toBe(true);
     expect(signed.resolvedFromTag).toBe(true);
@@ -89,7 +63,7 @@ describe('signing and verifying on a real registry', () => {
     expect(r.verified).toBe(true);
     expect(r.imageDigest).toBe(signed.imageDigest);
     const ok = r.results[0];
-    expect(ok?.ok && ok.payload.dockerReference).toBe(`${registry.host}/app`);
+    expect(ok?.ok && ok.payload.dockerReference).toBe(`${fx.registry.host}/app`);
     expect(ok?.ok && ok.payload.dockerManifestDigest).toBe(signed.imageDigest);
 
     // What is stored is cosign's shape: media types, annotation, config blob.
@@ -103,7 +77,7 @@ describe('signing and verifying on a real registry', () => {
   });
 
   it('a second key appends a second signature; each key verifies only its own', async () => {
-    const ref = await push('one', 'multi', 'v1');
+    const ref = await fx.push('one', 'multi', 'v1');
     await signImage(client, ref, alice.privateKey, { annotations: { by: 'alice' } });
     const second = await signImage(client, ref, bob.privateKey, { annotations: { by: 'bob' } });
     expect(second.signatures).toBe(2);
@@ -125,7 +99,7 @@ describe('signing and verifying on a real registry', () => {
   });
 
   it('does not add the same signature twice, nor a fresh one by the same key when the key is known', async () => {
-    const ref = await push('one', 'dupes', 'v1');
+    const ref = await fx.push('one', 'dupes', 'v1');
     const first = await signImage(client, ref, alice.privateKey);
     const digest = first.imageDigest;
     const again = await pushSignature(client, ref, digest, first.payload, first.signature);
@@ -136,9 +110,9 @@ describe('signing and verifying on a real registry', () => {
   });
 
   it('after the tag moves to another image, verification by tag finds no signature for the new digest', async () => {
-    const ref = await push('one', 'moving', 'v1');
+    const ref = await fx.push('one', 'moving', 'v1');
     const signed = await signImage(client, ref, alice.privateKey);
-    await push('two', 'moving', 'v1');
+    await fx.push('two', 'moving', 'v1');
     const r = await verifyImage(client, ref, alice.publicKey);
     expect(r.imageDigest).not.toBe(signed.imageDigest);
     expect(r.verified).toBe(false);
@@ -147,8 +121,8 @@ describe('signing and verifying on a real registry', () => {
   });
 
   it('a signature manifest copied to another image’s .sig tag fails with a digest message', async () => {
-    const one = await push('one', 'replay', 'one');
-    const two = await push('two', 'replay', 'two');
+    const one = await fx.push('one', 'replay', 'one');
+    const two = await fx.push('two', 'replay', 'two');
     const signed = await signImage(client, one, alice.privateKey);
     const twoDigest = await resolveImageDigest(client, two);
     const { bytes } = await sigManifest(one, signed.imageDigest);
@@ -162,7 +136,7 @@ describe('signing and verifying on a real registry', () => {
   });
 
   it('tampering with the signature manifest fails verification', async () => {
-    const ref = await push('one', 'tamper', 'v1');
+    const ref = await fx.push('one', 'tamper', 'v1');
     const signed = await signImage(client, ref, alice.privateKey);
     const { manifest } = await sigManifest(ref, signed.imageDigest);
     const tag = { ...ref, tag: signatureTag(signed.imageDigest) };
@@ -184,7 +158,7 @@ describe('signing and verifying on a real registry', () => {
     // 2. The layer pointed at a payload edited to say something else (a real blob).
     const original = parseSimpleSigningPayload(signed.payload);
     const edited = Buffer.from(
-      signed.payload.toString().replace(original.dockerReference, `${registry.host}/other`),
+      signed.payload.toString().replace(original.dockerReference, `${fx.registry.host}/other`),
     );
     await client.pushBlob(ref, { digest: digestOf(edited), size: edited.length }, () => edited);
     const swapped: ImageManifest = {
@@ -214,7 +188,7 @@ describe('signing and verifying on a real registry', () => {
   });
 
   it('an unsigned image has no candidates and no problems', async () => {
-    const ref = await push('two', 'unsigned', 'v1');
+    const ref = await fx.push('two', 'unsigned', 'v1');
     const digest = await resolveImageDigest(client, ref);
     const f = await fetchSignatures(client, ref, digest);
     expect(f).toMatchObject({
@@ -226,7 +200,7 @@ describe('signing and verifying on a real registry', () => {
   });
 
   it('discovers Sigstore bundles attached as referrers (through the referrers tag schema here)', async () => {
-    const ref = await push('one', 'bundled', 'v1');
+    const ref = await fx.push('one', 'bundled', 'v1');
     const head = await client.headManifest(ref);
     if (head === undefined) throw new Error('image missing');
     const bundle = Buffer.from('{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json"}');
@@ -255,7 +229,7 @@ describe('signing and verifying on a real registry', () => {
   });
 
   it('signs in cosign v3’s bundle format (a referrer) and verifies it; another key does not', async () => {
-    const ref = await push('two', 'v3', 'v1');
+    const ref = await fx.push('two', 'v3', 'v1');
     const signed = await signImageWithBundle(client, ref, alice.privateKey, { annotations: { env: 'prod' } });
     const r = await verifyImage(client, ref, alice.publicKey, { annotations: { env: 'prod' } });
     expect(r.verified).toBe(true);
@@ -284,7 +258,7 @@ describe('signing and verifying on a real registry', () => {
   });
 
   it('verifies keylessly through the registry: a real keyless .sig layer passes the trust checks, then fails on the digest', async () => {
-    const ref = await push('one', 'keyless', 'v1');
+    const ref = await fx.push('one', 'keyless', 'v1');
     const digest = await resolveImageDigest(client, ref);
     const dir = sharedData('signing', 'connaisseur-cosign-testimage');
     const hex = '31dc72a13a0c34b40eb95419d2b2fd67320c856baf3b72da518023ee8d370aee';
@@ -320,7 +294,7 @@ describe('signing and verifying on a real registry', () => {
   });
 
   it('keeps signatures in another repository when told to (COSIGN_REPOSITORY)', async () => {
-    const ref = await push('one', 'elsewhere/app', 'v1');
+    const ref = await fx.push('one', 'elsewhere/app', 'v1');
     const sigs = { registry: ref.registry, repository: 'elsewhere/signatures' };
     const signed = await signImage(client, ref, alice.privateKey, { signatureRepository: sigs });
     expect((await client.listTags(sigs)).includes(signed.tag)).toBe(true);
@@ -330,7 +304,7 @@ describe('signing and verifying on a real registry', () => {
   });
 
   it('reads at most 1000 signature layers, fetching each distinct payload once', async () => {
-    const ref = await push('two', 'many', 'v1');
+    const ref = await fx.push('two', 'many', 'v1');
     const first = await signImage(client, ref, alice.privateKey);
     const { manifest } = await sigManifest(ref, first.imageDigest);
     const layer = manifest.layers[0];
@@ -349,7 +323,7 @@ describe('signing and verifying on a real registry', () => {
   });
 
   it('with a trusted root, a key signature needs a transparency-log proof, as cosign requires by default', async () => {
-    const ref = await push('one', 'tlog', 'v1');
+    const ref = await fx.push('one', 'tlog', 'v1');
     await signImage(client, ref, alice.privateKey);
     await signImageWithBundle(client, ref, alice.privateKey);
     const trustedRoot = parseTrustedRoot(readFileSync(sharedData('signing', 'cosign-trusted_root_pgi.json')));

@@ -1,15 +1,11 @@
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseImageRef, type ImageRef } from '../../imageref/index.js';
 import { MediaType, RegistryClient } from '../../oci/index.js';
 import { sharedData } from '../../testing/fixtures.js';
 import { startProxy, type TestProxy } from '../../testing/http-proxy.js';
-import { buildTestImages, pushLayoutTag } from '../../testing/oci-images.js';
-import { startRegistry, type TestRegistry } from '../../testing/registry.js';
+import { startSigningFixture, type SigningFixture } from '../../testing/signing-fixtures.js';
 import {
   buildSignatureManifest,
   parseSignatureManifest,
@@ -27,11 +23,9 @@ import { createImageVerifier } from './verifier.js';
 // Every request goes through a loopback proxy in front of the real docker-registry, so that the
 // tests can count what the verifier asks the registry. Images are signed through the proxy too:
 // the signatures' docker-reference then names the repository the verifier is asked about.
-let registry: TestRegistry;
+let fx: SigningFixture;
 let proxy: TestProxy;
 let client: RegistryClient;
-let work: string;
-let layout: string;
 
 const alice = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const bob = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -39,31 +33,19 @@ const carol = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const hint = (k: { publicKey: import('node:crypto').KeyObject }): string => publicKeyHint(k.publicKey);
 
 beforeAll(async () => {
-  registry = await startRegistry();
-  proxy = await startProxy(registry.host);
-  client = new RegistryClient({ retryDelayMs: { base: 10, max: 2000 } });
-  work = await mkdtemp(path.join(os.tmpdir(), 'portcullis-verifier-test-'));
-  layout = path.join(work, 'layout');
-  await buildTestImages(
-    layout,
-    [
-      { tag: 'one', files: { 'etc/one': randomBytes(512) } },
-      { tag: 'two', files: { 'etc/two': randomBytes(512) } },
-    ],
-    work,
-  );
+  fx = await startSigningFixture('portcullis-verifier-test-');
+  proxy = await startProxy(fx.registry.host);
+  client = fx.client;
 }, 120_000);
 
 afterAll(async () => {
-  client.close();
   await proxy.stop();
-  await registry.stop();
-  await rm(work, { recursive: true, force: true });
+  await fx.close();
 });
 
+/** Pushes through the proxy, so that the images' docker-reference names the proxy's host. */
 async function push(from: string, repository: string, tag: string): Promise<ImageRef> {
-  await pushLayoutTag(layout, from, `${proxy.host}/${repository}:${tag}`);
-  return parseImageRef(`${proxy.host}/${repository}:${tag}`);
+  return fx.push(from, repository, tag, proxy.host);
 }
 
 /** The same image by digest. */
