@@ -8,6 +8,7 @@ import {
   writeFileSync,
   mkdirSync,
   existsSync,
+  statSync,
 } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -53,6 +54,12 @@ class Mirror {
   readonly log: { url: string; headers: http.IncomingHttpHeaders; status: number }[] = [];
   /** Paths whose next full response is cut after half the body. */
   readonly cutOnce = new Set<string>();
+  /**
+   * When a cut response may drop: after the client has stored part of the body. A fixed pause
+   * was not enough on a loaded machine (the client had not read anything yet, so there was
+   * nothing to resume and the test saw a fresh 200 instead of a 206).
+   */
+  cutWhen: () => boolean = () => true;
   /** Paths whose next response sends headers and then nothing. */
   readonly stallOnce = new Set<string>();
   /** Paths whose next ranged request is refused with 416. */
@@ -118,9 +125,14 @@ class Mirror {
     res.writeHead(200, { ...validators, 'content-length': file.body.length, 'accept-ranges': 'bytes' });
     if (this.stallOnce.delete(url)) return;
     if (this.cutOnce.delete(url)) {
-      // Half the body, a pause (the client has read it), then the connection drops.
+      // Half the body; once the client has stored some of it (or after 10 s), the connection drops.
       res.write(file.body.subarray(0, Math.floor(file.body.length / 2)), () => {
-        setTimeout(() => res.socket?.destroy(), 100);
+        const deadline = Date.now() + 10_000;
+        const poll = (): void => {
+          if (this.cutWhen() || Date.now() > deadline) res.socket?.destroy();
+          else setTimeout(poll, 20);
+        };
+        poll();
       });
       return;
     }
@@ -133,6 +145,13 @@ describe('updateDatabase', () => {
   const mirror = new Mirror();
   const dbPath = path.join(dir, 'db', 'portcullis.db');
   const cacheDir = path.join(dir, 'cache');
+  mirror.cutWhen = () => {
+    try {
+      return statSync(path.join(cacheDir, 'Go.zip.part')).size > 0;
+    } catch {
+      return false;
+    }
+  };
   const goRecords = [
     osv('GO-2024-0001', 'Go', 'example.com/a', '1.2.0', '2024-01-01T00:00:00Z'),
     osv('GO-2024-0002', 'Go', 'example.com/b', '0.9.1', '2024-01-02T00:00:00Z'),
