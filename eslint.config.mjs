@@ -20,6 +20,7 @@ const allowedDeps = {
   report: ['core'],
   dockerfile: ['core', 'imageref', 'oci', 'secrets', 'report'],
   policy: ['core', 'imageref'],
+  admission: ['core', 'imageref', 'policy'],
   signing: ['core', 'imageref', 'oci'],
   cli: ['*'],
   server: ['*'],
