@@ -1,0 +1,31 @@
+export { AdmissionError } from './errors.js';
+export type { AdmissionErrorCode } from './errors.js';
+export {
+  parseAdmissionReview,
+  parseAdmissionReviewJson,
+  buildAdmissionResponse,
+  ADMISSION_API_VERSIONS,
+  OPERATIONS,
+} from './schema.js';
+export type {
+  AdmissionRequest,
+  AdmissionApiVersion,
+  Operation,
+  JsonPatchOperation,
+  AdmissionResponseInput,
+  AdmissionReviewResponse,
+} from './schema.js';
+export { extractPodImages, WORKLOAD_KINDS } from './images.js';
+export type { ImageSite, ImageSiteKind, PodImages, RunAs } from './images.js';
+export { compileImageGlob, matchesAnyImageGlob, matchesLabelSelector } from './match.js';
+export type { ImageGlob, LabelSelector } from './match.js';
+export { decide, toAdmissionResponse } from './decide.js';
+export type {
+  Action,
+  AdmissionFacts,
+  Decision,
+  ExpiredExemption,
+  FindingSummary,
+  ImageFacts,
+  RuleVerdict,
+} from './decide.js';
