@@ -40,10 +40,10 @@ const userInfoSchema = z.looseObject({
 // Objects are judged later by images.ts; here only "a JSON object or absent". Recorded requests
 // carry `oldObject: ""` or `"None"` on CREATE, which mean "no old object".
 const objectSchema = z.record(z.string(), z.unknown());
-const optionalObject = z
-  .unknown()
-  .transform((v) => (objectSchema.safeParse(v).success ? v : undefined))
-  .pipe(objectSchema.optional());
+const optionalObject = z.preprocess(
+  (v) => (objectSchema.safeParse(v).success ? v : undefined),
+  objectSchema.optional(),
+);
 
 const requestSchema = z.looseObject({
   uid: z.string().min(1, 'must not be empty').max(256),
