@@ -81,29 +81,22 @@ function globToRegExp(glob: string): RegExp {
 /**
  * Normalizes a glob's name part the way references are normalized, so `nginx` and
  * `docker.io/library/nginx` are the same glob: no registry means Docker Hub, and a
- * single-component Docker Hub name is under `library/`.
+ * single-component Docker Hub name is under `library/`. A glob that starts with a wildcard
+ * (such as `**`) is left as written: it already spans registries.
  */
 function normalizeGlobName(name: string): string {
+  if (name.startsWith('*')) return name;
   const slash = name.indexOf('/');
   const first = slash < 0 ? name : name.slice(0, slash);
-  if (looksLikeRegistry(first) && slash >= 0) {
-    const registry = first.toLowerCase();
-    const rest = name.slice(slash + 1);
-    if (
-      (registry === 'index.docker.io' ||
-        registry === 'registry-1.docker.io' ||
-        registry === DOCKER_HUB_REGISTRY) &&
-      !rest.includes('/') &&
-      !rest.includes('*')
-    ) {
-      return `${DOCKER_HUB_REGISTRY}/library/${rest}`;
-    }
-    return registry === 'index.docker.io' || registry === 'registry-1.docker.io'
-      ? `${DOCKER_HUB_REGISTRY}/${rest}`
-      : name;
+  let registry: string = DOCKER_HUB_REGISTRY;
+  let rest = name;
+  if (slash >= 0 && looksLikeRegistry(first)) {
+    registry = first.toLowerCase();
+    rest = name.slice(slash + 1);
+    if (registry === 'index.docker.io' || registry === 'registry-1.docker.io') registry = DOCKER_HUB_REGISTRY;
   }
-  if (!name.includes('/') && !name.includes('*')) return `${DOCKER_HUB_REGISTRY}/library/${name}`;
-  return `${DOCKER_HUB_REGISTRY}/${name}`;
+  if (registry === DOCKER_HUB_REGISTRY && !rest.includes('/')) rest = `library/${rest}`;
+  return `${registry}/${rest}`;
 }
 
 /** A compiled image glob; see docs/admission.md for the semantics. */
