@@ -141,6 +141,12 @@ describe('decide on connaisseur AdmissionReviews', () => {
     );
   });
 
+  it('refuses a Pod without a spec (12_err_pod) with ADMISSION_OBJECT_INVALID', () => {
+    expect(() => decide(connaisseur('12_err_pod.json'), p, {}, NOW)).toThrow(
+      expect.objectContaining({ code: 'ADMISSION_OBJECT_INVALID' }),
+    );
+  });
+
   it('allows a DELETE without judging the object', () => {
     const raw = JSON.parse(
       readFileSync(

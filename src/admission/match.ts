@@ -140,9 +140,24 @@ export function compileImageGlob(glob: string): ImageGlob {
   };
 }
 
+// A policy's globs are few and fixed, and every admission request tests them again; compiling
+// once keeps the hot path to a regex test. Bounded so a stream of distinct globs cannot grow it.
+const compiled = new Map<string, ImageGlob>();
+const MAX_COMPILED = 4096;
+
+function cachedGlob(glob: string): ImageGlob {
+  let g = compiled.get(glob);
+  if (g === undefined) {
+    if (compiled.size >= MAX_COMPILED) compiled.clear();
+    g = compileImageGlob(glob);
+    compiled.set(glob, g);
+  }
+  return g;
+}
+
 /** True when the image reference matches any glob; an unparsable reference matches only `**`. */
 export function matchesAnyImageGlob(image: string, globs: readonly string[]): boolean {
   const ref = tryParseImageRef(image);
   if (ref === undefined) return globs.includes('**');
-  return globs.some((g) => compileImageGlob(g).test(ref));
+  return globs.some((g) => cachedGlob(g).test(ref));
 }
