@@ -29,3 +29,5 @@ export type {
   ImageFacts,
   RuleVerdict,
 } from './decide.js';
+export { pinImagesPatch } from './mutate.js';
+export type { PinResult, PinnedImage, UnpinnedImage } from './mutate.js';
