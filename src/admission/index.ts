@@ -31,3 +31,17 @@ export type {
 } from './decide.js';
 export { pinImagesPatch } from './mutate.js';
 export type { PinResult, PinnedImage, UnpinnedImage } from './mutate.js';
+export {
+  importGatekeeperConstraints,
+  formatGatekeeperPolicy,
+  gatekeeperPolicy,
+  GatekeeperImportError,
+  GATEKEEPER_CONSTRAINT_KINDS,
+} from './gatekeeper.js';
+export type {
+  GatekeeperImportErrorCode,
+  GatekeeperConstraintKind,
+  ImportedConstraint,
+  ImportedRule,
+  ImportedExemption,
+} from './gatekeeper.js';
