@@ -1,0 +1,365 @@
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { parseAllDocuments } from 'yaml';
+import { errorMessage, isPortcullisError, PortcullisError, type Logger } from '../../core/index.js';
+import { decide, parseAdmissionReview, type Decision, type RuleVerdict } from '../../admission/index.js';
+import { loadPolicyFile, type Policy } from '../../policy/index.js';
+import { ExitCode } from '../exit-codes.js';
+import { UsageError, writeLine, type CliIO } from '../io.js';
+import { toolInfo } from '../tool.js';
+
+export const policyHelp = `Usage: portcullis policy test --policy FILE [--format text|json] [--namespace NS]
+                              MANIFEST... | -
+
+Runs the admission rules of a policy file (docs/policy.md) on Kubernetes manifests, the same
+decisions the admission webhook makes, before anything reaches a cluster. Reads YAML or JSON,
+several documents per file, List kinds (v1 List, DeploymentList, ...), and stdin for "-".
+Every Pod and every workload's pod template is judged as a CREATE (Deployment, ReplicaSet,
+StatefulSet, DaemonSet, Job, CronJob, ReplicationController, PodTemplate); other kinds are
+listed as skipped.
+
+policy test is offline: it contacts no registry, so rules that need facts about an image
+(requireSignature, vulnerabilities, and requireNonRoot when the pod sets no user) cannot be
+checked and follow their onError: deny fails an enforce rule, allow admits with a warning.
+
+Options:
+  --policy FILE           the policy file (required)
+  --format text|json      output (default text; json: schemaVersion 1, see docs/admission.md)
+  --namespace NS          namespace for objects that name none (default "default")
+
+Exit codes: 0 every object admitted, 1 an enforce rule denied, 2 invalid input.`;
+
+/** Caps on what `policy test` reads: a manifest bundle, not a cluster dump. */
+export const MAX_MANIFEST_BYTES = 8 << 20;
+export const MAX_MANIFEST_OBJECTS = 10_000;
+const MAX_YAML_ALIASES = 100;
+
+type ManifestErrorCode = 'MANIFESTS_INVALID' | 'MANIFESTS_UNREADABLE' | 'MANIFESTS_TOO_LARGE';
+
+/** A manifest file that cannot be read or parsed; the message names the file and document. */
+class ManifestError extends PortcullisError<ManifestErrorCode> {}
+
+/** Where an object came from: file (or `-`), 1-based document, 1-based item of a List. */
+type Source = { readonly file: string; readonly document: number; readonly item?: number };
+
+type ManifestObject = { readonly source: Source; readonly object: Record<string, unknown> };
+
+function where(s: Source): string {
+  return `${s.file} document ${s.document}${s.item !== undefined ? ` item ${s.item}` : ''}`;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && Boolean(v) && !Array.isArray(v);
+}
+
+async function readStdin(stdin: NodeJS.ReadableStream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stdin) {
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    size += buf.length;
+    if (size > MAX_MANIFEST_BYTES) {
+      throw new ManifestError(
+        'MANIFESTS_TOO_LARGE',
+        `-: stdin is larger than the ${MAX_MANIFEST_BYTES}-byte limit for manifests`,
+      );
+    }
+    chunks.push(buf);
+  }
+  return Buffer.concat(chunks);
+}
+
+async function readManifestFile(file: string, io: CliIO): Promise<string> {
+  let data: Buffer;
+  if (file === '-') {
+    data = await readStdin(io.stdin);
+  } else {
+    const resolved = path.resolve(io.cwd, file);
+    try {
+      const st = await stat(resolved);
+      if (!st.isFile()) throw new ManifestError('MANIFESTS_UNREADABLE', `${file}: not a regular file`);
+      if (st.size > MAX_MANIFEST_BYTES) {
+        throw new ManifestError(
+          'MANIFESTS_TOO_LARGE',
+          `${file}: ${st.size} bytes, larger than the ${MAX_MANIFEST_BYTES}-byte limit for manifests`,
+        );
+      }
+      data = await readFile(resolved);
+    } catch (err) {
+      if (err instanceof ManifestError) throw err;
+      throw new ManifestError('MANIFESTS_UNREADABLE', `${file}: cannot read: ${errorMessage(err)}`, {
+        cause: err,
+      });
+    }
+    // A file that grew between stat and read.
+    if (data.length > MAX_MANIFEST_BYTES) {
+      throw new ManifestError(
+        'MANIFESTS_TOO_LARGE',
+        `${file}: larger than the ${MAX_MANIFEST_BYTES}-byte limit`,
+      );
+    }
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(data);
+  } catch (err) {
+    throw new ManifestError('MANIFESTS_INVALID', `${file}: not UTF-8 text`, { cause: err });
+  }
+}
+
+/**
+ * The objects in a YAML or JSON text (JSON is YAML 1.2): each document, a List's items in
+ * place of the List, empty documents skipped.
+ *
+ * @throws ManifestError MANIFESTS_INVALID naming the file, document and line of the problem.
+ */
+function parseManifests(file: string, text: string, out: ManifestObject[]): void {
+  const docs = parseAllDocuments(text, {
+    prettyErrors: true,
+    uniqueKeys: true,
+  });
+  // parseAllDocuments returns an EmptyStream (an array with extra fields) for an empty text.
+  for (const [i, doc] of Array.from(docs).entries()) {
+    const source: Source = { file, document: i + 1 };
+    const problem = doc.errors[0];
+    if (problem !== undefined) {
+      throw new ManifestError(
+        'MANIFESTS_INVALID',
+        `${where(source)}: not valid YAML: ${problem.message.split('\n')[0] ?? problem.message}`,
+      );
+    }
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
+    } catch (err) {
+      throw new ManifestError('MANIFESTS_INVALID', `${where(source)}: ${errorMessage(err)}`, { cause: err });
+    }
+    // YAML's null (an empty document) is falsy and of type object.
+    if (value === undefined || (typeof value === 'object' && !value)) continue; // `---` with nothing after it
+    if (!isRecord(value)) {
+      throw new ManifestError(
+        'MANIFESTS_INVALID',
+        `${where(source)}: expected a Kubernetes object (a mapping with apiVersion and kind), got ${Array.isArray(value) ? 'a list' : `a ${typeof value}`}`,
+      );
+    }
+    const kind = value['kind'];
+    const items = value['items'];
+    if (typeof kind === 'string' && kind.endsWith('List') && Array.isArray(items)) {
+      items.forEach((item: unknown, j) => {
+        const itemSource: Source = { ...source, item: j + 1 };
+        if (!isRecord(item)) {
+          throw new ManifestError('MANIFESTS_INVALID', `${where(itemSource)}: expected a Kubernetes object`);
+        }
+        add(itemSource, item, out);
+      });
+      continue;
+    }
+    add(source, value, out);
+  }
+}
+
+function add(source: Source, object: Record<string, unknown>, out: ManifestObject[]): void {
+  if (typeof object['kind'] !== 'string' || object['kind'] === '') {
+    throw new ManifestError('MANIFESTS_INVALID', `${where(source)}: the object has no kind`);
+  }
+  if (out.length >= MAX_MANIFEST_OBJECTS) {
+    throw new ManifestError(
+      'MANIFESTS_TOO_LARGE',
+      `${where(source)}: more than ${MAX_MANIFEST_OBJECTS} objects; split the manifests`,
+    );
+  }
+  out.push({ source, object });
+}
+
+type ObjectResult = {
+  readonly source: Source;
+  readonly kind: string;
+  readonly name: string;
+  readonly namespace: string;
+  readonly decision: Decision;
+};
+
+function metadataString(object: Record<string, unknown>, key: string): string | undefined {
+  const meta = object['metadata'];
+  if (!isRecord(meta)) return undefined;
+  const v = meta[key];
+  return typeof v === 'string' ? v : undefined;
+}
+
+// The request the API server would send for `kubectl apply` of this object (CREATE); only the
+// fields `decide` reads matter, and parsing it through the webhook's own schema keeps one path.
+function judge(item: ManifestObject, policy: Policy, defaultNamespace: string, now: Date): ObjectResult {
+  const { object, source } = item;
+  const kind = String(object['kind']);
+  const apiVersion = typeof object['apiVersion'] === 'string' ? object['apiVersion'] : 'v1';
+  const [group, version] = apiVersion.includes('/') ? apiVersion.split('/', 2) : ['', apiVersion];
+  const name = metadataString(object, 'name') ?? metadataString(object, 'generateName') ?? '';
+  const namespace = metadataString(object, 'namespace') ?? defaultNamespace;
+  const request = parseAdmissionReview({
+    apiVersion: 'admission.k8s.io/v1',
+    kind: 'AdmissionReview',
+    request: {
+      uid: `policy-test:${source.file}:${source.document}${source.item !== undefined ? `:${source.item}` : ''}`.slice(
+        0,
+        256,
+      ),
+      kind: { group: group ?? '', version: version ?? '', kind },
+      resource: { group: group ?? '', version: version ?? '', resource: `${kind.toLowerCase()}s` },
+      ...(name !== '' ? { name } : {}),
+      namespace,
+      operation: 'CREATE',
+      object,
+      dryRun: true,
+    },
+  });
+  try {
+    return { source, kind, name, namespace, decision: decide(request, policy, {}, now) };
+  } catch (err) {
+    if (isPortcullisError(err) && err.code === 'ADMISSION_OBJECT_INVALID') {
+      throw new ManifestError('MANIFESTS_INVALID', `${where(source)} (${kind} ${name}): ${err.message}`, {
+        cause: err,
+      });
+    }
+    throw err;
+  }
+}
+
+const ACTION_LABEL: Readonly<Record<RuleVerdict['action'], string>> = {
+  allow: 'pass',
+  deny: 'DENY',
+  warn: 'warn',
+  audit: 'audit',
+};
+
+function formatText(results: readonly ObjectResult[]): string {
+  const lines: string[] = [];
+  for (const r of results) {
+    const title = `${where(r.source)}: ${r.kind} ${r.namespace}/${r.name || '(unnamed)'}`;
+    if (r.decision.skipped !== undefined) {
+      lines.push(`${title}: skipped (${r.decision.skipped})`);
+      continue;
+    }
+    lines.push(`${title}: ${r.decision.allowed ? 'admitted' : 'DENIED'}`);
+    const byImage = new Map<string, RuleVerdict[]>();
+    for (const v of r.decision.verdicts) {
+      const key = `${v.image} (${v.container}, ${v.path})`;
+      byImage.set(key, [...(byImage.get(key) ?? []), v]);
+    }
+    if (byImage.size === 0) lines.push('  no images');
+    for (const [image, verdicts] of byImage) {
+      lines.push(`  ${image}`);
+      for (const v of verdicts) {
+        const label = v.exemptedBy !== undefined ? 'exempt' : ACTION_LABEL[v.action];
+        lines.push(`    ${label.padEnd(6)} ${v.rule} (${v.kind}, ${v.mode})`);
+        if (v.outcome === 'pass') continue;
+        lines.push(`           ${v.message}`);
+        if (v.exemptedBy !== undefined) lines.push(`           exempted: ${v.exemptedBy.reason}`);
+        else lines.push(`           fix: ${v.fix}`);
+      }
+    }
+    for (const x of r.decision.expiredExemptions) {
+      lines.push(
+        `  expired exemption "${x.reason}" (${x.expires}) no longer covers ${x.image} for ${x.rule}`,
+      );
+    }
+  }
+  const s = summarize(results);
+  lines.push(
+    '',
+    `${s.objects} object(s), ${s.judged} judged, ${s.denied} denied, ${s.warnings} warning(s), ${s.audit} audit record(s)`,
+    'offline: no registry was contacted; rules needing image facts followed their onError',
+  );
+  return lines.join('\n');
+}
+
+function summarize(results: readonly ObjectResult[]) {
+  return {
+    objects: results.length,
+    judged: results.filter((r) => r.decision.skipped === undefined).length,
+    denied: results.filter((r) => !r.decision.allowed).length,
+    warnings: results.reduce((n, r) => n + r.decision.warnings.length, 0),
+    audit: results.reduce((n, r) => n + r.decision.audit.length, 0),
+  };
+}
+
+function formatJson(policyFile: string, results: readonly ObjectResult[]): string {
+  return JSON.stringify(
+    {
+      schemaVersion: 1,
+      tool: toolInfo(),
+      policy: policyFile,
+      offline: true,
+      summary: summarize(results),
+      objects: results.map((r) => ({
+        source: r.source,
+        kind: r.kind,
+        name: r.name,
+        namespace: r.namespace,
+        allowed: r.decision.allowed,
+        ...(r.decision.skipped !== undefined ? { skipped: r.decision.skipped } : {}),
+        verdicts: r.decision.verdicts,
+        warnings: r.decision.warnings,
+        expiredExemptions: r.decision.expiredExemptions,
+      })),
+    },
+    undefined,
+    2,
+  );
+}
+
+async function runPolicyTest(argv: string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      policy: { type: 'string' },
+      format: { type: 'string', default: 'text' },
+      namespace: { type: 'string', default: 'default' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help === true) {
+    writeLine(io.stdout, policyHelp);
+    return ExitCode.ok;
+  }
+  if (values.policy === undefined) throw new UsageError('policy test needs --policy FILE');
+  if (values.format !== 'text' && values.format !== 'json') {
+    throw new UsageError(`--format must be text or json, not "${values.format.slice(0, 20)}"`);
+  }
+  if (positionals.length === 0) throw new UsageError('policy test needs MANIFEST files, or - for stdin');
+  if (positionals.filter((p) => p === '-').length > 1) throw new UsageError('stdin (-) may be given once');
+  const policy = await loadPolicyFile(path.resolve(io.cwd, values.policy));
+  const objects: ManifestObject[] = [];
+  for (const file of positionals) parseManifests(file, await readManifestFile(file, io), objects);
+  const now = new Date();
+  const results = objects.map((o) => judge(o, policy, values.namespace, now));
+  writeLine(io.stdout, values.format === 'json' ? formatJson(values.policy, results) : formatText(results));
+  return results.some((r) => !r.decision.allowed) ? ExitCode.findings : ExitCode.ok;
+}
+
+/**
+ * `portcullis policy <subcommand>`: `test` runs a policy's admission rules on manifests.
+ * Manifest problems are input errors (exit 2, or 6 over a size cap), reported here so they do
+ * not depend on the shared exit-code table.
+ */
+export async function runPolicy(argv: string[], io: CliIO, logger: Logger): Promise<number> {
+  const [sub, ...rest] = argv;
+  logger.debug('policy', { subcommand: sub });
+  if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {
+    writeLine(sub === undefined ? io.stderr : io.stdout, policyHelp);
+    return sub === undefined ? ExitCode.usage : ExitCode.ok;
+  }
+  if (sub !== 'test') {
+    throw new UsageError(`unknown policy subcommand "${sub.slice(0, 40)}"; expected test`);
+  }
+  try {
+    return await runPolicyTest(rest, io);
+  } catch (err) {
+    if (err instanceof ManifestError) {
+      writeLine(io.stderr, `portcullis: ${err.message} [${err.code}]`);
+      return err.code === 'MANIFESTS_TOO_LARGE' ? ExitCode.limit : ExitCode.usage;
+    }
+    throw err;
+  }
+}

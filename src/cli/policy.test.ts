@@ -1,0 +1,260 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { silentLogger } from '../core/index.js';
+import { runPolicy } from './commands/policy.js';
+import type { CliIO } from './io.js';
+
+const repo = path.resolve(import.meta.dirname, '..', '..');
+const fixtures = path.join(import.meta.dirname, 'testdata', 'policy-test');
+const example = path.join(repo, 'examples', 'portcullis.yaml');
+const offline = path.join(fixtures, 'offline.yaml');
+
+type Run = { readonly code: number; readonly stdout: string; readonly stderr: string };
+
+async function run(argv: readonly string[], stdin?: string): Promise<Run> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (c: Buffer) => (out += c.toString()));
+  stderr.on('data', (c: Buffer) => (err += c.toString()));
+  const io: CliIO = {
+    stdout,
+    stderr,
+    stdin: Readable.from(stdin === undefined ? [] : [Buffer.from(stdin)]),
+    env: {},
+    cwd: fixtures,
+  };
+  const code = await runPolicy([...argv], io, silentLogger);
+  return { code, stdout: out, stderr: err };
+}
+
+type JsonVerdict = { image: string; rule: string; action: string; outcome: string; message: string };
+type JsonReport = {
+  schemaVersion: number;
+  offline: boolean;
+  summary: { objects: number; judged: number; denied: number; warnings: number };
+  objects: {
+    source: { file: string; document: number; item?: number };
+    kind: string;
+    name: string;
+    namespace: string;
+    allowed: boolean;
+    skipped?: string;
+    verdicts: JsonVerdict[];
+    warnings: string[];
+  }[];
+};
+
+async function runJson(
+  argv: readonly string[],
+  stdin?: string,
+): Promise<{ code: number; report: JsonReport }> {
+  const r = await run([...argv, '--format', 'json'], stdin);
+  expect(r.stderr).toBe('');
+  return { code: r.code, report: JSON.parse(r.stdout) as JsonReport };
+}
+
+function denials(report: JsonReport): string[] {
+  return report.objects.flatMap((o) =>
+    o.verdicts.filter((v) => v.action === 'deny').map((v) => `${o.kind}/${o.name} ${v.image} ${v.rule}`),
+  );
+}
+
+describe('portcullis policy test', () => {
+  it('denies latest and a look-alike registry, naming file, document, image and rule (exit 1)', async () => {
+    const { code, report } = await runJson(['test', '--policy', offline, 'bad.yaml']);
+    expect(code).toBe(1);
+    expect(report.schemaVersion).toBe(1);
+    expect(report.offline).toBe(true);
+    // The empty document between them is skipped but counted, so indices match the file.
+    expect(report.objects.map((o) => [o.source.document, o.kind, o.namespace])).toEqual([
+      [1, 'Deployment', 'shop'],
+      [3, 'CronJob', 'default'],
+    ]);
+    expect(denials(report)).toEqual([
+      'Deployment/web nginx:latest no-latest',
+      'CronJob/backup my-registry.io.evil.com/acme/backup:1.4 trusted-registries',
+    ]);
+  });
+
+  it('admits a good Deployment and skips a ConfigMap; offline facts follow onError (exit 0)', async () => {
+    const { code, report } = await runJson(['test', '--policy', offline, 'good.yaml']);
+    expect(code).toBe(0);
+    expect(report.summary).toMatchObject({ objects: 2, judged: 1, denied: 0 });
+    const [deployment, configMap] = report.objects;
+    expect(configMap?.skipped).toBe('ConfigMap runs no pods');
+    expect(deployment?.allowed).toBe(true);
+    // requireSignature has onError allow: admitted with a warning; vulnerabilities is warn mode.
+    const byRule = (rule: string) =>
+      deployment?.verdicts.filter((v) => v.rule === rule).map((v) => [v.outcome, v.action]);
+    expect(byRule('signed')).toEqual([
+      ['error', 'warn'],
+      ['error', 'warn'],
+    ]);
+    expect(byRule('no-criticals')).toEqual([
+      ['error', 'warn'],
+      ['error', 'warn'],
+    ]);
+    expect(byRule('trusted-registries')).toEqual([
+      ['pass', 'allow'],
+      ['pass', 'allow'],
+    ]);
+    expect(deployment?.warnings.some((w) => w.includes('no signature verification result'))).toBe(true);
+  });
+
+  it('with the example policy, a vulnerabilities rule that cannot scan offline denies (its onError is deny)', async () => {
+    const { code, report } = await runJson(['test', '--policy', example, 'good.yaml', 'bad.yaml']);
+    expect(code).toBe(1);
+    expect(denials(report)).toEqual([
+      // Containers come first, then init containers (the extraction's order).
+      'Deployment/api ghcr.io/acme/api:2.3.1 no-criticals',
+      'Deployment/api ghcr.io/acme/api-migrate:2.3.1 no-criticals',
+      'Deployment/web nginx:latest trusted-registries',
+      'Deployment/web nginx:latest no-latest',
+      'Deployment/web nginx:latest no-criticals',
+      'CronJob/backup my-registry.io.evil.com/acme/backup:1.4 trusted-registries',
+      'CronJob/backup my-registry.io.evil.com/acme/backup:1.4 no-criticals',
+    ]);
+    const scanVerdict = report.objects[0]?.verdicts.find((v) => v.rule === 'no-criticals');
+    expect(scanVerdict?.message).toContain('no scan result');
+  });
+
+  it('reads a List from stdin and judges its items, with item indices', async () => {
+    const { code, report } = await runJson(
+      ['test', '--policy', offline, '-'],
+      await readFixture('list.json'),
+    );
+    expect(code).toBe(1);
+    expect(report.objects.map((o) => [o.source, o.kind, o.skipped !== undefined])).toEqual([
+      [{ file: '-', document: 1, item: 1 }, 'Pod', false],
+      [{ file: '-', document: 1, item: 2 }, 'Service', true],
+    ]);
+    expect(denials(report)).toEqual(['Pod/shell busybox no-latest']);
+  });
+
+  it('prints text with per-image rule lines, the fix and the offline note', async () => {
+    const r = await run(['test', '--policy', offline, 'bad.yaml', 'good.yaml']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('bad.yaml document 1: Deployment shop/web: DENIED');
+    expect(r.stdout).toContain('  nginx:latest (web, /spec/template/spec/containers/0/image)');
+    expect(r.stdout).toMatch(
+      / {4}DENY {3}no-latest \(disallowTags, enforce\)\n {11}rule "no-latest".*latest.*\n {11}fix: /,
+    );
+    expect(r.stdout).toContain('good.yaml document 1: Deployment shop/api: admitted');
+    expect(r.stdout).toContain(
+      'good.yaml document 2: ConfigMap default/api-config: skipped (ConfigMap runs no pods)',
+    );
+    expect(r.stdout).toContain('4 object(s), 3 judged, 2 denied');
+    expect(r.stdout).toContain('offline: no registry was contacted');
+  });
+
+  it('uses --namespace for objects that name none, so namespace-scoped rules apply', async () => {
+    // The example's pinned-in-prod (requireDigest) matches namespace prod only.
+    const { report } = await runJson(['test', '--policy', example, '--namespace', 'prod', 'bad.yaml']);
+    const cron = report.objects.find((o) => o.kind === 'CronJob');
+    expect(cron?.namespace).toBe('prod');
+    expect(cron?.verdicts.some((v) => v.rule === 'pinned-in-prod' && v.action === 'deny')).toBe(true);
+    const web = report.objects.find((o) => o.kind === 'Deployment');
+    expect(web?.verdicts.some((v) => v.rule === 'pinned-in-prod')).toBe(false); // it names shop
+  });
+
+  it.each([
+    {
+      name: 'malformed YAML',
+      text: 'apiVersion: v1\nkind: Pod\n---\nkind: Pod\nspec: [unclosed\n',
+      error: /^portcullis: bad\.input document 2: not valid YAML: .+ \[MANIFESTS_INVALID\]\n$/,
+    },
+    {
+      name: 'a scalar document',
+      text: 'just a string\n',
+      error: /bad\.input document 1: expected a Kubernetes object .*got a string/,
+    },
+    {
+      name: 'an object without kind',
+      text: 'apiVersion: v1\nmetadata: {}\n',
+      error: /document 1: the object has no kind/,
+    },
+    {
+      name: 'a Deployment whose containers are not a list',
+      text: 'kind: Deployment\napiVersion: apps/v1\nmetadata: {name: x}\nspec:\n  template:\n    spec:\n      containers: nope\n',
+      error: /bad\.input document 1 \(Deployment x\): the Deployment does not have a valid pod spec/,
+    },
+    {
+      name: 'duplicate keys',
+      text: 'kind: Pod\nkind: Deployment\n',
+      error: /document 1: not valid YAML: .*[Uu]nique/,
+    },
+    {
+      name: 'an alias bomb',
+      text: `a: &a [x, x, x, x, x, x, x, x, x, x]\n${Array.from({ length: 12 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}]`).join('\n')}\nkind: Pod\n`,
+      error: /document 1: .*[Aa]lias/,
+    },
+  ])('exits 2 naming the file and document for $name', async ({ text, error }) => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'policy-test-'));
+    const file = path.join(dir, 'bad.input');
+    writeFileSync(file, text);
+    const r = await runPolicyIn(dir, ['test', '--policy', offline, 'bad.input']);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(error);
+    expect(r.code).toBe(2);
+  });
+
+  it('refuses a manifest over the size cap (exit 6) and a missing file (exit 2)', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'policy-test-'));
+    writeFileSync(path.join(dir, 'big.yaml'), Buffer.alloc((8 << 20) + 1, 0x20));
+    const big = await runPolicyIn(dir, ['test', '--policy', offline, 'big.yaml']);
+    expect(big.code).toBe(6);
+    expect(big.stderr).toContain('big.yaml: 8388609 bytes, larger than the 8388608-byte limit');
+    const stdin = await run(['test', '--policy', offline, '-'], ' '.repeat((8 << 20) + 1));
+    expect(stdin.code).toBe(6);
+    const missing = await runPolicyIn(dir, ['test', '--policy', offline, 'nope.yaml']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/nope\.yaml: cannot read: .*ENOENT.*\[MANIFESTS_UNREADABLE\]/);
+  });
+
+  it.each([
+    { argv: ['test', 'bad.yaml'], error: /needs --policy FILE/ },
+    { argv: ['test', '--policy', 'offline.yaml'], error: /needs MANIFEST files/ },
+    {
+      argv: ['test', '--policy', 'offline.yaml', '--format', 'sarif', 'bad.yaml'],
+      error: /--format must be text or json/,
+    },
+    { argv: ['test', '--policy', 'offline.yaml', '-', '-'], error: /stdin \(-\) may be given once/ },
+    { argv: ['frobnicate'], error: /unknown policy subcommand "frobnicate"/ },
+  ])('is a usage error: $argv', async ({ argv, error }) => {
+    await expect(run(argv)).rejects.toThrow(error);
+  });
+
+  it('prints help, and exits 2 without a subcommand', async () => {
+    const help = await run(['test', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('policy test is offline');
+    const bare = await run([]);
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toContain('Usage: portcullis policy test');
+  });
+});
+
+async function readFixture(name: string): Promise<string> {
+  const { readFile } = await import('node:fs/promises');
+  return readFile(path.join(fixtures, name), 'utf8');
+}
+
+async function runPolicyIn(cwd: string, argv: readonly string[]): Promise<Run> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (c: Buffer) => (out += c.toString()));
+  stderr.on('data', (c: Buffer) => (err += c.toString()));
+  const code = await runPolicy(
+    [...argv],
+    { stdout, stderr, stdin: Readable.from([]), env: {}, cwd },
+    silentLogger,
+  );
+  return { code, stdout: out, stderr: err };
+}
