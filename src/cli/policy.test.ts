@@ -1,9 +1,12 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { silentLogger } from '../core/index.js';
+import { parsePolicy } from '../policy/index.js';
+import { sharedData } from '../testing/fixtures.js';
 import { runPolicy } from './commands/policy.js';
 import type { CliIO } from './io.js';
 
@@ -236,6 +239,100 @@ describe('portcullis policy test', () => {
     const bare = await run([]);
     expect(bare.code).toBe(2);
     expect(bare.stderr).toContain('Usage: portcullis policy test');
+  });
+});
+
+// ---- import-gatekeeper, end to end through the CLI on the gatekeeper-library suites ----
+
+type SuiteCase = { name: string; object: string; assertions: { violations: string | number | boolean }[] };
+type Suite = { tests: { name: string; constraint: string; cases: SuiteCase[] }[] };
+
+// `violations: yes|N` without a message filter: gator expects the object to be refused.
+function expectsViolation(c: SuiteCase): boolean {
+  return c.assertions.some(
+    (a) =>
+      a.violations === true ||
+      a.violations === 'yes' ||
+      (typeof a.violations === 'number' && a.violations > 0),
+  );
+}
+
+describe.each(['allowedrepos', 'allowedreposv2', 'disallowedtags', 'imagedigests'])(
+  'portcullis policy import-gatekeeper, then policy test, on the gatekeeper-library %s suite',
+  (suiteName) => {
+    const dir = sharedData('gatekeeper-library', 'general', suiteName);
+    const suite = parseYaml(readFileSync(path.join(dir, 'suite.yaml'), 'utf8')) as Suite;
+    const cases = suite.tests.flatMap((t) => t.cases.map((c) => [c.name, t.constraint, c] as const));
+
+    it('has cases', () => {
+      expect(cases.length).toBeGreaterThan(0);
+    });
+
+    it.each(cases)('%s', async (_name, constraint, c) => {
+      const out = mkdtempSync(path.join(tmpdir(), 'policy-import-'));
+      const imported = await runPolicyIn(dir, [
+        'import-gatekeeper',
+        constraint,
+        '--output',
+        path.join(out, 'p.yaml'),
+      ]);
+      expect(imported).toEqual({ code: 0, stdout: '', stderr: '' });
+      const policyText = readFileSync(path.join(out, 'p.yaml'), 'utf8');
+      expect(policyText).toContain(`# from ${constraint}`);
+      // gator puts objects without a namespace in "default", as policy test does.
+      const r = await runPolicyIn(dir, ['test', '--policy', path.join(out, 'p.yaml'), c.object]);
+      expect(r.stderr).toBe('');
+      expect(r.code, r.stdout).toBe(expectsViolation(c) ? 1 : 0);
+    });
+  },
+);
+
+describe('portcullis policy import-gatekeeper', () => {
+  const constraint = path.join(
+    sharedData('gatekeeper-library', 'general', 'allowedrepos'),
+    'samples',
+    'repo-must-be-openpolicyagent',
+    'constraint.yaml',
+  );
+
+  it('prints a loadable policy with comments to stdout, from a file or stdin', async () => {
+    const fromFile = await run(['import-gatekeeper', constraint]);
+    expect(fromFile.code).toBe(0);
+    expect(fromFile.stdout).toMatch(/^# Converted from Gatekeeper constraints/);
+    expect(fromFile.stdout).toContain('NOTE:');
+    expect(parsePolicy(fromFile.stdout, 'stdout').rules?.[0]?.kind).toBe('allowedRegistries');
+    const fromStdin = await run(['import-gatekeeper', '-'], readFileSync(constraint, 'utf8'));
+    expect(fromStdin.code).toBe(0);
+    expect(fromStdin.stdout).toBe(fromFile.stdout.replace(constraint, '-'));
+  });
+
+  it.each([
+    {
+      name: 'an unsupported constraint kind',
+      text: 'apiVersion: constraints.gatekeeper.sh/v1beta1\nkind: K8sRequiredLabels\nmetadata: {name: x}\n',
+      error: /GATEKEEPER_IMPORT_UNSUPPORTED/,
+    },
+    {
+      name: 'broken YAML',
+      text: 'kind: [',
+      error: /in\.yaml#1.*not valid YAML.*\[GATEKEEPER_IMPORT_INVALID\]/s,
+    },
+    {
+      name: 'no constraints',
+      text: '---\n',
+      error: /in\.yaml: no Gatekeeper constraints found \[MANIFESTS_INVALID\]/,
+    },
+  ])('exits 2 for $name', async ({ text, error }) => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'policy-import-'));
+    writeFileSync(path.join(dir, 'in.yaml'), text);
+    const r = await runPolicyIn(dir, ['import-gatekeeper', 'in.yaml']);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(error);
+    expect(r.code).toBe(2);
+  });
+
+  it('is a usage error without files', async () => {
+    await expect(run(['import-gatekeeper'])).rejects.toThrow(/needs constraint FILEs/);
   });
 });
 

@@ -2,8 +2,22 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseAllDocuments } from 'yaml';
-import { errorMessage, isPortcullisError, PortcullisError, type Logger } from '../../core/index.js';
-import { decide, parseAdmissionReview, type Decision, type RuleVerdict } from '../../admission/index.js';
+import {
+  errorMessage,
+  isPortcullisError,
+  PortcullisError,
+  writeFileAtomic,
+  type Logger,
+} from '../../core/index.js';
+import {
+  decide,
+  formatGatekeeperPolicy,
+  GatekeeperImportError,
+  importGatekeeperConstraints,
+  parseAdmissionReview,
+  type Decision,
+  type RuleVerdict,
+} from '../../admission/index.js';
 import { loadPolicyFile, type Policy } from '../../policy/index.js';
 import { ExitCode } from '../exit-codes.js';
 import { UsageError, writeLine, type CliIO } from '../io.js';
@@ -11,6 +25,7 @@ import { toolInfo } from '../tool.js';
 
 export const policyHelp = `Usage: portcullis policy test --policy FILE [--format text|json] [--namespace NS]
                               MANIFEST... | -
+       portcullis policy import-gatekeeper FILE... | - [--output FILE]
 
 Runs the admission rules of a policy file (docs/policy.md) on Kubernetes manifests, the same
 decisions the admission webhook makes, before anything reaches a cluster. Reads YAML or JSON,
@@ -23,12 +38,21 @@ policy test is offline: it contacts no registry, so rules that need facts about 
 (requireSignature, vulnerabilities, and requireNonRoot when the pod sets no user) cannot be
 checked and follow their onError: deny fails an enforce rule, allow admits with a warning.
 
+policy import-gatekeeper converts OPA Gatekeeper constraints (K8sAllowedRepos,
+K8sAllowedReposv2, K8sDisallowedTags, K8sImageDigests; multi-document YAML, List kinds) into a
+policy file and prints it as YAML, or writes it atomically with --output. A comment above each
+rule names its constraint, and NOTE comments mark where Portcullis matches more strictly
+(registry prefixes end on a path boundary; nginx means docker.io/library/nginx; no tag means
+latest). The rules apply to Pods and to every workload's pod template alike.
+
 Options:
   --policy FILE           the policy file (required)
   --format text|json      output (default text; json: schemaVersion 1, see docs/admission.md)
   --namespace NS          namespace for objects that name none (default "default")
 
-Exit codes: 0 every object admitted, 1 an enforce rule denied, 2 invalid input.`;
+  --output FILE           import-gatekeeper: write the policy to FILE instead of stdout
+
+Exit codes: 0 every object admitted (or converted), 1 an enforce rule denied, 2 invalid input.`;
 
 /** Caps on what `policy test` reads: a manifest bundle, not a cluster dump. */
 export const MAX_MANIFEST_BYTES = 8 << 20;
@@ -338,8 +362,43 @@ async function runPolicyTest(argv: string[], io: CliIO): Promise<number> {
   return results.some((r) => !r.decision.allowed) ? ExitCode.findings : ExitCode.ok;
 }
 
+async function runImportGatekeeper(argv: string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: { output: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  });
+  if (values.help === true) {
+    writeLine(io.stdout, policyHelp);
+    return ExitCode.ok;
+  }
+  if (positionals.length === 0) {
+    throw new UsageError('policy import-gatekeeper needs constraint FILEs, or - for stdin');
+  }
+  if (positionals.filter((p) => p === '-').length > 1) throw new UsageError('stdin (-) may be given once');
+  const imported = [];
+  for (const file of positionals) {
+    imported.push(...importGatekeeperConstraints(await readManifestFile(file, io), file));
+  }
+  if (imported.length === 0) {
+    throw new ManifestError(
+      'MANIFESTS_INVALID',
+      `${positionals.join(', ')}: no Gatekeeper constraints found`,
+    );
+  }
+  const yaml = formatGatekeeperPolicy(imported);
+  if (values.output !== undefined) {
+    await writeFileAtomic(path.resolve(io.cwd, values.output), yaml);
+  } else {
+    io.stdout.write(yaml);
+  }
+  return ExitCode.ok;
+}
+
 /**
- * `portcullis policy <subcommand>`: `test` runs a policy's admission rules on manifests.
+ * `portcullis policy <subcommand>`: `test` runs a policy's admission rules on manifests;
+ * `import-gatekeeper` converts Gatekeeper constraints into a policy file.
  * Manifest problems are input errors (exit 2, or 6 over a size cap), reported here so they do
  * not depend on the shared exit-code table.
  */
@@ -350,13 +409,15 @@ export async function runPolicy(argv: string[], io: CliIO, logger: Logger): Prom
     writeLine(sub === undefined ? io.stderr : io.stdout, policyHelp);
     return sub === undefined ? ExitCode.usage : ExitCode.ok;
   }
-  if (sub !== 'test') {
-    throw new UsageError(`unknown policy subcommand "${sub.slice(0, 40)}"; expected test`);
+  if (sub !== 'test' && sub !== 'import-gatekeeper') {
+    throw new UsageError(
+      `unknown policy subcommand "${sub.slice(0, 40)}"; expected test or import-gatekeeper`,
+    );
   }
   try {
-    return await runPolicyTest(rest, io);
+    return sub === 'test' ? await runPolicyTest(rest, io) : await runImportGatekeeper(rest, io);
   } catch (err) {
-    if (err instanceof ManifestError) {
+    if (err instanceof ManifestError || err instanceof GatekeeperImportError) {
       writeLine(io.stderr, `portcullis: ${err.message} [${err.code}]`);
       return err.code === 'MANIFESTS_TOO_LARGE' ? ExitCode.limit : ExitCode.usage;
     }
