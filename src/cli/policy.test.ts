@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -153,6 +154,46 @@ describe('portcullis policy test', () => {
     );
     expect(r.stdout).toContain('4 object(s), 3 judged, 2 denied');
     expect(r.stdout).toContain('offline: no registry was contacted');
+  });
+
+  // kubectl is installed in CI (see the admission testdata README); its client-side output is
+  // what people pipe into policy test, as YAML and JSON concatenated on stdin.
+  it('judges objects printed by kubectl create --dry-run=client, piped on stdin', async () => {
+    const kubectl = (...args: string[]) =>
+      execFileSync('kubectl', [...args, '--dry-run=client'], { encoding: 'utf8' });
+    const stdin = [
+      kubectl(
+        'create',
+        'deployment',
+        'web',
+        '--image=nginx:latest',
+        '--image=ghcr.io/acme/side:2',
+        '-o',
+        'yaml',
+      ),
+      kubectl('create', 'job', 'migrate', '--image=ghcr.io/acme/migrate:1', '-o', 'yaml'),
+      // JSON is YAML: a JSON document after a YAML one only needs the separator.
+      kubectl(
+        'create',
+        'cronjob',
+        'nightly',
+        '--image=my-registry.io.evil.com/backup:1',
+        '--schedule=0 3 * * *',
+        '-o',
+        'json',
+      ),
+    ].join('---\n');
+    const { code, report } = await runJson(['test', '--policy', offline, '-'], stdin);
+    expect(code).toBe(1);
+    expect(report.objects.map((o) => `${o.kind}/${o.name}:${String(o.allowed)}`)).toEqual([
+      'Deployment/web:false',
+      'Job/migrate:true',
+      'CronJob/nightly:false',
+    ]);
+    expect(denials(report)).toEqual([
+      'Deployment/web nginx:latest no-latest',
+      'CronJob/nightly my-registry.io.evil.com/backup:1 trusted-registries',
+    ]);
   });
 
   it('uses --namespace for objects that name none, so namespace-scoped rules apply', async () => {

@@ -47,7 +47,7 @@ latest). The rules apply to Pods and to every workload's pod template alike.
 
 Options:
   --policy FILE           the policy file (required)
-  --format text|json      output (default text; json: schemaVersion 1, see docs/admission.md)
+  --format text|json      output (default text; json: schemaVersion 1, docs/policy-test.md)
   --namespace NS          namespace for objects that name none (default "default")
 
   --output FILE           import-gatekeeper: write the policy to FILE instead of stdout
