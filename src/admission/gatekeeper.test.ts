@@ -110,6 +110,22 @@ spec:
     expect(d.warnings.length > 0 ? 'warned' : 'allowed').toBe(expected);
   });
 
+  it('keeps a bare Docker Hub name as both the organisation and the official image', () => {
+    const { text, policy } = importAndLoad(
+      'apiVersion: constraints.gatekeeper.sh/v1beta1\nkind: K8sAllowedRepos\nmetadata: { name: hub }\nspec: { parameters: { repos: [openpolicyagent] } }\n',
+    );
+    expect(policy.rules?.[0]).toMatchObject({ registries: ['openpolicyagent/', 'openpolicyagent'] });
+    expect(text).toMatch(/# NOTE: "openpolicyagent" is kept as the Docker Hub organisation/);
+    const verdicts = [
+      'openpolicyagent/opa:1',
+      'docker.io/openpolicyagent/opa:1',
+      'openpolicyagent:1',
+      'openpolicyagentevil/opa:1',
+    ].map((image) => judge(policy, pod([image])).allowed);
+    // The last is admitted by Gatekeeper's startswith and refused here: stricter by design.
+    expect(verdicts).toEqual([true, true, true, false]);
+  });
+
   it.each([
     [
       'unsupported kind',

@@ -267,7 +267,22 @@ function convertAllowedRepos(
   const globs: string[] = [];
   for (const repo of repos) {
     const prefix = tryParseRepositoryPrefix(repo);
-    if (prefix !== undefined && !repo.includes(':')) {
+    if (
+      prefix !== undefined &&
+      !repo.includes(':') &&
+      !repo.includes('/') &&
+      !repo.includes('.') &&
+      repo !== 'localhost'
+    ) {
+      // A bare Docker Hub name ("acme"): Gatekeeper's string prefix admits both the
+      // organisation's images (acme/app) and the official image (acme:1); as a prefix alone it
+      // would mean only docker.io/library/acme, so keep both readings.
+      registries.push(`${repo}/`, repo);
+      notes.push(
+        `"${repo}" is kept as the Docker Hub organisation "${repo}/" and the image "${repo}" (docker.io/library/${repo}); ` +
+          `Gatekeeper's string prefix also admits "${repo}evil/x" and "${repo}-evil/x", Portcullis does not (stricter)`,
+      );
+    } else if (prefix !== undefined && !repo.includes(':')) {
       registries.push(repo);
       if (!repo.endsWith('/')) {
         notes.push(
