@@ -4,7 +4,7 @@ import path from 'node:path';
 import jsonPatch from 'fast-json-patch';
 import type { Operation } from 'fast-json-patch';
 import { describe, expect, it } from 'vitest';
-import { extractPodImages, pinImagesPatch } from './index.js';
+import { buildAdmissionResponse, extractPodImages, pinImagesPatch } from './index.js';
 
 // A well-formed digest per image (sha256 of the string): the mutation only needs the shape.
 function digestOf(image: string): string {
@@ -213,5 +213,23 @@ describe('pinImagesPatch', () => {
     for (const op of patch) {
       expect(jsonPatch.validate([op as Operation], object)).toBeUndefined();
     }
+  });
+
+  // The webhook's path: the patch travels base64-encoded in the response with its patchType,
+  // and the API server applies it; the reinvocation then gets an object that needs no patch.
+  it('round-trips through the AdmissionReview response and leaves no patch on reinvocation', () => {
+    const object = testdata('kubectl-deployment.json');
+    const digests = digestsFor('Deployment', object);
+    const { patch } = pinImagesPatch('Deployment', object, digests);
+    const response = buildAdmissionResponse({ uid: 'u1', allowed: true, patch }).response;
+    expect(response.patchType).toBe('JSONPatch');
+    const sent = JSON.parse(Buffer.from(response.patch ?? '', 'base64').toString('utf8')) as unknown[];
+    const patched = apply(object, sent);
+    const again = buildAdmissionResponse({
+      uid: 'u2',
+      allowed: true,
+      patch: pinImagesPatch('Deployment', patched, digests).patch,
+    }).response;
+    expect(again).toEqual({ uid: 'u2', allowed: true });
   });
 });
