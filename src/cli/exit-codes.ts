@@ -92,6 +92,13 @@ const BY_CODE: Readonly<Record<string, ExitCode>> = {
   ATTESTATION_TYPE_INVALID: ExitCode.usage,
   ATTESTATION_PREDICATE_INVALID: ExitCode.usage,
   ATTESTATION_ENVELOPE_INVALID: ExitCode.integrity,
+  ADMISSION_REVIEW_INVALID: ExitCode.usage,
+  ADMISSION_OBJECT_INVALID: ExitCode.usage,
+  GATEKEEPER_IMPORT_INVALID: ExitCode.usage,
+  GATEKEEPER_IMPORT_UNSUPPORTED: ExitCode.usage,
+  MANIFESTS_UNREADABLE: ExitCode.usage,
+  MANIFESTS_INVALID: ExitCode.usage,
+  MANIFESTS_TOO_LARGE: ExitCode.limit,
 };
 
 /** The exit code for an error thrown by a command. */
