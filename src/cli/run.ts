@@ -19,6 +19,9 @@ Commands:
   attest <image>     sign an SBOM, scan result or other predicate and attach it as an attestation
   verify-attestation <image>
                      verify an image's cosign attestations of a type with a public key
+  policy <subcommand>
+                     test: run a policy's admission rules on manifests (offline), exit 1 on
+                     enforce denials; import-gatekeeper: convert Gatekeeper constraints
 
 Run 'portcullis <command> --help' for a command's options.
 Exit codes: 0 ok, 1 findings, 2 usage or invalid input, 3 not found, 4 authentication,
@@ -39,6 +42,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   verify: async () => (await import('./commands/verify.js')).runVerify,
   attest: async () => (await import('./commands/attest.js')).runAttest,
   'verify-attestation': async () => (await import('./commands/verify-attestation.js')).runVerifyAttestation,
+  policy: async () => (await import('./commands/policy.js')).runPolicy,
 };
 
 /** The names `runCli` dispatches on, in the order of the help text. */

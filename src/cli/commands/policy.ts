@@ -19,7 +19,7 @@ import {
   type RuleVerdict,
 } from '../../admission/index.js';
 import { loadPolicyFile, type Policy } from '../../policy/index.js';
-import { ExitCode } from '../exit-codes.js';
+import { ExitCode, exitCodeFor } from '../exit-codes.js';
 import { UsageError, writeLine, type CliIO } from '../io.js';
 import { toolInfo } from '../tool.js';
 
@@ -419,7 +419,7 @@ export async function runPolicy(argv: string[], io: CliIO, logger: Logger): Prom
   } catch (err) {
     if (err instanceof ManifestError || err instanceof GatekeeperImportError) {
       writeLine(io.stderr, `portcullis: ${err.message} [${err.code}]`);
-      return err.code === 'MANIFESTS_TOO_LARGE' ? ExitCode.limit : ExitCode.usage;
+      return exitCodeFor(err);
     }
     throw err;
   }
