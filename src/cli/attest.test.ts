@@ -2,10 +2,9 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMemoryLogger } from '../core/index.js';
 import { writeKeyPairFiles } from '../signing/index.js';
+import { runCommandCaptured, type CommandFn } from '../testing/cli.js';
 import { sharedData } from '../testing/fixtures.js';
 import { runCommand, writeAuthFile } from '../testing/oci-images.js';
 import { requireCommand, startRegistry, type TestRegistry } from '../testing/registry.js';
@@ -15,7 +14,6 @@ import { runAttest } from './commands/attest.js';
 import { runSbom } from './commands/sbom.js';
 import { runScan } from './commands/scan.js';
 import { runVerifyAttestation } from './commands/verify-attestation.js';
-import type { CliIO } from './io.js';
 
 // attest, verify-attestation and scan/sbom --attest against a real docker-registry, with a real
 // image pushed by skopeo and the SBOM and scan results our own commands produce. The commands are
@@ -27,25 +25,15 @@ let dbPath: string;
 let image: string;
 
 type Run = { readonly code: number; readonly stdout: string; readonly stderr: string };
-type Command = (argv: string[], io: CliIO, logger: ReturnType<typeof createMemoryLogger>) => Promise<number>;
+type Command = CommandFn;
 
 async function run(command: Command, argv: string[], env: NodeJS.ProcessEnv = {}, stdin = ''): Promise<Run> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString()));
-  stderr.on('data', (c: Buffer) => (err += c.toString()));
   // HOME and the cache in the work dir: no Docker config or cache of the user's is read.
-  const io: CliIO = {
-    stdout,
-    stderr,
-    stdin: Readable.from(stdin === '' ? [] : [Buffer.from(stdin)]),
-    env: { HOME: dir, PORTCULLIS_CACHE_DIR: path.join(dir, 'cache'), ...env },
+  return runCommandCaptured(command, argv, {
     cwd: dir,
-  };
-  const code = await command(argv, io, createMemoryLogger());
-  return { code, stdout: out, stderr: err };
+    env: { HOME: dir, PORTCULLIS_CACHE_DIR: path.join(dir, 'cache'), ...env },
+    stdin,
+  });
 }
 
 // Usage errors are found before any registry is contacted; nothing listens on port 9.

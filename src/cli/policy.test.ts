@@ -2,14 +2,12 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { silentLogger } from '../core/index.js';
 import { parsePolicy } from '../policy/index.js';
+import { runCommandCaptured } from '../testing/cli.js';
 import { sharedData } from '../testing/fixtures.js';
 import { runPolicy } from './commands/policy.js';
-import type { CliIO } from './io.js';
 
 const repo = path.resolve(import.meta.dirname, '..', '..');
 const fixtures = path.join(import.meta.dirname, 'testdata', 'policy-test');
@@ -19,21 +17,11 @@ const offline = path.join(fixtures, 'offline.yaml');
 type Run = { readonly code: number; readonly stdout: string; readonly stderr: string };
 
 async function run(argv: readonly string[], stdin?: string): Promise<Run> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString()));
-  stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const io: CliIO = {
-    stdout,
-    stderr,
-    stdin: Readable.from(stdin === undefined ? [] : [Buffer.from(stdin)]),
-    env: {},
+  const r = await runCommandCaptured(runPolicy, argv, {
     cwd: fixtures,
-  };
-  const code = await runPolicy([...argv], io, silentLogger);
-  return { code, stdout: out, stderr: err };
+    ...(stdin === undefined ? {} : { stdin }),
+  });
+  return { code: r.code, stdout: r.stdout, stderr: r.stderr };
 }
 
 type JsonVerdict = { image: string; rule: string; action: string; outcome: string; message: string };
@@ -383,16 +371,6 @@ async function readFixture(name: string): Promise<string> {
 }
 
 async function runPolicyIn(cwd: string, argv: readonly string[]): Promise<Run> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString()));
-  stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const code = await runPolicy(
-    [...argv],
-    { stdout, stderr, stdin: Readable.from([]), env: {}, cwd },
-    silentLogger,
-  );
-  return { code, stdout: out, stderr: err };
+  const { code, stdout, stderr } = await runCommandCaptured(runPolicy, argv, { cwd });
+  return { code, stdout, stderr };
 }

@@ -2,9 +2,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMemoryLogger } from '../core/index.js';
 import { parseImageRef } from '../imageref/index.js';
 import { RegistryClient, type ImageManifest } from '../oci/index.js';
 import {
@@ -17,12 +15,11 @@ import {
   verifyImage,
   writeKeyPairFiles,
 } from '../signing/index.js';
-import { runCliCaptured } from '../testing/cli.js';
+import { runCliCaptured, runCommandCaptured } from '../testing/cli.js';
 import { buildTestImages, pushLayoutTag, writeAuthFile } from '../testing/oci-images.js';
 import { startRegistry, type TestRegistry } from '../testing/registry.js';
 import { runSign } from './commands/sign.js';
 import { runVerify } from './commands/verify.js';
-import type { CliIO } from './io.js';
 
 // portcullis sign against a real docker-registry (and one with Basic auth), images pushed by
 // skopeo; what it stores is read back with the library and checked with the public key.
@@ -45,26 +42,12 @@ async function run(
   env: NodeJS.ProcessEnv = {},
   stdin = '',
 ): Promise<Run> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString()));
-  stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const io: CliIO = {
-    stdout,
-    stderr,
-    stdin: Readable.from([Buffer.from(stdin)]),
-    env: { HOME: dir, ...env },
-    cwd: dir,
-  };
-  const logger = createMemoryLogger();
-  const code = await command(argv, io, logger);
+  const r = await runCommandCaptured(command, argv, { cwd: dir, env: { HOME: dir, ...env }, stdin });
   return {
-    code,
-    stdout: out,
-    stderr: err,
-    warnings: logger.entries.filter((e) => e.level === 'warn').map((e) => e.msg),
+    code: r.code,
+    stdout: r.stdout,
+    stderr: r.stderr,
+    warnings: r.logger.entries.filter((e) => e.level === 'warn').map((e) => e.msg),
   };
 }
 

@@ -3,10 +3,9 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createMemoryLogger, digestOf } from '../core/index.js';
+import { digestOf } from '../core/index.js';
 import { parseImageRef, type ImageRef } from '../imageref/index.js';
 import { MediaType, RegistryClient } from '../oci/index.js';
 import {
@@ -17,12 +16,12 @@ import {
   signatureTag,
   writeKeyPairFiles,
 } from '../signing/index.js';
+import { runCommandCaptured } from '../testing/cli.js';
 import { sharedData } from '../testing/fixtures.js';
 import { buildTestImages, pushLayoutTag } from '../testing/oci-images.js';
 import { startRegistry, type TestRegistry } from '../testing/registry.js';
 import { runSign } from './commands/sign.js';
 import { runVerify } from './commands/verify.js';
-import type { CliIO } from './io.js';
 
 // portcullis verify against a real docker-registry, with images pushed by skopeo and signed by
 // portcullis sign; the commands are called directly (run.ts registers them).
@@ -35,16 +34,8 @@ let layout: string;
 type Run = { readonly code: number; readonly stdout: string; readonly stderr: string };
 
 async function run(command: typeof runSign, argv: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString()));
-  stderr.on('data', (c: Buffer) => (err += c.toString()));
   // HOME in the work dir: no Docker config of the user's is read.
-  const io: CliIO = { stdout, stderr, stdin: Readable.from([]), env: { HOME: dir, ...env }, cwd: dir };
-  const code = await command(argv, io, createMemoryLogger());
-  return { code, stdout: out, stderr: err };
+  return runCommandCaptured(command, argv, { cwd: dir, env: { HOME: dir, ...env } });
 }
 
 const PASSWORDS = { alice: 'alice-pw', bob: 'bob-pw', carol: 'carol-pw' } as const;

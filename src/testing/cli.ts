@@ -1,9 +1,53 @@
 // Test-only: runs the CLI in-process with captured output and a controlled environment.
 import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
-import { runCli } from '../cli/index.js';
+import { runCli, type CliIO } from '../cli/index.js';
+import { createMemoryLogger, type Logger } from '../core/index.js';
 
 export type CliRun = { readonly code: number; readonly stdout: string; readonly stderr: string };
+
+/** A CLI's streams captured in memory; `stdout()` and `stderr()` read what was written so far. */
+export type CapturedIO = { readonly io: CliIO; stdout(): string; stderr(): string };
+
+/** Streams for calling a command in-process: stdin a plain (non-terminal) stream holding `stdin`. */
+export function captureCliIO(opts: {
+  readonly cwd: string;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly stdin?: string;
+}): CapturedIO {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (c: Buffer) => (out += c.toString()));
+  stderr.on('data', (c: Buffer) => (err += c.toString()));
+  return {
+    io: {
+      stdout,
+      stderr,
+      stdin: Readable.from(opts.stdin === undefined || opts.stdin === '' ? [] : [Buffer.from(opts.stdin)]),
+      env: opts.env ?? {},
+      cwd: opts.cwd,
+    },
+    stdout: () => out,
+    stderr: () => err,
+  };
+}
+
+/** One command's entry point, as the files in src/cli/commands export them. */
+export type CommandFn = (argv: string[], io: CliIO, logger: Logger) => Promise<number>;
+
+/** Calls one command directly with captured streams and a memory logger. */
+export async function runCommandCaptured(
+  command: CommandFn,
+  argv: readonly string[],
+  opts: { readonly cwd: string; readonly env?: NodeJS.ProcessEnv; readonly stdin?: string },
+): Promise<CliRun & { readonly logger: ReturnType<typeof createMemoryLogger> }> {
+  const c = captureCliIO(opts);
+  const logger = createMemoryLogger();
+  const code = await command([...argv], c.io, logger);
+  return { code, stdout: c.stdout(), stderr: c.stderr(), logger };
+}
 
 /**
  * Runs `portcullis argv…` in `cwd` with HOME and the cache under `cwd` (never the user's), the
@@ -14,18 +58,11 @@ export async function runCliCaptured(
   cwd: string,
   opts: { readonly stdin?: string; readonly env?: NodeJS.ProcessEnv } = {},
 ): Promise<CliRun> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString()));
-  stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const code = await runCli(argv, {
-    stdout,
-    stderr,
-    stdin: Readable.from(opts.stdin === undefined ? [] : [Buffer.from(opts.stdin)]),
-    env: { PATH: process.env['PATH'], HOME: cwd, PORTCULLIS_CACHE_DIR: path.join(cwd, 'cache'), ...opts.env },
+  const c = captureCliIO({
     cwd,
+    env: { PATH: process.env['PATH'], HOME: cwd, PORTCULLIS_CACHE_DIR: path.join(cwd, 'cache'), ...opts.env },
+    ...(opts.stdin === undefined ? {} : { stdin: opts.stdin }),
   });
-  return { code, stdout: out, stderr: err };
+  const code = await runCli(argv, c.io);
+  return { code, stdout: c.stdout(), stderr: c.stderr() };
 }
