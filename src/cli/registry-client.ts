@@ -32,6 +32,20 @@ export const registryHelp = `Registry options:
 Credentials otherwise come from Docker's config.json ($DOCKER_CONFIG or ~/.docker): auths, credHelpers, credsStore.`;
 
 /**
+ * The one image a signing command takes.
+ * @throws UsageError for none or several.
+ */
+export function singleImageArgument(positionals: readonly string[], command: string): string {
+  const [image] = positionals;
+  if (positionals.length !== 1 || image === undefined) {
+    throw new UsageError(
+      `${command} takes exactly one image, got ${positionals.length}; see portcullis ${command} --help`,
+    );
+  }
+  return image;
+}
+
+/**
  * The image reference a registry command was given: `REF` or `docker://REF`; other transports
  * (oci:, docker-archive:, …) have no registry to store signatures in.
  * @throws UsageError for other transports; ImageRefError for a malformed reference.

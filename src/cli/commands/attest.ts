@@ -19,10 +19,11 @@ import { readKeyPassword } from '../key-password.js';
 import {
   openRegistryClient,
   parseRegistryImage,
+  type RegistryFlags,
   registryHelp,
   registryOptions,
   signatureRepositoryFrom,
-  type RegistryFlags,
+  singleImageArgument,
 } from '../registry-client.js';
 
 export const attestHelp = `Usage: portcullis attest --key KEY --predicate FILE [--type TYPE] [--replace] [options] IMAGE
@@ -171,17 +172,13 @@ export async function runAttest(argv: string[], io: CliIO, logger: Logger): Prom
     writeLine(io.stdout, attestHelp);
     return ExitCode.ok;
   }
-  if (positionals.length !== 1 || positionals[0] === undefined) {
-    throw new UsageError(
-      `attest takes exactly one image, got ${positionals.length}; see portcullis attest --help`,
-    );
-  }
+  const image = singleImageArgument(positionals, 'attest');
   const keyFile = checkKeyFileFlag(values.key, 'attest');
   if (values.predicate === undefined || values.predicate === '') {
     throw new UsageError('attest needs --predicate FILE');
   }
   predicateTypeFor(values.type);
-  const ref = parseRegistryImage(positionals[0], 'attest');
+  const ref = parseRegistryImage(image, 'attest');
   const predicate = await readPredicateFile(path.resolve(io.cwd, values.predicate));
   const key = await readSigningKey(keyFile, io);
   const made = await attestToRegistry(

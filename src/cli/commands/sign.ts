@@ -9,6 +9,7 @@ import {
   signImageWithBundle,
 } from '../../signing/index.js';
 import { ExitCode } from '../exit-codes.js';
+import { checkKeyFileFlag } from './attest.js';
 import { UsageError, writeLine, type CliIO } from '../io.js';
 import { readKeyPassword } from '../key-password.js';
 import {
@@ -17,6 +18,7 @@ import {
   registryHelp,
   registryOptions,
   signatureRepositoryFrom,
+  singleImageArgument,
 } from '../registry-client.js';
 
 export const signHelp = `Usage: portcullis sign --key KEY [-a key=value]... [--bundle] [options] IMAGE
@@ -62,20 +64,10 @@ export async function runSign(argv: string[], io: CliIO, logger: Logger): Promis
     writeLine(io.stdout, signHelp);
     return ExitCode.ok;
   }
-  if (positionals.length !== 1 || positionals[0] === undefined) {
-    throw new UsageError(
-      `sign takes exactly one image, got ${positionals.length}; see portcullis sign --help`,
-    );
-  }
-  const keyFile = values.key;
-  if (keyFile === undefined || keyFile === '') throw new UsageError('sign needs --key FILE');
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(keyFile)) {
-    throw new UsageError(
-      `--key "${keyFile.slice(0, 80)}" is a KMS or Kubernetes reference; only key files are supported`,
-    );
-  }
+  const image = singleImageArgument(positionals, 'sign');
+  const keyFile = checkKeyFileFlag(values.key, 'sign');
   const annotations = parseAnnotationFlags(values.annotations);
-  const ref = parseRegistryImage(positionals[0], 'sign');
+  const ref = parseRegistryImage(image, 'sign');
   const signatureRepository = signatureRepositoryFrom(values['signature-repository'], io);
   if (values.bundle && signatureRepository !== undefined) {
     throw new UsageError(

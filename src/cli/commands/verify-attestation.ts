@@ -16,6 +16,7 @@ import {
   registryHelp,
   registryOptions,
   signatureRepositoryFrom,
+  singleImageArgument,
 } from '../registry-client.js';
 import { checkKeyFileFlag } from './attest.js';
 
@@ -96,18 +97,14 @@ export async function runVerifyAttestation(argv: string[], io: CliIO, logger: Lo
     writeLine(io.stdout, verifyAttestationHelp);
     return ExitCode.ok;
   }
-  if (positionals.length !== 1 || positionals[0] === undefined) {
-    throw new UsageError(
-      `verify-attestation takes exactly one image, got ${positionals.length}; see portcullis verify-attestation --help`,
-    );
-  }
+  const target = singleImageArgument(positionals, 'verify-attestation');
   const format = values.format;
   if (format !== 'text' && format !== 'json') {
     throw new UsageError(`unknown --format "${format.slice(0, 40)}": expected text or json`);
   }
   const keyFile = checkKeyFileFlag(values.key, 'verify-attestation');
   predicateTypeFor(values.type);
-  const ref = parseRegistryImage(positionals[0], 'verify-attestation');
+  const ref = parseRegistryImage(target, 'verify-attestation');
   const attestationRepository = signatureRepositoryFrom(values['attestation-repository'], io);
   const key = await readPublicKeyFile(path.resolve(io.cwd, keyFile));
   const client = await openRegistryClient(ref, values, io, logger);

@@ -21,6 +21,7 @@ import {
   registryHelp,
   registryOptions,
   signatureRepositoryFrom,
+  singleImageArgument,
 } from '../registry-client.js';
 
 export const verifyHelp = `Usage: portcullis verify --key PUB [options] IMAGE
@@ -224,17 +225,13 @@ export async function runVerify(argv: string[], io: CliIO, logger: Logger): Prom
     writeLine(io.stdout, verifyHelp);
     return ExitCode.ok;
   }
-  if (positionals.length !== 1 || positionals[0] === undefined) {
-    throw new UsageError(
-      `verify takes exactly one image, got ${positionals.length}; see portcullis verify --help`,
-    );
-  }
+  const image = singleImageArgument(positionals, 'verify');
   const format = values.format;
   if (format !== 'text' && format !== 'json') {
     throw new UsageError(`unknown --format "${format.slice(0, 40)}": expected text or json`);
   }
   const annotations = parseAnnotationFlags(values.annotations);
-  const ref = parseRegistryImage(positionals[0], 'verify');
+  const ref = parseRegistryImage(image, 'verify');
   const signatureRepository = signatureRepositoryFrom(values['signature-repository'], io);
   const v = await verifierFrom(values, io);
   const client = await openRegistryClient(ref, values, io, logger);
