@@ -22,6 +22,7 @@ const allowedDeps = {
   policy: ['core', 'imageref'],
   admission: ['core', 'imageref', 'policy'],
   signing: ['core', 'imageref', 'oci'],
+  tls: ['core'],
   cli: ['*'],
   server: ['*'],
   testing: ['*'],

@@ -18,13 +18,21 @@ export type FindingSummary = {
   readonly fixedVersion?: string;
 };
 
+/** A signature check against one rule's keys and identities, or why it could not be made. */
+export type SignatureFact =
+  { readonly satisfied: boolean; readonly reasons: readonly string[] } | { readonly error: string };
+
 /** What was gathered about one image before deciding; `{ error }` says the lookup failed and why. */
 export type ImageFacts = {
   readonly digest?: string;
   /** The image config's `User` (`""` means root). */
   readonly config?: { readonly user: string } | { readonly error: string };
-  readonly signature?:
-    { readonly satisfied: boolean; readonly reasons: readonly string[] } | { readonly error: string };
+  readonly signature?: SignatureFact;
+  /**
+   * Per requireSignature rule (by name), for policies whose rules accept different keys; a rule
+   * without an entry here reads `signature`.
+   */
+  readonly signatures?: Readonly<Record<string, SignatureFact>>;
   readonly scan?: { readonly findings: readonly FindingSummary[] } | { readonly error: string };
 };
 
@@ -110,7 +118,7 @@ function unparsable(image: string): Check {
 }
 
 // The end of a day given as YYYY-MM-DD: an exemption or ignore entry applies through that day (UTC).
-function hasExpired(expires: string | undefined, now: Date): boolean {
+export function hasExpired(expires: string | undefined, now: Date): boolean {
   if (expires === undefined) return false;
   return now.getTime() >= Date.parse(`${expires}T00:00:00Z`) + 24 * 60 * 60 * 1000;
 }
@@ -212,8 +220,8 @@ function checkNonRoot(site: ImageSite, facts: ImageFacts | undefined): Check {
   };
 }
 
-function checkSignature(image: string, facts: ImageFacts | undefined): Check {
-  const sig = facts?.signature;
+function checkSignature(rule: string, image: string, facts: ImageFacts | undefined): Check {
+  const sig = facts?.signatures?.[rule] ?? facts?.signature;
   const fix = 'sign the image with an accepted key or identity (portcullis sign), or use a signed image';
   if (sig === undefined) {
     return { outcome: 'error', message: `no signature verification result for image ${quote(image)}`, fix };
@@ -294,13 +302,13 @@ function check(
     case 'requireNonRoot':
       return checkNonRoot(site, imageFacts);
     case 'requireSignature':
-      return checkSignature(site.image, imageFacts);
+      return checkSignature(rule.name, site.image, imageFacts);
     case 'vulnerabilities':
       return checkVulnerabilities(rule, site.image, imageFacts, now);
   }
 }
 
-function ruleApplies(
+export function ruleApplies(
   rule: AdmissionRule,
   namespace: string,
   namespaceLabels: Readonly<Record<string, string>>,
@@ -318,7 +326,7 @@ function ruleApplies(
   return true;
 }
 
-function exemptionMatches(e: Exemption, rule: string, namespace: string, image: string): boolean {
+export function exemptionMatches(e: Exemption, rule: string, namespace: string, image: string): boolean {
   if (e.rules !== undefined && !e.rules.includes(rule)) return false;
   if (e.namespaces !== undefined && !e.namespaces.includes(namespace)) return false;
   if (e.images !== undefined && !matchesAnyImageGlob(image, e.images)) return false;

@@ -28,7 +28,10 @@ export type {
   FindingSummary,
   ImageFacts,
   RuleVerdict,
+  SignatureFact,
 } from './decide.js';
+export { planFacts, isEmptyPlan } from './plan.js';
+export type { FactPlan, FactSource, ImageNeeds, PlanOptions, RequireSignatureRule } from './plan.js';
 export { pinImagesPatch } from './mutate.js';
 export type { PinResult, PinnedImage, UnpinnedImage } from './mutate.js';
 export {
