@@ -48,3 +48,23 @@ export type {
   ImportedRule,
   ImportedExemption,
 } from './gatekeeper.js';
+export {
+  buildAdmissionManifests,
+  assertWebhookNames,
+  serviceDnsNames,
+  webhookDeadlineMs,
+  AdmissionManifestsError,
+  DEFAULT_WEBHOOK_NAME,
+  DEFAULT_TIMEOUT_SECONDS,
+  OPT_OUT_LABEL,
+  WEBHOOK_PORT,
+  WEBHOOK_UID,
+} from './manifests.js';
+export type {
+  AdmissionManifests,
+  AdmissionManifestOptions,
+  AdmissionManifestsErrorCode,
+  FailurePolicy,
+  KubeObject,
+  WebhookTls,
+} from './manifests.js';
