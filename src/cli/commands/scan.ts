@@ -33,8 +33,10 @@ import { UsageError, writeLine, type CliIO } from '../io.js';
 import { toolInfo } from '../tool.js';
 import { parseRegistryImage } from '../registry-client.js';
 import { cosignVulnPredicate, type SigningKeyPair } from '../../signing/index.js';
-import type { ImageRef } from '../../imageref/index.js';
+import { tryParseImageRef, type ImageRef } from '../../imageref/index.js';
 import { attestToRegistry, checkKeyFileFlag, readSigningKey, replayablePasswordIo } from './attest.js';
+import { DEFAULT_POLICY_FILE } from './lint.js';
+import type { ScanPolicy, ScanPolicyResult } from './scan-policy.js';
 
 export const scanHelp = `Usage: portcullis scan <target>... [options] [image options]
 
@@ -64,6 +66,21 @@ Options:
                                         JSON as scanner.result) and attach it to the image in the
                                         registry; registry targets only; key password as for
                                         portcullis attest
+
+Policy gate (docs/policy.md, "scan --policy"):
+  --policy FILE                         judge each image by the policy's rules (default
+                                        ./${DEFAULT_POLICY_FILE} when it exists, as lint reads it);
+                                        exit 1 when an enforce rule denies
+  --no-policy                           ignore ./${DEFAULT_POLICY_FILE}
+  --namespace NS                        the namespace rules are matched in (default "default")
+  --reference REF                       the registry reference a local target will be deployed
+                                        as, for allowedRegistries, disallowTags, requireDigest and
+                                        match.images (default: a registry target's own reference)
+  The rules run through the admission decision core on all the findings the scanner matched
+  (--severity, --ignore-unfixed, --exclude-base-image, the ignore file and VEX shape the report
+  only; a rule's own ignore list is what the webhook sees too). requireSignature and
+  requirePullSecretsFor are listed as not evaluated (use portcullis verify and policy test),
+  as are reference rules for a local target without --reference; they neither pass nor fail.
 
 ${imageTargetHelp}`;
 
@@ -121,6 +138,10 @@ export async function runScan(argv: string[], io: CliIO, logger: Logger): Promis
       base: { type: 'string' },
       attest: { type: 'boolean', default: false },
       key: { type: 'string' },
+      policy: { type: 'string' },
+      'no-policy': { type: 'boolean', default: false },
+      namespace: { type: 'string' },
+      reference: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -168,6 +189,9 @@ export async function runScan(argv: string[], io: CliIO, logger: Logger): Promis
   }
   const ioFor = await replayablePasswordIo(values, io);
 
+  // Loaded before any scanning: a policy file with a mistake fails at once, naming its line.
+  const scanPolicy = await loadPolicyFlags(values, positionals, io);
+
   const ignore = await loadIgnore(values.ignorefile, io);
   const vex: VexStatement[] = [];
   for (const file of values.vex ?? []) {
@@ -190,11 +214,35 @@ export async function runScan(argv: string[], io: CliIO, logger: Logger): Promis
     const dbStatus = attest === undefined ? undefined : db.status();
     for (const target of positionals) {
       const scanStartedOn = new Date();
-      const { inventory, name, digest, reference, subjectIds, subject, diffIDs, baseAnnotation } =
-        await inventoryOf(target, values, ioFor(), logger);
+      const {
+        inventory,
+        name,
+        digest,
+        reference,
+        subjectIds,
+        subject,
+        diffIDs,
+        baseAnnotation,
+        policyFacts,
+      } = await inventoryOf(target, values, ioFor(), logger);
       for (const gap of inventory.gaps) logger.warn(`${gap.analyzer}: ${gap.path}: ${gap.reason}`);
       const matched = matchInventory(inventory, db, severityOrder === undefined ? {} : { severityOrder });
       for (const w of matched.warnings.slice(0, 50)) logger.warn(w);
+      const policyResult =
+        scanPolicy === undefined
+          ? undefined
+          : (await import('./scan-policy.js')).evaluateScanPolicy(
+              scanPolicy,
+              {
+                target,
+                reference: values.reference ?? policyFacts.reference,
+                localKind: policyFacts.localKind,
+                digest,
+                user: policyFacts.user,
+                findings: matched.findings,
+              },
+              now,
+            );
       let findings = matched.findings;
       if (values['exclude-base-image']) {
         const baseDiffIDs = await baseDiffIDsFor(values.base ?? baseAnnotation, values, ioFor(), logger);
@@ -234,8 +282,9 @@ export async function runScan(argv: string[], io: CliIO, logger: Logger): Promis
         tool: toolInfo(),
       };
       const color = values.output === undefined && shouldUseColor(io.stdout as { isTTY?: boolean }, io.env);
-      outputs.push(render(format, input, subject, color));
+      outputs.push(await render(format, input, subject, color, scanPolicy, policyResult));
       worst = Math.max(worst, exitCodeFor(policy.kept, { exitCode }));
+      if (policyResult?.allowed === false) worst = Math.max(worst, ExitCode.findings);
       const ref = attest?.refs.get(target);
       if (attest !== undefined && ref !== undefined && dbStatus !== undefined) {
         // The digest the reference named when read: a tag moved since does not get this result.
@@ -278,22 +327,71 @@ export async function runScan(argv: string[], io: CliIO, logger: Logger): Promis
   return worst;
 }
 
-function render(
+async function render(
   format: 'table' | 'json' | 'sarif' | 'cyclonedx',
   input: ReportInput,
   image: ImageSubject,
   color: boolean,
-): string {
+  scanPolicy: ScanPolicy | undefined,
+  result: ScanPolicyResult | undefined,
+): Promise<string> {
+  // A default ./portcullis.yaml none of whose rules apply (or with only lint settings) adds nothing.
+  const shown =
+    result !== undefined && (scanPolicy?.explicit === true || result.verdicts.length > 0)
+      ? result
+      : undefined;
+  const p = shown === undefined ? undefined : await import('./scan-policy.js');
   switch (format) {
-    case 'table':
-      return toTable(input, { color });
-    case 'json':
-      return `${JSON.stringify(toScanJson(input), undefined, 2)}\n`;
-    case 'sarif':
-      return `${JSON.stringify(toSarif(input), undefined, 2)}\n`;
+    case 'table': {
+      const table = toTable(input, { color });
+      return shown === undefined || p === undefined ? table : `${table}\n${p.formatPolicyText(shown)}`;
+    }
+    case 'json': {
+      const doc = toScanJson(input);
+      const withPolicy =
+        shown === undefined || p === undefined ? doc : { ...doc, policy: p.policyJson(shown) };
+      return `${JSON.stringify(withPolicy, undefined, 2)}\n`;
+    }
+    case 'sarif': {
+      const doc = toSarif(input);
+      return `${JSON.stringify(shown === undefined || p === undefined ? doc : p.withPolicySarif(doc, shown), undefined, 2)}\n`;
+    }
     case 'cyclonedx':
+      // CycloneDX has no place for policy verdicts; the exit code still carries the gate.
       return `${JSON.stringify(toCycloneDxReport({ ...input, image }), undefined, 2)}\n`;
   }
+}
+
+async function loadPolicyFlags(
+  values: {
+    readonly policy?: string | undefined;
+    readonly 'no-policy': boolean;
+    readonly namespace?: string | undefined;
+    readonly reference?: string | undefined;
+  },
+  targets: readonly string[],
+  io: CliIO,
+): Promise<ScanPolicy | undefined> {
+  const explicit =
+    values.policy !== undefined || values.namespace !== undefined || values.reference !== undefined;
+  // Without a flag and without ./portcullis.yaml, scan does not load the policy stack at all.
+  if (!explicit && (values['no-policy'] || !existsSync(path.resolve(io.cwd, DEFAULT_POLICY_FILE)))) {
+    return undefined;
+  }
+  if (values.reference !== undefined) {
+    if (targets.length > 1) throw new UsageError('--reference names one image; scan one target with it');
+    if (tryParseImageRef(values.reference) === undefined) {
+      throw new UsageError(`--reference "${values.reference.slice(0, 80)}" is not an image reference`);
+    }
+  }
+  const { loadScanPolicy } = await import('./scan-policy.js');
+  const sp = await loadScanPolicy(io, {
+    ...(values.policy === undefined ? {} : { policy: values.policy }),
+    noPolicy: values['no-policy'],
+    ...(values.namespace === undefined ? {} : { namespace: values.namespace }),
+  });
+  if (sp === undefined && values.reference !== undefined) throw new UsageError('--reference is for --policy');
+  return sp;
 }
 
 async function loadIgnore(explicit: string | undefined, io: CliIO): Promise<IgnoreEntry[]> {
@@ -313,6 +411,12 @@ type TargetInventory = {
   digest: string | undefined;
   reference: string;
   subjectIds: string[];
+  /** What the policy gate reads beyond the findings. */
+  policyFacts: {
+    readonly reference: string | undefined;
+    readonly localKind: string;
+    readonly user: { readonly user: string } | { readonly error: string };
+  };
 };
 
 async function inventoryOf(
@@ -347,6 +451,11 @@ async function inventoryOf(
       digest,
       reference: target,
       subjectIds: [digest, sbom.subject?.purl].filter((x): x is string => x !== undefined),
+      policyFacts: {
+        reference: undefined,
+        localKind: 'an SBOM',
+        user: { error: 'an SBOM does not record the image user' },
+      },
     };
   }
   const opened = await openTarget(target, flags, io, logger);
@@ -379,6 +488,15 @@ async function inventoryOf(
       subjectIds: [subject.digest, subject.configDigest, ociPurl, opened.image.reference].filter(
         (x): x is string => x !== undefined,
       ),
+      policyFacts: {
+        // The reference as given: that is what a pod spec would name, tag and all.
+        reference: image.source === 'docker' ? registryReference(target) : undefined,
+        localKind: `a local ${image.source === 'rootfs' ? 'root filesystem' : image.source}`,
+        user:
+          image.kind === 'layered'
+            ? { user: image.config.config?.User ?? '' }
+            : { error: 'a root filesystem has no image config' },
+      },
     };
   } finally {
     await opened.close();
@@ -399,4 +517,9 @@ async function baseDiffIDsFor(
   } finally {
     await opened.close();
   }
+}
+
+// `docker://REF` and a bare reference both name a registry image; the pod would say REF.
+function registryReference(target: string): string {
+  return target.startsWith('docker://') ? target.slice('docker://'.length) : target;
 }
