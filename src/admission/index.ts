@@ -66,5 +66,5 @@ export type {
   AdmissionManifestsErrorCode,
   FailurePolicy,
   KubeObject,
-  WebhookTls,
+  ManifestTls,
 } from './manifests.js';

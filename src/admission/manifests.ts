@@ -15,7 +15,7 @@ export class AdmissionManifestsError extends PortcullisError<AdmissionManifestsE
 export type FailurePolicy = 'Fail' | 'Ignore';
 
 /** The CA and serving certificate the webhook uses; PEM text, the key unencrypted (PKCS#8 or SEC1). */
-export type WebhookTls = {
+export type ManifestTls = {
   /** The CA that signed `certPem`: it becomes the webhook configurations' `caBundle` and the Secret's `ca.crt`. */
   readonly caCertPem: string;
   /** The serving certificate, valid for {@link serviceDnsNames}. */
@@ -34,7 +34,7 @@ export type AdmissionManifestOptions = {
   readonly policyText: string;
   /** Where the policy came from, for error messages (default `portcullis.yaml`). */
   readonly policyFileName?: string;
-  readonly tls: WebhookTls;
+  readonly tls: ManifestTls;
   /** The validating webhook's failurePolicy (default `Fail`; see docs/admission.md). */
   readonly failurePolicy?: FailurePolicy;
   /** The API server's timeout for each call, 1..30 s (default 10). */
@@ -132,7 +132,7 @@ function checkOptions(o: AdmissionManifestOptions, name: string, timeoutSeconds:
 
 // The certificates are checked here, not discovered broken in the cluster as "x509: certificate
 // signed by unknown authority" on every pod creation.
-function checkTls(tls: WebhookTls, host: string): void {
+function checkTls(tls: ManifestTls, host: string): void {
   let ca: X509Certificate;
   let cert: X509Certificate;
   try {
