@@ -2,10 +2,11 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { decide, parseAdmissionReview, planFacts } from '../../admission/index.js';
 import type { AdmissionFacts, Decision } from '../../admission/index.js';
 import { parseImageRef } from '../../imageref/index.js';
-import { RegistryClient } from '../../oci/index.js';
+import { createStaticCredentialStore, RegistryClient } from '../../oci/index.js';
 import { parsePolicy } from '../../policy/index.js';
 import { resolveImageDigest, signImage } from '../../signing/index.js';
 import { startProxy, type TestProxy } from '../../testing/http-proxy.js';
+import { startRegistry } from '../../testing/registry.js';
 import {
   podReview,
   policyYaml,
@@ -15,6 +16,7 @@ import {
 } from './testdata/admission-fixture.js';
 import {
   createRegistryFactSource,
+  FactSourceError,
   type RegistryFactSource,
   type RegistryFactSourceOptions,
 } from './index.js';
@@ -168,6 +170,30 @@ describe('signature facts', () => {
   });
 });
 
+describe('rules with signers this server cannot check', () => {
+  // A key it can check, and a keyless identity by pattern, which the verifier cannot match.
+  const mixed = (): string =>
+    [
+      signatureRule('mixed', fx.trusted.publicPem),
+      '    keyless:',
+      '      - issuer: https://accounts.google.com',
+      '        subjectRegExp: ^.*@acme\\.example$',
+    ].join('\n');
+
+  it('a signature by the key satisfies the rule', async () => {
+    const { decision } = await admit(newSource(), [mixed()], [fx.images.signed]);
+    expect(decision.allowed).toBe(true);
+  });
+
+  it('without one, the outcome is an error naming the unchecked signer, not a violation', async () => {
+    const { facts, decision } = await admit(newSource(), [mixed()], [fx.images.unsigned]);
+    const text = errorText(facts.images?.[fx.images.unsigned]?.signatures?.['mixed']);
+    expect(text).toContain("no signature verified with the rule's keys (no signatures found for sha256:");
+    expect(text).toContain('subjectRegExp ^.*@acme\\.example$): subject patterns are not supported');
+    expect(decision.verdicts.map((v) => v.outcome)).toEqual(['error']);
+  });
+});
+
 describe('scan facts', () => {
   it('denies alpine 3.9 for its critical musl CVE and admits alpine 3.10 (nothing critical)', async () => {
     const source = newSource();
@@ -302,6 +328,107 @@ describe('caching', () => {
     expect(proxy.requests.length - mid).toBe(single);
     expect(a.facts).toEqual(b.facts);
     expect(both.stats().digest.coalesced).toBe(1);
+  });
+});
+
+describe('inputs and limits', () => {
+  it('an already aborted signal gives error facts at once', async () => {
+    const source = newSource();
+    const { facts, decision } = await admit(
+      source,
+      [signatureRule('trusted', fx.trusted.publicPem)],
+      [`${fx.signing.registry.host}/team/never-asked:v1`],
+      AbortSignal.abort(),
+    );
+    expect(
+      errorText(facts.images?.[`${fx.signing.registry.host}/team/never-asked:v1`]?.signatures?.['trusted']),
+    ).toMatch(/did not answer within \d+ ms \(resolving the tag "v1" to a digest\)$/);
+    expect(decision.allowed).toBe(false);
+    expect(source.stats().deadlineExceeded).toBe(1);
+  });
+
+  it('refuses cache bounds that are not positive whole numbers', () => {
+    expect(() => createRegistryFactSource({ client, cache: { digest: { ttlMs: 0 } } })).toThrow(
+      FactSourceError,
+    );
+    expect(() => createRegistryFactSource({ client, maxConcurrentScans: 1.5 })).toThrow(
+      /maxConcurrentScans must be a positive whole number/,
+    );
+  });
+
+  it('never puts the registry password in a fact', async () => {
+    const secured = await startRegistry({ auth: 'htpasswd' });
+    const password = `not-${secured.password ?? ''}`;
+    const withCreds = new RegistryClient({
+      credentials: createStaticCredentialStore(secured.host, {
+        kind: 'basic',
+        username: secured.username ?? '',
+        password,
+      }),
+      retries: 0,
+    });
+    try {
+      const image = `${secured.host}/team/app:v1`;
+      const { facts } = await admit(
+        newSource({ client: withCreds }),
+        [signatureRule('trusted', fx.trusted.publicPem)],
+        [image],
+      );
+      const text = errorText(facts.images?.[image]?.signatures?.['trusted']);
+      expect(text).toContain('resolving the tag "v1" to a digest');
+      expect(text).not.toContain(password);
+      expect(text).not.toContain(Buffer.from(`${secured.username ?? ''}:${password}`).toString('base64'));
+    } finally {
+      withCreds.close();
+      await secured.stop();
+    }
+  });
+
+  it('scans beyond maxConcurrentScans wait for a slot, then run and fill the cache', async () => {
+    const first = parseImageRef(fx.images.critical);
+    const manifest = await client.getManifest(first);
+    const layer = (JSON.parse(manifest.bytes.toString('utf8')) as { layers: { digest: string }[] }).layers[0]
+      ?.digest;
+    const firstDeadline = new AbortController();
+    const held: (() => void)[] = [];
+    const proxy = await startProxy(fx.signing.registry.host, (req, _res, forward) => {
+      if (layer !== undefined && req.url?.includes(layer) === true) {
+        held.push(forward);
+        firstDeadline.abort();
+      } else {
+        forward();
+      }
+    });
+    proxies.push(proxy);
+    const a = `${proxy.host}/base/alpine:3.9`;
+    const b = `${proxy.host}/base/alpine:3.10`;
+    const source = newSource({ maxConcurrentScans: 1 });
+    await admit(source, [criticalRule()], [a], firstDeadline.signal);
+    const secondDeadline = new AbortController();
+    const second = admit(source, [criticalRule()], [b], secondDeadline.signal);
+    await vi.waitFor(() => {
+      expect(source.stats().scan.running).toBe(2);
+    });
+    secondDeadline.abort();
+    expect(errorText((await second).facts.images?.[b]?.scan)).toContain('is still running');
+    // b's scan has not opened its image: only its tag was asked.
+    expect(
+      proxy.requests
+        .filter((r) => r.url.startsWith('/v2/base/alpine/') && !r.url.includes(layer ?? '-'))
+        .map((r) => `${r.method} ${r.url}`),
+    ).toEqual([
+      'HEAD /v2/base/alpine/manifests/3.9',
+      expect.stringMatching(/^GET \/v2\/base\/alpine\/manifests\/sha256:/) as unknown,
+      expect.stringMatching(/^GET \/v2\/base\/alpine\/blobs\/sha256:/) as unknown,
+      'HEAD /v2/base/alpine/manifests/3.10',
+    ]);
+    for (const f of held) f();
+    await vi.waitFor(() => {
+      expect(source.stats().scan.running).toBe(0);
+    });
+    const both = await admit(source, [criticalRule()], [a, b]);
+    expect(both.decision.message).toContain('CVE-2019-14697');
+    expect(source.stats().scan).toMatchObject({ hits: 2, misses: 2, failures: 0 });
   });
 });
 

@@ -18,6 +18,7 @@ import {
   type SigstoreTrustedRoot,
 } from '../../signing/index.js';
 import type { AdvisorySource } from '../../vulndb/index.js';
+import { FactSourceError } from './errors.js';
 import { LookupCache, type LookupCacheBounds, type LookupCacheStats } from './lookup-cache.js';
 import {
   openRegistryImage,
@@ -52,6 +53,11 @@ export type RegistryFactSourceOptions = {
         readonly signature?: ImageVerifierOptions['cache'];
       }
     | undefined;
+  /**
+   * Scans run at most this many at a time (default 2); others wait their turn, still coalesced
+   * and still filling the cache when their callers have given up.
+   */
+  readonly maxConcurrentScans?: number | undefined;
   /** Look for OCI 1.1 referrers (Sigstore bundles) too (default true). */
   readonly referrers?: boolean | undefined;
   /** The clock in milliseconds for cache lifetimes (default Date.now). */
@@ -160,6 +166,32 @@ export function createRegistryFactSource(options: RegistryFactSourceOptions): Re
   // Rules are parsed once per policy load; their requirements are built once per rule object.
   const requirements = new WeakMap<RequireSignatureRule, RuleRequirement>();
   const closing = new AbortController();
+  const maxScans = options.maxConcurrentScans ?? 2;
+  if (!Number.isSafeInteger(maxScans) || maxScans <= 0) {
+    throw new FactSourceError(
+      'FACTS_OPTIONS_INVALID',
+      `maxConcurrentScans must be a positive whole number, got ${String(maxScans)}`,
+    );
+  }
+  // A scan reads every layer and matches in SQLite synchronously: a burst of cold images must
+  // not run them all at once. A finishing scan hands its slot to the next one waiting.
+  let activeScans = 0;
+  const waitingScans: (() => void)[] = [];
+  const withScanSlot = async <T>(run: () => Promise<T>): Promise<T> => {
+    if (activeScans < maxScans) activeScans++;
+    else
+      await new Promise<void>((resolve) => {
+        waitingScans.push(resolve);
+      });
+    try {
+      closing.signal.throwIfAborted();
+      return await run();
+    } finally {
+      const next = waitingScans.shift();
+      if (next === undefined) activeScans--;
+      else next();
+    }
+  };
   const lookupErrors: Record<FactKind, number> = { digest: 0, config: 0, scan: 0, signature: 0 };
   let deadlineExceeded = 0;
 
@@ -237,13 +269,15 @@ export function createRegistryFactSource(options: RegistryFactSourceOptions): Re
     }
     const outcome = await settle(
       scans.get(`${repositoryKey(ref)}@${ref.digest ?? ''}`, () =>
-        scanRegistryImage(clientFor(ref), ref, db, {
-          platform: options.platform,
-          blobCache: options.blobCache,
-          inventory: options.inventory,
-          logger: options.logger,
-          signal: closing.signal,
-        }),
+        withScanSlot(() =>
+          scanRegistryImage(clientFor(ref), ref, db, {
+            platform: options.platform,
+            blobCache: options.blobCache,
+            inventory: options.inventory,
+            logger: options.logger,
+            signal: closing.signal,
+          }),
+        ),
       ),
       signal,
     );
