@@ -303,17 +303,14 @@ export function createRegistryFactSource(options: RegistryFactSourceOptions): Re
       lookupErrors.signature++;
       return { error: `none of the rule's signers can be checked: ${unusable.join('; ')}` };
     }
-    // verify() itself may throw synchronously-in-async for an unusable requirement (a bad PEM).
-    const outcome = await settle(
-      Promise.resolve().then(() => verifier.verify(ref, requirement)),
-      signal,
-    );
+    // An unusable requirement (a PEM that does not parse) rejects like a registry failure.
+    const outcome = await settle(verifier.verify(ref, requirement), signal);
     if (outcome.kind === 'value') {
       const fact = toSignatureFact(outcome.value, unusable);
       if ('error' in fact) lookupErrors.signature++;
       return fact;
     }
-    return { error: failed('signature', outcome, 'fetching signatures', ref, started) };
+    return { error: failed('signature', outcome, 'verifying the signatures', ref, started) };
   };
 
   const gatherImage = async (
