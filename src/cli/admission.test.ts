@@ -1,11 +1,16 @@
 import { copyFileSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { createServer, request, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { startAdmissionServer, type AdmissionServer } from '../admission/index.js';
 import { errorMessage, isPortcullisError, silentLogger } from '../core/index.js';
+import { parsePolicy } from '../policy/index.js';
+import {
+  podAdmissionReview,
+  requestOverTls,
+  type AdmissionReviewAnswer,
+} from '../testing/admission-webhook.js';
 import { captureCliIO, runCommandCaptured } from '../testing/cli.js';
 import { ADMISSION_SUBCOMMANDS, defaultWebhookImage, runAdmission } from './commands/admission.js';
 import { exitCodeFor } from './exit-codes.js';
@@ -261,58 +266,45 @@ async function runAdmissionOrError(argv: readonly string[], cwd: string) {
   return { code, stdout: c.stdout(), stderr: c.stderr() };
 }
 
-describe('portcullis admission manifests: TLS as the API server sees it', () => {
+describe('portcullis admission manifests: the webhook served with them, as the API server calls it', () => {
   let objects: Json[];
   let other: Json[];
-  let server: Server;
-  let port: number;
+  let server: AdmissionServer;
   const serviceName = 'portcullis-admission.portcullis.svc';
 
   beforeAll(async () => {
     const cwd = dirWithPolicy();
     objects = objectsOf((await run(['manifests', '--namespace', 'portcullis'], cwd)).stdout);
     other = objectsOf((await run(['manifests', '--namespace', 'portcullis'], cwd)).stdout);
-    // Serve the Secret's pair exactly as the pod would mount it.
+    // The server as the pod runs it: the Secret's pair, the ConfigMap's policy, the args' deadline.
     const { cert, key } = secretPair(objects);
-    server = createServer({ cert, key }, (_req, res) => {
-      res.end('ok');
+    const policy = parsePolicy(String((kind(objects, 'ConfigMap')['data'] as Json)['portcullis.yaml']));
+    const args = containerOf(objects).args;
+    server = await startAdmissionServer({
+      host: '127.0.0.1',
+      port: 0,
+      tls: { certPem: cert, keyPem: key },
+      policy: () => policy,
+      deadlineMs: Number(args[args.indexOf('--deadline-ms') + 1]),
+      logger: false,
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    port = (server.address() as AddressInfo).port;
   });
 
   afterAll(async () => {
-    await new Promise<void>((resolve) =>
-      server.close(() => {
-        resolve();
-      }),
-    );
+    await server.close();
   });
-
-  /** GET /healthz trusting only `caPem`, with SNI and name check for `servername`. */
-  function get(caPem: string, servername: string): Promise<string> {
-    return new Promise((resolve, reject) => {
-      const req = request(
-        { host: '127.0.0.1', port, path: '/healthz', ca: caPem, servername, agent: false },
-        (res) => {
-          let body = '';
-          res.on('data', (c: Buffer) => (body += c.toString()));
-          res.on('end', () => {
-            resolve(body);
-          });
-        },
-      );
-      req.on('error', reject);
-      req.end();
-    });
-  }
 
   const caBundleOf = (o: readonly Json[], k: string) => fromBase64(webhookOf(o, k).clientConfig.caBundle);
 
   it.each(['ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration'])(
     'a client trusting only the %s caBundle connects to the Service name',
     async (k) => {
-      await expect(get(caBundleOf(objects, k), serviceName)).resolves.toBe('ok');
+      const r = await requestOverTls(server.url, {
+        ca: caBundleOf(objects, k),
+        path: '/readyz',
+        servername: serviceName,
+      });
+      expect(r.status).toBe(200);
     },
   );
 
@@ -321,20 +313,40 @@ describe('portcullis admission manifests: TLS as the API server sees it', () => 
     'portcullis-admission.portcullis',
     'portcullis-admission',
   ])('the certificate also holds %s', async (name) => {
-    await expect(get(caBundleOf(objects, 'ValidatingWebhookConfiguration'), name)).resolves.toBe('ok');
+    const ca = caBundleOf(objects, 'ValidatingWebhookConfiguration');
+    expect((await requestOverTls(server.url, { ca, path: '/healthz', servername: name })).status).toBe(200);
+  });
+
+  it('judges an AdmissionReview on /validate with the embedded policy', async () => {
+    const ca = caBundleOf(objects, 'ValidatingWebhookConfiguration');
+    const review = podAdmissionReview(['docker.io/library/nginx:latest']);
+    const r = await requestOverTls(server.url, {
+      ca,
+      servername: serviceName,
+      method: 'POST',
+      path: '/validate',
+      body: review.body,
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(r.status).toBe(200);
+    const answer = JSON.parse(r.text) as AdmissionReviewAnswer;
+    expect(answer.response).toMatchObject({ uid: review.uid, allowed: false });
+    expect(answer.response.status?.message).toContain('no-latest');
   });
 
   it('fails with the caBundle of another run', async () => {
-    await expect(get(caBundleOf(other, 'ValidatingWebhookConfiguration'), serviceName)).rejects.toMatchObject(
-      {
-        code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-      },
-    );
+    const ca = caBundleOf(other, 'ValidatingWebhookConfiguration');
+    await expect(
+      requestOverTls(server.url, { ca, path: '/healthz', servername: serviceName }),
+    ).rejects.toMatchObject({
+      code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+    });
   });
 
   it('fails for a name the certificate does not hold', async () => {
+    const ca = caBundleOf(objects, 'ValidatingWebhookConfiguration');
     await expect(
-      get(caBundleOf(objects, 'ValidatingWebhookConfiguration'), 'portcullis-admission.other.svc'),
+      requestOverTls(server.url, { ca, path: '/healthz', servername: 'portcullis-admission.other.svc' }),
     ).rejects.toMatchObject({ code: 'ERR_TLS_CERT_ALTNAME_INVALID' });
   });
 });
