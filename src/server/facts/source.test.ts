@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { decide, parseAdmissionReview, planFacts } from '../../admission/index.js';
+import { decide, parseAdmissionReviewJson, planFacts } from '../../admission/index.js';
 import type { AdmissionFacts, Decision } from '../../admission/index.js';
 import { parseImageRef } from '../../imageref/index.js';
 import { createStaticCredentialStore, RegistryClient } from '../../oci/index.js';
 import { parsePolicy } from '../../policy/index.js';
 import { resolveImageDigest, signImage } from '../../signing/index.js';
+import { podAdmissionReview } from '../../testing/admission-webhook.js';
 import { startProxy, type TestProxy } from '../../testing/http-proxy.js';
 import { startRegistry } from '../../testing/registry.js';
 import {
-  podReview,
   policyYaml,
   signatureRule,
   startAdmissionFixture,
@@ -56,7 +56,7 @@ async function admit(
   signal: AbortSignal = AbortSignal.timeout(60_000),
 ): Promise<{ facts: AdmissionFacts; decision: Decision }> {
   const policy = parsePolicy(policyYaml(rules));
-  const request = parseAdmissionReview(podReview('u1', images));
+  const request = parseAdmissionReviewJson(podAdmissionReview(images).body);
   const facts = await source.gather(planFacts(request, policy), signal);
   return { facts, decision: decide(request, policy, facts, new Date()) };
 }

@@ -123,37 +123,6 @@ export async function startAdmissionFixture(): Promise<AdmissionFixture> {
   }
 }
 
-/** A Pod CREATE AdmissionReview (admission.k8s.io/v1) for one container per image. */
-export function podReview(
-  uid: string,
-  images: readonly string[],
-  namespace = 'default',
-): Record<string, unknown> {
-  return {
-    apiVersion: 'admission.k8s.io/v1',
-    kind: 'AdmissionReview',
-    request: {
-      uid,
-      kind: { group: '', version: 'v1', kind: 'Pod' },
-      resource: { group: '', version: 'v1', resource: 'pods' },
-      requestKind: { group: '', version: 'v1', kind: 'Pod' },
-      namespace,
-      operation: 'CREATE',
-      userInfo: { username: 'alice' },
-      object: {
-        apiVersion: 'v1',
-        kind: 'Pod',
-        metadata: { name: `pod-${uid}`, namespace },
-        spec: {
-          containers: images.map((image, i) => ({ name: `c${i}`, image })),
-        },
-      },
-      oldObject: null,
-      dryRun: false,
-    },
-  };
-}
-
 /** A policy document (YAML) with the given rules, each a YAML list item (indented two spaces). */
 export function policyYaml(rules: readonly string[]): string {
   return ['apiVersion: portcullis.dev/v1alpha1', 'kind: Policy', 'rules:', ...rules].join('\n');
