@@ -99,6 +99,13 @@ const BY_CODE: Readonly<Record<string, ExitCode>> = {
   MANIFESTS_UNREADABLE: ExitCode.usage,
   MANIFESTS_INVALID: ExitCode.usage,
   MANIFESTS_TOO_LARGE: ExitCode.limit,
+  ADMISSION_MANIFESTS_INVALID: ExitCode.usage,
+  TLS_OPTIONS_INVALID: ExitCode.usage,
+  TLS_CA_INVALID: ExitCode.usage,
+  WEBHOOK_OPTIONS_INVALID: ExitCode.usage,
+  WEBHOOK_TLS_INVALID: ExitCode.usage,
+  WEBHOOK_LISTEN_FAILED: ExitCode.network,
+  FACTS_OPTIONS_INVALID: ExitCode.usage,
 };
 
 /** The exit code for an error thrown by a command. */

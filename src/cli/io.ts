@@ -7,6 +7,12 @@ export type CliIO = {
   readonly stdin: NodeJS.ReadableStream;
   readonly env: NodeJS.ProcessEnv;
   readonly cwd: string;
+  /**
+   * For long-running commands (`admission serve`): takes over SIGTERM and SIGINT and returns a
+   * signal aborted on the first of them, so the command can drain and stop. Other commands never
+   * call it, and keep the default of dying on those signals. Absent: run until the process ends.
+   */
+  readonly stopSignal?: () => AbortSignal;
 };
 
 /** A problem with how the command was called (unknown flag, missing argument). */

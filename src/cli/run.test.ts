@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,6 +8,7 @@ import { buildTestImages, pushLayoutTag, runCommand, writeAuthFile } from '../te
 import { repoRoot, sharedData } from '../testing/fixtures.js';
 import { startRegistry, type TestRegistry } from '../testing/registry.js';
 import { runCliCaptured } from '../testing/cli.js';
+import { webhookTestCertificates } from '../testing/admission-webhook.js';
 import { COMMAND_NAMES } from './run.js';
 
 const cli = (argv: string[], opts: { stdin?: string; env?: NodeJS.ProcessEnv } = {}) =>
@@ -220,9 +221,13 @@ describe('portcullis inspect docker:// with credentials', () => {
 });
 
 describe('the portcullis bin', () => {
+  const main = path.join(repoRoot, 'dist', 'cli', 'main.js');
+  let built: Promise<unknown> | undefined;
+  const build = () =>
+    (built ??= runCommand('npx', ['tsc', '-p', path.join(repoRoot, 'tsconfig.build.json')]));
+
   it('runs from dist and exits with the command status', async () => {
-    const main = path.join(repoRoot, 'dist', 'cli', 'main.js');
-    await runCommand('npx', ['tsc', '-p', path.join(repoRoot, 'tsconfig.build.json')]);
+    await build();
     const target = path.join(work, 'bin-copy.tar');
     await copyFile(sharedData('image-fixtures/stereoscope/valid-oci.tar'), target);
     const { stdout } = await promisify(execFile)(process.execPath, [
@@ -232,5 +237,51 @@ describe('the portcullis bin', () => {
     ]);
     expect(stdout).toMatch(/^Config: +sha256:61ee19e869a5/m);
     await expect(promisify(execFile)(process.execPath, [main, 'inspect'])).rejects.toMatchObject({ code: 2 });
+  });
+
+  it('drains and exits 0 on SIGTERM while serving the admission webhook', async () => {
+    await build();
+    const dir = await mkdtemp(path.join(work, 'serve-'));
+    const { serving } = await webhookTestCertificates();
+    await writeFile(path.join(dir, 'tls.crt'), serving.certPem);
+    await writeFile(path.join(dir, 'tls.key'), serving.keyPem, { mode: 0o600 });
+    await writeFile(path.join(dir, 'portcullis.yaml'), 'apiVersion: portcullis.dev/v1alpha1\nkind: Policy\n');
+    const child = spawn(
+      process.execPath,
+      [
+        main,
+        'admission',
+        'serve',
+        '--tls-cert',
+        'tls.crt',
+        '--tls-key',
+        'tls.key',
+        '--listen',
+        '127.0.0.1:0',
+      ],
+      {
+        cwd: dir,
+        env: { ...process.env, PORTCULLIS_DB: path.join(dir, 'none.db') },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
+    let stderr = '';
+    const exited = new Promise<number | null>((resolve) =>
+      child.on('exit', (code) => {
+        resolve(code);
+      }),
+    );
+    await new Promise<void>((resolve, reject) => {
+      child.stderr.on('data', (c: Buffer) => {
+        stderr += c.toString();
+        if (stderr.includes('listening on')) resolve();
+      });
+      void exited.then(() => {
+        reject(new Error(`exited before listening: ${stderr}`));
+      });
+    });
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(stderr).toContain('stopping: draining');
   });
 });

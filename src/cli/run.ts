@@ -22,6 +22,9 @@ Commands:
   policy <subcommand>
                      test: run a policy's admission rules on manifests (offline), exit 1 on
                      enforce denials; import-gatekeeper: convert Gatekeeper constraints
+  admission <subcommand>
+                     serve: run the admission webhook (HTTPS: validate, pin tags to digests,
+                     metrics); manifests: print its Kubernetes objects with a fresh CA
 
 Run 'portcullis <command> --help' for a command's options.
 Exit codes: 0 ok, 1 findings, 2 usage or invalid input, 3 not found, 4 authentication,
@@ -43,6 +46,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   attest: async () => (await import('./commands/attest.js')).runAttest,
   'verify-attestation': async () => (await import('./commands/verify-attestation.js')).runVerifyAttestation,
   policy: async () => (await import('./commands/policy.js')).runPolicy,
+  admission: async () => (await import('./commands/admission.js')).runAdmission,
 };
 
 /** The names `runCli` dispatches on, in the order of the help text. */

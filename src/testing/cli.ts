@@ -14,7 +14,10 @@ export function captureCliIO(opts: {
   readonly cwd: string;
   readonly env?: NodeJS.ProcessEnv;
   readonly stdin?: string;
+  /** Given to long-running commands as their stop signal (see CliIO.stopSignal). */
+  readonly stop?: AbortSignal;
 }): CapturedIO {
+  const stop = opts.stop;
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   let out = '';
@@ -28,6 +31,7 @@ export function captureCliIO(opts: {
       stdin: Readable.from(opts.stdin === undefined || opts.stdin === '' ? [] : [Buffer.from(opts.stdin)]),
       env: opts.env ?? {},
       cwd: opts.cwd,
+      ...(stop !== undefined ? { stopSignal: () => stop } : {}),
     },
     stdout: () => out,
     stderr: () => err,

@@ -156,24 +156,13 @@ async function runManifests(argv: string[], io: CliIO, logger: Logger): Promise<
   return ExitCode.ok;
 }
 
-// Written by the server work; until it lands the specifier is a variable so this file compiles
-// without it. Replace with `(await import('./admission-serve.js')).runAdmissionServe` then.
-const SERVE_MODULE = './admission-serve.js';
-async function loadServe(): Promise<AdmissionSubcommand> {
-  const mod: unknown = await import(SERVE_MODULE);
-  const run: unknown =
-    typeof mod === 'object' && Boolean(mod) ? Reflect.get(mod as object, 'runAdmissionServe') : undefined;
-  if (typeof run !== 'function') throw new Error(`${SERVE_MODULE} does not export runAdmissionServe`);
-  return run as AdmissionSubcommand;
-}
-
 /**
  * The `admission` subcommands, each loaded only when it runs (`serve` pulls in the HTTPS server,
  * the registry client and the scanner).
  */
 export const ADMISSION_SUBCOMMANDS: Readonly<Record<string, () => Promise<AdmissionSubcommand>>> = {
   manifests: () => Promise.resolve(runManifests),
-  serve: loadServe,
+  serve: async () => (await import('./admission-serve.js')).runAdmissionServe,
 };
 
 /**

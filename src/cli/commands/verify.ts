@@ -1,17 +1,13 @@
-import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { errorMessage, type Logger } from '../../core/index.js';
+import type { Logger } from '../../core/index.js';
 import { formatImageRef, type ImageRef } from '../../imageref/index.js';
 import {
-  CosignError,
   parseAnnotationFlags,
-  parseTrustedRoot,
   readPublicKeyFile,
   verifyImageWith,
   type ImageVerification,
   type ImageVerifier,
-  type SigstoreTrustedRoot,
 } from '../../signing/index.js';
 import { ExitCode } from '../exit-codes.js';
 import { UsageError, writeLine, type CliIO } from '../io.js';
@@ -23,6 +19,7 @@ import {
   signatureRepositoryFrom,
   singleImageArgument,
 } from '../registry-client.js';
+import { readTrustedRoot } from '../trusted-root.js';
 
 export const verifyHelp = `Usage: portcullis verify --key PUB [options] IMAGE
        portcullis verify --trusted-root FILE --certificate-identity ID --certificate-oidc-issuer URL [options] IMAGE
@@ -56,9 +53,6 @@ ${registryHelp}`;
 /** Version of the JSON output; bumped only for incompatible changes. */
 export const VERIFY_JSON_SCHEMA_VERSION = 1;
 
-/** The largest trusted root file read (the public-good one is about 7 KB). */
-const MAX_TRUSTED_ROOT_BYTES = 4 * 1024 * 1024;
-
 type VerifiedEntry = {
   readonly source: string;
   readonly format: 'simple-signing' | 'sigstore-bundle';
@@ -87,22 +81,6 @@ export type VerifyReport = {
   readonly failed: readonly FailedEntry[];
   readonly problems: readonly string[];
 };
-
-async function readTrustedRoot(file: string): Promise<SigstoreTrustedRoot> {
-  let bytes: Buffer;
-  try {
-    const s = await stat(file);
-    if (s.size > MAX_TRUSTED_ROOT_BYTES) {
-      throw new Error(`${s.size} bytes, at most ${MAX_TRUSTED_ROOT_BYTES} accepted`);
-    }
-    bytes = await readFile(file);
-  } catch (err) {
-    throw new CosignError('COSIGN_TRUSTED_ROOT_INVALID', `cannot read ${file}: ${errorMessage(err)}`, {
-      cause: err,
-    });
-  }
-  return parseTrustedRoot(bytes);
-}
 
 type Verifier = { readonly verifier: ImageVerifier; readonly describe: VerifyReport['verifier'] };
 

@@ -1,0 +1,10 @@
+// The server side: what runs inside `portcullis admission serve` (and, later, `portcullis serve`)
+// and wires capabilities to the outside world.
+export { createRegistryFactSource, FactSourceError } from './facts/index.js';
+export type {
+  FactKind,
+  FactSourceErrorCode,
+  FactSourceStats,
+  RegistryFactSource,
+  RegistryFactSourceOptions,
+} from './facts/index.js';
