@@ -266,6 +266,10 @@ describe('admission manifests: what they configure', () => {
     expect(flag('--listen')).toBe('0.0.0.0:8443');
     expect(Number(flag('--deadline-ms'))).toBe(deadlineMs);
     for (const hook of hooks) expect(deadlineMs).toBeLessThan(Number(hook['timeoutSeconds']) * 1000);
+    // Draining ends before the kubelet's grace period would kill the pod.
+    const grace = Number(at(find(parsed, 'Deployment'), '/spec/template/spec/terminationGracePeriodSeconds'));
+    expect(Number(flag('--drain-ms'))).toBeGreaterThan(0);
+    expect(Number(flag('--drain-ms')) + deadlineMs).toBeLessThan(grace * 1000);
     // The mounted files are the ones the flags name.
     const mounts = container['volumeMounts'] as Json[];
     expect(mounts).toContainEqual({ name: 'tls', mountPath: '/etc/portcullis/tls', readOnly: true });

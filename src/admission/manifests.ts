@@ -65,6 +65,7 @@ export const DEFAULT_TIMEOUT_SECONDS = 10;
 export const OPT_OUT_LABEL = 'portcullis.dev/ignore';
 /** The container port the server listens on (unprivileged: the pod runs as non-root). */
 export const WEBHOOK_PORT = 8443;
+const DRAIN_MS = 5000;
 /** A non-root UID/GID that exists in distroless images (`nonroot`), numeric so runAsNonRoot can be checked. */
 export const WEBHOOK_UID = 65532;
 
@@ -265,7 +266,7 @@ export function buildAdmissionManifests(o: AdmissionManifestOptions): AdmissionM
           serviceAccountName: name,
           automountServiceAccountToken: false,
           enableServiceLinks: false,
-          terminationGracePeriodSeconds: 30,
+          terminationGracePeriodSeconds: 30, // the drain (5 s) plus in-flight requests (at most timeoutSeconds)
           securityContext: {
             runAsNonRoot: true,
             runAsUser: WEBHOOK_UID,
@@ -313,6 +314,10 @@ export function buildAdmissionManifests(o: AdmissionManifestOptions): AdmissionM
                 `0.0.0.0:${WEBHOOK_PORT}`,
                 '--deadline-ms',
                 String(deadlineMs),
+                // Endpoints lag a terminating pod by a few seconds: keep answering (readiness
+                // 503) while the Service stops routing here, well inside the grace period.
+                '--drain-ms',
+                String(DRAIN_MS),
               ],
               env: [{ name: 'PORTCULLIS_CACHE_DIR', value: '/tmp/portcullis-cache' }],
               ports: [{ name: 'https', containerPort: WEBHOOK_PORT, protocol: 'TCP' }],

@@ -1,17 +1,16 @@
-import { copyFileSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { startAdmissionServer, type AdmissionServer } from '../admission/index.js';
 import { errorMessage, isPortcullisError, silentLogger } from '../core/index.js';
-import { parsePolicy } from '../policy/index.js';
 import {
   podAdmissionReview,
   requestOverTls,
   type AdmissionReviewAnswer,
 } from '../testing/admission-webhook.js';
 import { captureCliIO, runCommandCaptured } from '../testing/cli.js';
+import { runAdmissionServe } from './commands/admission-serve.js';
 import { ADMISSION_SUBCOMMANDS, defaultWebhookImage, runAdmission } from './commands/admission.js';
 import { exitCodeFor } from './exit-codes.js';
 import { writeLine } from './io.js';
@@ -269,25 +268,52 @@ async function runAdmissionOrError(argv: readonly string[], cwd: string) {
 describe('portcullis admission manifests: the webhook served with them, as the API server calls it', () => {
   let objects: Json[];
   let other: Json[];
-  let server: AdmissionServer;
+  let server: { url: string; close(): Promise<void> };
   const serviceName = 'portcullis-admission.portcullis.svc';
 
   beforeAll(async () => {
     const cwd = dirWithPolicy();
     objects = objectsOf((await run(['manifests', '--namespace', 'portcullis'], cwd)).stdout);
     other = objectsOf((await run(['manifests', '--namespace', 'portcullis'], cwd)).stdout);
-    // The server as the pod runs it: the Secret's pair, the ConfigMap's policy, the args' deadline.
+    // The server as the pod runs it: `admission serve` with the Deployment's args, the Secret and
+    // the ConfigMap written where the volume mounts put them (under a temporary root), and the
+    // listen address moved to loopback.
     const { cert, key } = secretPair(objects);
-    const policy = parsePolicy(String((kind(objects, 'ConfigMap')['data'] as Json)['portcullis.yaml']));
-    const args = containerOf(objects).args;
-    server = await startAdmissionServer({
-      host: '127.0.0.1',
-      port: 0,
-      tls: { certPem: cert, keyPem: key },
-      policy: () => policy,
-      deadlineMs: Number(args[args.indexOf('--deadline-ms') + 1]),
-      logger: false,
+    const root = tempDir();
+    const args = containerOf(objects).args.map((a) =>
+      a.startsWith('/etc/portcullis/') ? path.join(root, a) : a === '0.0.0.0:8443' ? '127.0.0.1:0' : a,
+    );
+    expect(args.slice(0, 2)).toEqual(['admission', 'serve']);
+    const mounted = (flag: string) => args[args.indexOf(flag) + 1] ?? '';
+    mkdirSync(path.dirname(mounted('--tls-cert')), { recursive: true });
+    mkdirSync(path.dirname(mounted('--policy')), { recursive: true });
+    writeFileSync(mounted('--tls-cert'), cert);
+    writeFileSync(mounted('--tls-key'), key, { mode: 0o600 });
+    writeFileSync(
+      mounted('--policy'),
+      String((kind(objects, 'ConfigMap')['data'] as Json)['portcullis.yaml']),
+    );
+    const stop = new AbortController();
+    const io = captureCliIO({
+      cwd: root,
+      env: { PORTCULLIS_DB: path.join(root, 'none.db') },
+      stop: stop.signal,
     });
+    const running = runAdmissionServe(args.slice(2), io.io, silentLogger);
+    const until = Date.now() + 20_000;
+    let url: string | undefined;
+    while (url === undefined && Date.now() < until) {
+      url = /listening on (\S+)/.exec(io.stderr())?.[1];
+      if (url === undefined) await new Promise((r) => setTimeout(r, 50));
+    }
+    if (url === undefined) throw new Error(`admission serve did not start: ${io.stderr()}`);
+    server = {
+      url,
+      close: async () => {
+        stop.abort();
+        expect(await running).toBe(0);
+      },
+    };
   });
 
   afterAll(async () => {
