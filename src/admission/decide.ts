@@ -25,6 +25,8 @@ export type SignatureFact =
 /** What was gathered about one image before deciding; `{ error }` says the lookup failed and why. */
 export type ImageFacts = {
   readonly digest?: string;
+  /** Why the tag could not be resolved to a digest, when it could not (the mutating endpoint says so). */
+  readonly digestError?: string;
   /** The image config's `User` (`""` means root). */
   readonly config?: { readonly user: string } | { readonly error: string };
   readonly signature?: SignatureFact;

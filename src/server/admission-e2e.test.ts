@@ -161,5 +161,17 @@ describe('admission webhook over HTTPS with registry facts', () => {
     expect(allowed.allowed).toBe(true);
     expect(allowed.warnings).toHaveLength(2);
     for (const w of allowed.warnings ?? []) expect(w).toContain(`ECONNREFUSED ${host}`);
+    // Pinning alone: admitted unpinned, and the warning says which registry could not be reached.
+    const pin = await review('/mutate', `${host}/team/other:v2`, [
+      '  - name: no-latest',
+      '    kind: disallowTags',
+    ]);
+    expect(pin.response.allowed).toBe(true);
+    expect(pin.response.patch).toBeUndefined();
+    expect(pin.response.warnings).toEqual([
+      expect.stringMatching(
+        new RegExp(`^image "${host}/team/other:v2" was not pinned to a digest: .*ECONNREFUSED ${host}`),
+      ) as unknown,
+    ]);
   });
 });

@@ -89,6 +89,7 @@ function countErrors(facts: AdmissionFacts): number {
 /** The first `{ error }` among an image's facts, to explain why it has no digest. */
 export function firstError(image: ImageFacts | undefined): string | undefined {
   if (image === undefined) return undefined;
+  if (image.digestError !== undefined) return image.digestError;
   for (const fact of [image.config, image.scan, image.signature, ...Object.values(image.signatures ?? {})]) {
     if (fact !== undefined && 'error' in fact) return fact.error;
   }

@@ -447,8 +447,9 @@ describe('registry unreachable', () => {
       AbortSignal.timeout(300),
     );
     const facts = denied.facts.images?.[image];
-    expect(Object.keys(facts ?? {}).sort()).toEqual(['scan', 'signatures']);
+    expect(Object.keys(facts ?? {}).sort()).toEqual(['digestError', 'scan', 'signatures']);
     const unanswered = new RegExp(`^registry ${proxy.host} did not answer within \\d+ ms`);
+    expect(facts?.digestError).toMatch(unanswered);
     expect(errorText(facts?.signatures?.['trusted'])).toMatch(unanswered);
     expect(errorText(facts?.scan)).toMatch(unanswered);
     expect(denied.decision.allowed).toBe(false);

@@ -222,10 +222,11 @@ export function createRegistryFactSource(options: RegistryFactSourceOptions): Re
 
   const allFailed = (needs: ImageNeeds, error: string): ImageFacts => {
     const facts: {
+      digestError: string;
       config?: { error: string };
       scan?: { error: string };
       signatures?: Record<string, SignatureFact>;
-    } = {};
+    } = { digestError: error };
     if (needs.config) {
       lookupErrors.config++;
       facts.config = { error };
