@@ -385,9 +385,10 @@ const entries: Entry[] = [
     what: 'requireSignature policy, warm cache, bursts on 10 connections',
     endpoint: (b) => b.signatureUrl,
     connections: 10,
-    // The harsher pattern, for the record: no absolute target (the baseline's own p99 is 8 to
-    // 17 ms here on a loaded 2-CPU machine); measured ratios 1.4 to 2.7.
-    maxRatio: 3.5,
+    // The harsher pattern, for the record: no absolute target (the baseline's own p99 was 3 ms
+    // at load 1 and 8 to 17 ms at load 3 to 5 on 2 CPUs). Measured p99 ratios 1.4 to 3.4 (the
+    // quieter the machine, the higher), p50 ratio 2.2 throughout: a guard against gross regressions.
+    maxRatio: 5,
   }),
 ];
 
