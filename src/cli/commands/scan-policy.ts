@@ -12,10 +12,15 @@ import {
   type RuleVerdict,
 } from '../../admission/index.js';
 import { tryParseImageRef } from '../../imageref/index.js';
-import { loadPolicyFile, type AdmissionRule, type Policy, type Severity } from '../../policy/index.js';
+import {
+  loadPolicyFile,
+  POLICY_FILE_NAME,
+  type AdmissionRule,
+  type Policy,
+  type Severity,
+} from '../../policy/index.js';
 import type { Finding, JsonDocument } from '../../scan/index.js';
 import { UsageError, type CliIO } from '../io.js';
-import { DEFAULT_POLICY_FILE } from './lint.js';
 
 /** A loaded policy and how scan applies it. */
 export type ScanPolicy = {
@@ -89,7 +94,7 @@ export async function loadScanPolicy(
       `--namespace "${flags.namespace.slice(0, 70)}" is not a Kubernetes namespace name (RFC 1123 label)`,
     );
   }
-  const file = flags.noPolicy ? undefined : (flags.policy ?? DEFAULT_POLICY_FILE);
+  const file = flags.noPolicy ? undefined : (flags.policy ?? POLICY_FILE_NAME);
   const resolved = file === undefined ? undefined : path.resolve(io.cwd, file);
   if (file === undefined || resolved === undefined || (flags.policy === undefined && !existsSync(resolved))) {
     if (flags.namespace !== undefined) throw new UsageError('--namespace is for --policy');

@@ -35,7 +35,7 @@ import { parseRegistryImage } from '../registry-client.js';
 import { cosignVulnPredicate, type SigningKeyPair } from '../../signing/index.js';
 import { tryParseImageRef, type ImageRef } from '../../imageref/index.js';
 import { attestToRegistry, checkKeyFileFlag, readSigningKey, replayablePasswordIo } from './attest.js';
-import { DEFAULT_POLICY_FILE } from './lint.js';
+import { POLICY_FILE_NAME } from '../../policy/index.js';
 import type { ScanPolicy, ScanPolicyResult } from './scan-policy.js';
 
 export const scanHelp = `Usage: portcullis scan <target>... [options] [image options]
@@ -69,9 +69,9 @@ Options:
 
 Policy gate (docs/policy.md, "scan --policy"):
   --policy FILE                         judge each image by the policy's rules (default
-                                        ./${DEFAULT_POLICY_FILE} when it exists, as lint reads it);
+                                        ./${POLICY_FILE_NAME} when it exists, as lint reads it);
                                         exit 1 when an enforce rule denies
-  --no-policy                           ignore ./${DEFAULT_POLICY_FILE}
+  --no-policy                           ignore ./${POLICY_FILE_NAME}
   --namespace NS                        the namespace rules are matched in (default "default")
   --reference REF                       the registry reference a local target will be deployed
                                         as, for allowedRegistries, disallowTags, requireDigest and
@@ -375,7 +375,7 @@ async function loadPolicyFlags(
   const explicit =
     values.policy !== undefined || values.namespace !== undefined || values.reference !== undefined;
   // Without a flag and without ./portcullis.yaml, scan does not load the policy stack at all.
-  if (!explicit && (values['no-policy'] || !existsSync(path.resolve(io.cwd, DEFAULT_POLICY_FILE)))) {
+  if (!explicit && (values['no-policy'] || !existsSync(path.resolve(io.cwd, POLICY_FILE_NAME)))) {
     return undefined;
   }
   if (values.reference !== undefined) {
