@@ -109,7 +109,9 @@ export async function loadScanPolicy(
 }
 
 // The policy has info where the scanner has negligible; an unrated finding counts as the lowest
-// too, so `failOn: info` is the way to refuse unrated findings.
+// too, so `failOn: info` is the way to refuse unrated findings. The same as the webhook's
+// toFindingSummaries in src/server/facts, which src/server/index.ts does not export yet: once it
+// does, this copy goes and scan imports that one, so the gate cannot drift from admission.
 const POLICY_SEVERITY: Readonly<Record<Finding['severity'], Severity>> = {
   critical: 'critical',
   high: 'high',
