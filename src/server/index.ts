@@ -1,6 +1,6 @@
 // The server side: what runs inside `portcullis admission serve` (and, later, `portcullis serve`)
 // and wires capabilities to the outside world.
-export { createRegistryFactSource, FactSourceError } from './facts/index.js';
+export { createRegistryFactSource, FactSourceError, toFindingSummaries } from './facts/index.js';
 export type {
   FactKind,
   FactSourceErrorCode,

@@ -7,19 +7,13 @@ import {
   parseAdmissionReview,
   type AdmissionFacts,
   type ExpiredExemption,
-  type FindingSummary,
   type ImageFacts,
   type RuleVerdict,
 } from '../../admission/index.js';
 import { tryParseImageRef } from '../../imageref/index.js';
-import {
-  loadPolicyFile,
-  POLICY_FILE_NAME,
-  type AdmissionRule,
-  type Policy,
-  type Severity,
-} from '../../policy/index.js';
+import { loadPolicyFile, POLICY_FILE_NAME, type AdmissionRule, type Policy } from '../../policy/index.js';
 import type { Finding, JsonDocument } from '../../scan/index.js';
+import { toFindingSummaries } from '../../server/index.js';
 import { UsageError, type CliIO } from '../io.js';
 
 /** A loaded policy and how scan applies it. */
@@ -106,30 +100,6 @@ export async function loadScanPolicy(
     namespace: flags.namespace ?? 'default',
     explicit: flags.policy !== undefined,
   };
-}
-
-// The policy has info where the scanner has negligible; an unrated finding counts as the lowest
-// too, so `failOn: info` is the way to refuse unrated findings. The same as the webhook's
-// toFindingSummaries in src/server/facts, which src/server/index.ts does not export yet: once it
-// does, this copy goes and scan imports that one, so the gate cannot drift from admission.
-const POLICY_SEVERITY: Readonly<Record<Finding['severity'], Severity>> = {
-  critical: 'critical',
-  high: 'high',
-  medium: 'medium',
-  low: 'low',
-  negligible: 'info',
-  unknown: 'info',
-};
-
-/** Scan findings as the vulnerabilities rule reads them. */
-export function toFindingSummaries(findings: readonly Finding[]): FindingSummary[] {
-  return findings.map((f) => ({
-    id: f.id,
-    aliases: f.aliases,
-    severity: POLICY_SEVERITY[f.severity],
-    package: f.package.name,
-    ...(f.fixedVersion === undefined ? {} : { fixedVersion: f.fixedVersion }),
-  }));
 }
 
 function notEvaluated(
