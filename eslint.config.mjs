@@ -21,6 +21,7 @@ const allowedDeps = {
   dockerfile: ['core', 'imageref', 'oci', 'secrets', 'report'],
   policy: ['core', 'imageref'],
   admission: ['core', 'imageref', 'policy'],
+  webhook: ['core', 'imageref', 'policy', 'admission'],
   signing: ['core', 'imageref', 'oci'],
   tls: ['core'],
   cli: ['*'],

@@ -8,7 +8,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import https from 'node:https';
 import path from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { startAdmissionServer, type AdmissionServer } from '../src/admission/webhook/index.js';
+import { startAdmissionServer, type AdmissionServer } from '../src/webhook/index.js';
 import { RegistryClient } from '../src/oci/index.js';
 import { parsePolicy, type Policy } from '../src/policy/index.js';
 import { createRegistryFactSource, type RegistryFactSource } from '../src/server/facts/index.js';

@@ -68,17 +68,3 @@ export type {
   KubeObject,
   ManifestTls,
 } from './manifests.js';
-export {
-  createAdmissionApp,
-  startAdmissionServer,
-  httpStatusFor,
-  WebhookError,
-  DEFAULT_DEADLINE_MS,
-} from './webhook/index.js';
-export type {
-  AdmissionWebhookOptions,
-  AdmissionServer,
-  AdmissionServerOptions,
-  WebhookTls,
-  WebhookErrorCode,
-} from './webhook/index.js';

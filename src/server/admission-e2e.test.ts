@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAdmissionServer, type AdmissionServer } from '../admission/index.js';
+import { startAdmissionServer, type AdmissionServer } from '../webhook/index.js';
 import { RegistryClient } from '../oci/index.js';
 import { parsePolicy, type Policy } from '../policy/index.js';
 import {

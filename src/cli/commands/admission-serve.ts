@@ -9,7 +9,7 @@ import { createDockerConfigCredentialStore, RegistryClient } from '../../oci/ind
 import { parsePolicy, POLICY_FILE_NAME, type Policy } from '../../policy/index.js';
 import { createRegistryFactSource, type RegistryFactSource } from '../../server/index.js';
 import { defaultDbPath, openVulnDb, type VulnDb } from '../../vulndb/index.js';
-import { DEFAULT_DEADLINE_MS, startAdmissionServer, type AdmissionServer } from '../../admission/index.js';
+import { DEFAULT_DEADLINE_MS, startAdmissionServer, type AdmissionServer } from '../../webhook/index.js';
 import { ExitCode } from '../exit-codes.js';
 import { UsageError, writeLine, type CliIO } from '../io.js';
 import { readTrustedRoot } from '../trusted-root.js';

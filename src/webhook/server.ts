@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import type { Server as HttpsServer } from 'node:https';
 import { createSecureContext } from 'node:tls';
 import Fastify from 'fastify';
-import { errorMessage } from '../../core/index.js';
+import { errorMessage } from '../core/index.js';
 import { fastifyOptions, installAdmissionRoutes } from './app.js';
 import type { AdmissionAppState, AdmissionWebhookOptions } from './app.js';
 import { WebhookError } from './errors.js';

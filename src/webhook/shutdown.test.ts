@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { parsePolicy } from '../../policy/index.js';
+import { parsePolicy } from '../policy/index.js';
 import {
   podAdmissionReview,
   postJsonOverTls,
   requestOverTls,
   webhookTestCertificates,
-} from '../../testing/admission-webhook.js';
-import type { AdmissionFacts, FactPlan, FactSource } from '../index.js';
+} from '../testing/admission-webhook.js';
+import type { AdmissionFacts, FactPlan, FactSource } from '../admission/index.js';
 import { WebhookError, startAdmissionServer } from './index.js';
 
 const POLICY = parsePolicy(`apiVersion: portcullis.dev/v1alpha1

@@ -1,5 +1,4 @@
-import type { AdmissionFacts, ImageFacts } from '../decide.js';
-import type { FactPlan, FactSource, ImageNeeds } from '../plan.js';
+import type { AdmissionFacts, FactPlan, FactSource, ImageFacts, ImageNeeds } from '../admission/index.js';
 import type { FactErrorReason } from './metrics.js';
 
 /** The facts for a plan, and why some are missing when the source as a whole failed. */

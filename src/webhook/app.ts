@@ -8,15 +8,22 @@ import type {
   RawServerBase,
 } from 'fastify';
 import type { Registry } from 'prom-client';
-import { isPortcullisError } from '../../core/index.js';
-import type { Policy } from '../../policy/index.js';
-import { decide, toAdmissionResponse } from '../decide.js';
-import { AdmissionError } from '../errors.js';
-import { pinImagesPatch } from '../mutate.js';
-import { isEmptyPlan, planFacts } from '../plan.js';
-import type { FactPlan, FactSource } from '../plan.js';
-import { buildAdmissionResponse, parseAdmissionReviewJson } from '../schema.js';
-import type { AdmissionRequest, AdmissionReviewResponse } from '../schema.js';
+import { isPortcullisError } from '../core/index.js';
+import type { Policy } from '../policy/index.js';
+import {
+  decide,
+  toAdmissionResponse,
+  AdmissionError,
+  pinImagesPatch,
+  isEmptyPlan,
+  planFacts,
+  buildAdmissionResponse,
+  parseAdmissionReviewJson,
+  type FactPlan,
+  type FactSource,
+  type AdmissionRequest,
+  type AdmissionReviewResponse,
+} from '../admission/index.js';
 import { WebhookError } from './errors.js';
 import { firstError, gatherWithDeadline } from './gather.js';
 import type { GatherOutcome } from './gather.js';

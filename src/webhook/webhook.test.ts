@@ -6,19 +6,19 @@ import jsonPatch from 'fast-json-patch';
 import type { Operation } from 'fast-json-patch';
 import { Gauge } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parsePolicy } from '../../policy/index.js';
-import type { Policy } from '../../policy/index.js';
-import type { AdmissionReviewAnswer } from '../../testing/admission-webhook.js';
+import { parsePolicy } from '../policy/index.js';
+import type { Policy } from '../policy/index.js';
+import type { AdmissionReviewAnswer } from '../testing/admission-webhook.js';
 import {
   POD_RESOURCE,
   admissionReviewOf,
   decodePatch,
   requestOverTls,
   webhookTestCertificates,
-} from '../../testing/admission-webhook.js';
-import { sharedData } from '../../testing/fixtures.js';
-import { extractPodImages } from '../index.js';
-import type { AdmissionFacts, FactPlan, FactSource } from '../index.js';
+} from '../testing/admission-webhook.js';
+import { sharedData } from '../testing/fixtures.js';
+import { extractPodImages } from '../admission/index.js';
+import type { AdmissionFacts, FactPlan, FactSource } from '../admission/index.js';
 import { startAdmissionServer } from './index.js';
 import type { AdmissionServer } from './index.js';
 
@@ -131,10 +131,9 @@ const JOB = { group: 'batch', version: 'v1', kind: 'Job', resource: 'jobs' };
 const POD = POD_RESOURCE;
 
 function kubectlObject(file: string): Record<string, unknown> {
-  return JSON.parse(readFileSync(path.join(import.meta.dirname, '..', 'testdata', file), 'utf8')) as Record<
-    string,
-    unknown
-  >;
+  return JSON.parse(
+    readFileSync(path.join(import.meta.dirname, '..', 'admission', 'testdata', file), 'utf8'),
+  ) as Record<string, unknown>;
 }
 
 const review = admissionReviewOf;

@@ -1,4 +1,4 @@
-import { PortcullisError } from '../../core/index.js';
+import { PortcullisError } from '../core/index.js';
 
 export type WebhookErrorCode =
   /** An option is unusable: no TLS material, a deadline outside 1 ms to 29 s, a bad grace period. */
