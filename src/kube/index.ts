@@ -17,6 +17,32 @@ export type {
 } from './types.js';
 
 // --- load and engine (manifest loading, audit engine, suppressions, renderers)
+export { ManifestError } from './load/errors.js';
+export type { ManifestErrorCode } from './load/errors.js';
+export {
+  loadManifests,
+  resourceOf,
+  formatSource,
+  formatObjectPath,
+  MAX_MANIFEST_BYTES,
+  MAX_MANIFEST_OBJECTS,
+  MAX_MANIFEST_DOCUMENTS,
+  MAX_YAML_ALIASES,
+} from './load/parse.js';
+export type { ManifestInput, LoadOptions } from './load/parse.js';
+export { readManifestInputs, MAX_MANIFEST_FILES } from './load/read.js';
+export type { ManifestReadIO, ReadOptions } from './load/read.js';
+export { auditBundle, auditObjects, auditRuleMetas } from './engine/audit.js';
+export type {
+  AuditOptions,
+  AuditReport,
+  ExpiredIgnore,
+  Suppression,
+  SuppressedFinding,
+} from './engine/audit.js';
+export { IGNORE_ANNOTATION, SUPPRESSION_RULE, parseIgnoreAnnotation } from './engine/suppress.js';
+export type { IgnoreEntry, ParsedIgnore } from './engine/suppress.js';
+export { KUBE_RULES } from './rules/index.js';
 
 // --- workload rules
 

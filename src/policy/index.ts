@@ -5,12 +5,16 @@ export type {
   Policy,
   Severity,
   LintSection,
+  AuditSection,
+  AuditIgnore,
   LintRuleSetting,
   AdmissionRule,
   AdmissionRuleKind,
   Exemption,
 } from './schema.js';
 export { parsePolicy, loadPolicyFile, policyLocation, POLICY_FILE_NAME, MAX_POLICY_BYTES } from './load.js';
-export { lintSettings, unknownRuleIds, assertKnownRuleIds } from './lint.js';
+export { lintSettings, unknownRuleIds, assertKnownRuleIds, splitRuleSettings } from './lint.js';
+export { auditSettings, unknownAuditRuleIds, assertKnownAuditRuleIds } from './audit.js';
+export type { AuditSettings, AuditIgnoreEntry } from './audit.js';
 export type { LintSettings, UnknownRuleId } from './lint.js';
 export { policyJsonSchema } from './json-schema.js';

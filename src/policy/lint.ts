@@ -1,6 +1,6 @@
 import { PolicyError } from './errors.js';
 import { formatPolicyPath, policyLocation } from './load.js';
-import type { Policy, Severity } from './schema.js';
+import type { LintRuleSetting, Policy, Severity } from './schema.js';
 
 /**
  * What the policy says about `portcullis lint`, in the shape the Dockerfile linter's options
@@ -19,11 +19,13 @@ export type LintSettings = {
   readonly failOn?: Severity;
 };
 
-/** The lint settings of a policy. Rules not mentioned keep their defaults. */
-export function lintSettings(policy: Policy): LintSettings {
+/** Splits per-rule settings (`lint.rules`, `audit.rules`) into disabled ids and severity overrides. */
+export function splitRuleSettings(
+  rules: Readonly<Record<string, LintRuleSetting>> | undefined,
+): Pick<LintSettings, 'disabled' | 'severityOverrides'> {
   const disabled: string[] = [];
   const severityOverrides: Record<string, Severity> = {};
-  for (const [id, setting] of Object.entries(policy.lint?.rules ?? {})) {
+  for (const [id, setting] of Object.entries(rules ?? {})) {
     if (setting === 'off') {
       disabled.push(id);
     } else if (typeof setting === 'string') {
@@ -34,6 +36,12 @@ export function lintSettings(policy: Policy): LintSettings {
       severityOverrides[id] = setting.severity;
     }
   }
+  return { disabled, severityOverrides };
+}
+
+/** The lint settings of a policy. Rules not mentioned keep their defaults. */
+export function lintSettings(policy: Policy): LintSettings {
+  const { disabled, severityOverrides } = splitRuleSettings(policy.lint?.rules);
   const trusted = policy.registries?.trusted;
   const minimal = policy.lint?.minimalBases;
   const failOn = policy.lint?.failOn;

@@ -118,6 +118,54 @@ export const lintSectionSchema = z
   })
   .describe('Settings for `portcullis lint`.');
 
+// Globs on Kubernetes names: `*` any run of characters, `?` one; no spaces.
+const nameGlobSchema = z
+  .string()
+  .min(1)
+  .max(253)
+  .regex(/^[A-Za-z0-9.\-_:*?]+$/, 'expected a name or glob such as web-* (letters, digits, . - _ : * ?)')
+  .meta({
+    id: 'NameGlob',
+    description: 'A Kubernetes kind, namespace or name, or a glob: * any run of characters, ? one.',
+  });
+
+const auditIgnoreSchema = z
+  .strictObject({
+    rule: z
+      .string()
+      .regex(RULE_ID_RE, 'expected a rule id such as PC-K8S-012')
+      .describe('The rule whose findings this entry suppresses.'),
+    kind: nameGlobSchema.optional().describe('Kind of the object (Deployment, Secret); omitted: any.'),
+    namespace: nameGlobSchema
+      .optional()
+      .describe(
+        'Namespace of the object; omitted: any. Cluster-scoped objects and ones naming none match only * or an omitted namespace.',
+      ),
+    name: nameGlobSchema.optional().describe('Name of the object; omitted: any.'),
+    reason: text.describe('Why the finding is accepted; shown with the suppressed finding.'),
+    expires: dateSchema
+      .optional()
+      .describe('Last day the entry applies; afterwards the findings come back and audit says so.'),
+  })
+  .describe("A suppression of one rule's findings on the objects it matches.");
+
+export const auditSectionSchema = z
+  .strictObject({
+    rules: z
+      .record(z.string().regex(RULE_ID_RE, 'expected a rule id such as PC-K8S-012'), lintRuleSettingSchema)
+      .optional()
+      .describe('Per-rule settings: "off", a severity that replaces the default, or { enabled, severity }.'),
+    failOn: severitySchema
+      .optional()
+      .describe('Lowest severity that makes audit exit non-zero; the --fail-on flag wins over it.'),
+    ignore: z
+      .array(auditIgnoreSchema)
+      .max(MAX_LIST)
+      .optional()
+      .describe('Accepted findings: a rule on the objects matching kind, namespace and name, with a reason.'),
+  })
+  .describe('Settings for `portcullis audit` (Kubernetes manifests).');
+
 export const registriesSectionSchema = z
   .strictObject({
     trusted: z
@@ -312,6 +360,7 @@ export const policySchema = z
       .optional(),
     registries: registriesSectionSchema.optional(),
     lint: lintSectionSchema.optional(),
+    audit: auditSectionSchema.optional(),
     rules: z
       .array(admissionRuleSchema)
       .max(MAX_LIST)
@@ -355,6 +404,8 @@ export const policySchema = z
 /** A validated policy file. */
 export type Policy = z.output<typeof policySchema>;
 export type LintSection = z.output<typeof lintSectionSchema>;
+export type AuditSection = z.output<typeof auditSectionSchema>;
+export type AuditIgnore = z.output<typeof auditIgnoreSchema>;
 export type AdmissionRule = z.output<typeof admissionRuleSchema>;
 export type AdmissionRuleKind = AdmissionRule['kind'];
 export type Exemption = z.output<typeof exemptionSchema>;

@@ -18,6 +18,9 @@ const TOOL_HEADER: Readonly<Record<keyof RuleEquivalents, string>> = {
   kubesec: 'kubesec',
   kubeScore: 'kube-score',
   polaris: 'Polaris',
+  kubeaudit: 'kubeaudit',
+  rbacTool: 'rbac-tool',
+  kubeBench: 'kube-bench (CIS)',
 };
 
 /** Where the index lives, for links to the rule pages beside it. */

@@ -52,6 +52,9 @@ const EQUIVALENT_NAMES: readonly [keyof RuleEquivalents, string][] = [
   ['kubesec', 'kubesec'],
   ['kubeScore', 'kube-score'],
   ['polaris', 'Polaris'],
+  ['kubeaudit', 'kubeaudit'],
+  ['rbacTool', 'rbac-tool'],
+  ['kubeBench', 'kube-bench (CIS)'],
 ];
 
 function equivalentsList(eq: RuleEquivalents): string[] {

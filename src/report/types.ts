@@ -10,6 +10,12 @@ export type RuleEquivalents = {
   readonly kubesec?: readonly string[];
   readonly kubeScore?: readonly string[];
   readonly polaris?: readonly string[];
+  /** kubeaudit auditor or override ids (`privileged`, `AllowPrivilegeEscalationNil`). */
+  readonly kubeaudit?: readonly string[];
+  /** rbac-tool analysis rule names (`Secret Readers`). */
+  readonly rbacTool?: readonly string[];
+  /** CIS Kubernetes Benchmark sections as kube-bench numbers them (`5.1.2`). */
+  readonly kubeBench?: readonly string[];
 };
 
 /** What a report needs to know about a rule: one rule per file, one docs page per rule. */
