@@ -1,0 +1,187 @@
+// Walking the pod spec of every workload kind, for the workload rules (PC-K8S-001..039).
+// admission/images.ts has its own, narrower walk (images only, zod-validated, throws on bad
+// shapes); kube may not import admission, and an audit must never throw on a malformed object,
+// so this one reads any JSON value and skips what does not have the expected shape.
+import type { PathSegment } from './types.js';
+
+/** A plain JSON object, or undefined for anything else. */
+export function asRecord(value: unknown): Readonly<Record<string, unknown>> | undefined {
+  // typeof null is 'object'; `instanceof Object` rules it out without naming it.
+  return value instanceof Object && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}
+
+/** An array, or an empty one for anything else. */
+export function asArray(value: unknown): readonly unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+/** A string, or undefined for anything else. */
+export function asString(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** A boolean, or undefined for anything else (YAML `"true"` strings are not booleans to the API server). */
+export function asBoolean(value: unknown): boolean | undefined {
+  return typeof value === 'boolean' ? value : undefined;
+}
+
+/** An integer, or undefined for anything else. */
+export function asInteger(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isInteger(value) ? value : undefined;
+}
+
+/** The value at `path` inside `value`, or undefined where the path leaves the object. */
+export function valueAt(value: unknown, path: readonly PathSegment[]): unknown {
+  let v = value;
+  for (const p of path) {
+    if (typeof p === 'number') v = Array.isArray(v) ? (v as unknown[])[p] : undefined;
+    else v = asRecord(v)?.[p];
+    if (v === undefined) return undefined;
+  }
+  return v;
+}
+
+// Where each kind keeps its pod template (the object holding metadata and spec). A CronJob nests
+// a Job template; a Pod is its own template.
+const TEMPLATE_PATHS: Readonly<Record<string, readonly string[]>> = {
+  Pod: [],
+  Deployment: ['spec', 'template'],
+  ReplicaSet: ['spec', 'template'],
+  StatefulSet: ['spec', 'template'],
+  DaemonSet: ['spec', 'template'],
+  Job: ['spec', 'template'],
+  ReplicationController: ['spec', 'template'],
+  PodTemplate: ['template'],
+  CronJob: ['spec', 'jobTemplate', 'spec', 'template'],
+};
+
+/** The kinds whose pods {@link podOf} reads. */
+export const POD_KINDS: readonly string[] = Object.keys(TEMPLATE_PATHS);
+
+/** Which list of the pod spec a container sits in. */
+export type ContainerList = 'containers' | 'initContainers' | 'ephemeralContainers';
+
+const CONTAINER_LISTS: readonly ContainerList[] = ['containers', 'initContainers', 'ephemeralContainers'];
+
+/** One container of a pod, with its path in the object and its effective user settings. */
+export type PodContainer = {
+  readonly list: ContainerList;
+  readonly index: number;
+  /** The container's name, or `containers[0]` when it has none. */
+  readonly name: string;
+  /** Path of the container inside the object, e.g. ['spec', 'template', 'spec', 'containers', 0]. */
+  readonly path: readonly PathSegment[];
+  readonly container: Readonly<Record<string, unknown>>;
+  /** The container's securityContext (empty when unset). */
+  readonly securityContext: Readonly<Record<string, unknown>>;
+};
+
+/** The pod of a Pod or a workload's pod template. */
+export type PodView = {
+  readonly kind: string;
+  /** Path of the pod template (metadata and spec), [] for a Pod. */
+  readonly templatePath: readonly PathSegment[];
+  /** Path of the pod spec, e.g. ['spec', 'template', 'spec']. */
+  readonly specPath: readonly PathSegment[];
+  readonly spec: Readonly<Record<string, unknown>>;
+  /** The pod's securityContext (empty when unset). */
+  readonly securityContext: Readonly<Record<string, unknown>>;
+  /** The pod template's metadata (the object's own for a Pod); empty when unset. */
+  readonly metadata: Readonly<Record<string, unknown>>;
+  readonly containers: readonly PodContainer[];
+};
+
+/**
+ * The pod of a Pod, Deployment, ReplicaSet, StatefulSet, DaemonSet, Job, CronJob,
+ * ReplicationController or PodTemplate; undefined for other kinds and for objects without a
+ * pod spec. Never throws: containers that are not objects are skipped.
+ */
+export function podOf(kind: string, object: unknown): PodView | undefined {
+  const templatePath = TEMPLATE_PATHS[kind];
+  if (templatePath === undefined) return undefined;
+  const template = asRecord(valueAt(object, templatePath));
+  const spec = asRecord(template?.['spec']);
+  if (template === undefined || spec === undefined) return undefined;
+  const specPath = [...templatePath, 'spec'];
+  const containers: PodContainer[] = [];
+  for (const list of CONTAINER_LISTS) {
+    asArray(spec[list]).forEach((raw, index) => {
+      const container = asRecord(raw);
+      if (container === undefined) return;
+      containers.push({
+        list,
+        index,
+        name: asString(container['name']) ?? `${list}[${index}]`,
+        path: [...specPath, list, index],
+        container,
+        securityContext: asRecord(container['securityContext']) ?? {},
+      });
+    });
+  }
+  return {
+    kind,
+    templatePath,
+    specPath,
+    spec,
+    securityContext: asRecord(spec['securityContext']) ?? {},
+    metadata: asRecord(template['metadata']) ?? {},
+    containers,
+  };
+}
+
+/** How a container is named in messages: `container "app"`, `init container "setup"`. */
+export function describeContainer(c: PodContainer): string {
+  const what =
+    c.list === 'containers'
+      ? 'container'
+      : c.list === 'initContainers'
+        ? 'init container'
+        : 'ephemeral container';
+  return `${what} "${c.name}"`;
+}
+
+/**
+ * A field of the effective security context: the container's value, else the pod's (for the
+ * fields PodSecurityContext shares with SecurityContext: runAsUser, runAsGroup, runAsNonRoot,
+ * seLinuxOptions, seccompProfile, windowsOptions), with the path where it was set.
+ */
+export function effectiveSetting(
+  pod: PodView,
+  c: PodContainer,
+  field: string,
+): { readonly value: unknown; readonly path: readonly PathSegment[] } | undefined {
+  const own = c.securityContext[field];
+  if (own !== undefined) return { value: own, path: [...c.path, 'securityContext', field] };
+  const podValue = pod.securityContext[field];
+  if (podValue !== undefined) return { value: podValue, path: [...pod.specPath, 'securityContext', field] };
+  return undefined;
+}
+
+/** The ServiceAccount a pod runs as: serviceAccountName, the deprecated serviceAccount, or `default`. */
+export function serviceAccountName(pod: PodView): string {
+  const name = asString(pod.spec['serviceAccountName']) ?? asString(pod.spec['serviceAccount']);
+  return name === undefined || name === '' ? 'default' : name;
+}
+
+/** Names from a list of `{ name }` references (imagePullSecrets), skipping malformed entries. */
+export function referenceNames(value: unknown): string[] {
+  return asArray(value).flatMap((r) => {
+    const name = asString(asRecord(r)?.['name']);
+    return name === undefined || name === '' ? [] : [name];
+  });
+}
+
+/** One `env` entry of a container, with its index (malformed entries skipped). */
+export type EnvEntry = {
+  readonly index: number;
+  readonly name: string;
+  readonly entry: Readonly<Record<string, unknown>>;
+};
+
+/** The container's `env` entries that are objects, in order. */
+export function envEntries(c: PodContainer): EnvEntry[] {
+  return asArray(c.container['env']).flatMap((raw, index) => {
+    const entry = asRecord(raw);
+    return entry === undefined ? [] : [{ index, name: asString(entry['name']) ?? '?', entry }];
+  });
+}
