@@ -185,3 +185,28 @@ export function envEntries(c: PodContainer): EnvEntry[] {
     return entry === undefined ? [] : [{ index, name: asString(entry['name']) ?? '?', entry }];
   });
 }
+
+/** One container image of a pod, with the path of its `image` field. */
+export type ContainerImage = {
+  readonly container: PodContainer;
+  readonly image: string;
+  readonly path: readonly PathSegment[];
+};
+
+/** Every container's image (containers without one pull nothing and are skipped). */
+export function containerImages(pod: PodView): ContainerImage[] {
+  return pod.containers.flatMap((container) => {
+    const image = asString(container.container['image']);
+    return image === undefined || image === ''
+      ? []
+      : [{ container, image, path: [...container.path, 'image'] }];
+  });
+}
+
+/**
+ * True when two objects can be in the same namespace. A manifest without a namespace lands in
+ * whatever namespace it is applied to (`kubectl apply -n`), so it matches any.
+ */
+export function sameNamespace(a: string | undefined, b: string | undefined): boolean {
+  return a === undefined || b === undefined || a === b;
+}
