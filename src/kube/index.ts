@@ -43,9 +43,47 @@ export type {
 export { IGNORE_ANNOTATION, SUPPRESSION_RULE, parseIgnoreAnnotation } from './engine/suppress.js';
 export type { IgnoreEntry, ParsedIgnore } from './engine/suppress.js';
 export { KUBE_RULES } from './rules/index.js';
+export { formatAuditText, formatResource } from './render/text.js';
+export { toAuditJson, formatAuditJson } from './render/json.js';
+export type { AuditJsonDocument, AuditJsonFinding } from './render/json.js';
+export { toAuditSarif, formatAuditSarif } from './render/sarif.js';
 
 // --- workload rules
 
 // --- rbac
 
 // --- encryption config and generators
+export { EncryptionConfigError } from './encryption/errors.js';
+export type { EncryptionConfigErrorCode, EncryptionConfigFieldError } from './encryption/errors.js';
+export {
+  ENCRYPTION_CONFIG_VERSIONS,
+  MAX_ENCRYPTION_CONFIG_BYTES,
+  formatFieldError,
+  formatFieldPath,
+  loadEncryptionConfigFile,
+  parseEncryptionConfig,
+  tryParseEncryptionConfig,
+} from './encryption/parse.js';
+export type {
+  EncryptionConfig,
+  EncryptionKey,
+  EncryptionProvider,
+  EncryptionProviderType,
+  EncryptionResourceConfig,
+  LoadedEncryptionConfig,
+} from './encryption/types.js';
+export { auditEncryptionConfig, secretsCoverage } from './encryption/audit.js';
+export type { SecretsCoverage } from './encryption/audit.js';
+export { ENCRYPTION_CONFIG_RULES } from './encryption/rules.js';
+export {
+  GENERATED_PROVIDERS,
+  formatEncryptionConfig,
+  generateEncryptionConfig,
+} from './encryption/generate.js';
+export type {
+  GenerateEncryptionConfigOptions,
+  GeneratedEncryptionConfig,
+  GeneratedProviderType,
+} from './encryption/generate.js';
+export { PullSecretError, buildPullSecret, formatPullSecret } from './pullsecret/build.js';
+export type { PullSecret, PullSecretErrorCode, PullSecretInput } from './pullsecret/build.js';

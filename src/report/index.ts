@@ -6,7 +6,14 @@ export type { ReportErrorCode } from './errors.js';
 export { formatLintText, formatLocation, shortDigest } from './text.js';
 export { toLintJson, formatLintJson, countBySeverity } from './json.js';
 export type { ToolInfo, LintJsonDocument, LintJsonFinding } from './json.js';
-export { toLintSarif, formatLintSarif, lintSarifLevel, lintSecuritySeverity } from './sarif.js';
-export type { LintSarifOptions, SarifLevel } from './sarif.js';
+export {
+  toLintSarif,
+  formatLintSarif,
+  lintSarifLevel,
+  lintSecuritySeverity,
+  toSarifLog,
+  sarifArtifactLocation,
+} from './sarif.js';
+export type { LintSarifOptions, SarifLevel, SarifResult } from './sarif.js';
 export { formatRuleTable, formatRulesIndex } from './rules-table.js';
 export type { RuleTableSection } from './rules-table.js';

@@ -24,7 +24,9 @@ export type LintJsonDocument = {
 };
 
 /** Counts of findings per severity (every severity present, zero when none), plus the total. */
-export function countBySeverity(findings: readonly LintFinding[]): LintJsonDocument['summary'] {
+export function countBySeverity(
+  findings: readonly Pick<LintFinding, 'severity'>[],
+): LintJsonDocument['summary'] {
   const counts = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
   for (const f of findings) counts[f.severity] += 1;
   return { ...counts, total: findings.length };

@@ -125,7 +125,7 @@ function ruleJson(rule: RuleMeta): Record<string, unknown> {
  * A path as a relative URI reference, each segment percent-encoded (so `nginx:1.25` cannot be
  * read as a URI scheme); absolute paths become `file://` URIs.
  */
-function artifactLocation(path: string): Record<string, unknown> {
+export function sarifArtifactLocation(path: string): Record<string, unknown> {
   const segments = path.split('/');
   const encoded = segments
     .filter((s, i) => s !== '' && !(s === '.' && i < segments.length - 1))
@@ -134,10 +134,10 @@ function artifactLocation(path: string): Record<string, unknown> {
   return path.startsWith('/') ? { uri: `file:///${encoded}` } : { uri: encoded, uriBaseId: SRCROOT };
 }
 
-function resultJson(f: LintFinding, ruleIndex: number): Record<string, unknown> {
+function resultJson(f: LintFinding): Record<string, unknown> {
   const location: Record<string, unknown> = {
     physicalLocation: {
-      artifactLocation: artifactLocation(f.path),
+      artifactLocation: sarifArtifactLocation(f.path),
       ...(f.line >= 1 ? { region: { startLine: f.line, startColumn: Math.max(1, f.column) } } : {}),
     },
     ...(f.layer === undefined
@@ -153,8 +153,6 @@ function resultJson(f: LintFinding, ruleIndex: number): Record<string, unknown> 
         }),
   };
   return {
-    ruleId: f.ruleId,
-    ruleIndex,
     level: lintSarifLevel(f.severity),
     message: { text: f.message },
     locations: [location],
@@ -175,21 +173,24 @@ export type LintSarifOptions = {
   readonly rules: readonly RuleMeta[];
 };
 
+/** One SARIF result before the run numbers its rule: everything but `ruleId` and `ruleIndex`. */
+export type SarifResult = { readonly ruleId: string; readonly result: Record<string, unknown> };
+
 /**
- * SARIF 2.1.0 for `findings`: `tool.driver.rules` lists every rule with results (sorted by id),
- * and each result points at its rule by `ruleIndex`, at its file by a relative URI and
- * line/column region, and for image findings at its layer (a logical location and properties).
- * A finding whose severity differs from its rule's default (a policy override) keeps its own level.
+ * A SARIF 2.1.0 log with one run: `tool.driver.rules` lists the metadata of every rule with
+ * results (sorted by id), and each result gets its `ruleId` and `ruleIndex` (in that order,
+ * first). Shared by lint and audit so both describe rules the same way.
  *
- * @throws ReportError RULE_UNKNOWN when a finding names a rule missing from `options.rules`.
+ * @throws ReportError RULE_UNKNOWN when a result names a rule missing from `knownRules`.
  */
-export function toLintSarif(
-  findings: readonly LintFinding[],
-  options: LintSarifOptions,
+export function toSarifLog(
+  tool: ToolInfo,
+  knownRules: readonly RuleMeta[],
+  results: readonly SarifResult[],
 ): Record<string, unknown> {
-  const known = new Map(options.rules.map((r) => [r.id, r]));
+  const known = new Map(knownRules.map((r) => [r.id, r]));
   const used: RuleMeta[] = [];
-  for (const id of new Set(findings.map((f) => f.ruleId))) {
+  for (const id of new Set(results.map((r) => r.ruleId))) {
     const rule = known.get(id);
     if (rule === undefined) {
       throw new ReportError('RULE_UNKNOWN', `finding names rule ${id.slice(0, 40)}, which has no metadata`);
@@ -198,7 +199,7 @@ export function toLintSarif(
   }
   used.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const index = new Map(used.map((r, i) => [r.id, i]));
-  const { name, version } = options.tool;
+  const { name, version } = tool;
   return {
     $schema: SARIF_SCHEMA,
     version: '2.1.0',
@@ -213,11 +214,34 @@ export function toLintSarif(
             rules: used.map(ruleJson),
           },
         },
-        results: findings.map((f) => resultJson(f, index.get(f.ruleId) ?? -1)),
+        results: results.map((r) => ({
+          ruleId: r.ruleId,
+          ruleIndex: index.get(r.ruleId) ?? -1,
+          ...r.result,
+        })),
         columnKind: 'utf16CodeUnits',
       },
     ],
   };
+}
+
+/**
+ * SARIF 2.1.0 for `findings`: `tool.driver.rules` lists every rule with results (sorted by id),
+ * and each result points at its rule by `ruleIndex`, at its file by a relative URI and
+ * line/column region, and for image findings at its layer (a logical location and properties).
+ * A finding whose severity differs from its rule's default (a policy override) keeps its own level.
+ *
+ * @throws ReportError RULE_UNKNOWN when a finding names a rule missing from `options.rules`.
+ */
+export function toLintSarif(
+  findings: readonly LintFinding[],
+  options: LintSarifOptions,
+): Record<string, unknown> {
+  return toSarifLog(
+    options.tool,
+    options.rules,
+    findings.map((f) => ({ ruleId: f.ruleId, result: resultJson(f) })),
+  );
 }
 
 /** {@link toLintSarif} as indented JSON text with a final newline. */
