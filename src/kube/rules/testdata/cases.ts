@@ -1,12 +1,11 @@
-// Test support for the workload rules: turn YAML into LoadedObjects (with real line lookup) and
-// run one rule over them the way the engine does, so each rule's table of cases can say which
-// lines it expects.
+// Test support for the workload rules: load YAML with the real loader and run one rule through
+// the real engine, so each rule's table of cases can say which lines it expects.
 import { describe, expect, it } from 'vitest';
-import { isCollection, isMap, isNode, isScalar, LineCounter, parseAllDocuments } from 'yaml';
 import type { Policy } from '../../../policy/index.js';
-import type { Severity } from '../../../report/index.js';
-import type { AuditContext, LoadedObject, ObjectRule, PathSegment } from '../../types.js';
-import { asRecord, asString } from '../../pod.js';
+import { severityRank, type Severity } from '../../../report/index.js';
+import { auditObjects } from '../../engine/audit.js';
+import { loadManifests } from '../../load/parse.js';
+import type { AuditFinding, AuditRule, LoadedObject } from '../../types.js';
 
 // Fake credentials for the cases, assembled so that no full token sits in the source.
 export const FAKE_PASSWORD = 'Tr0ub4dor' + '-9xQ';
@@ -27,76 +26,27 @@ export type RuleCase = {
   readonly secrets?: readonly string[];
 };
 
-/** Every object of a multi-document YAML text, each with a lineOf backed by the YAML's nodes. */
+/** Every object of a YAML bundle, as `portcullis audit` loads it. */
 export function loadYamlObjects(text: string, file = 'test.yaml'): LoadedObject[] {
-  const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter });
-  if (!Array.isArray(docs)) return [];
-  const out: LoadedObject[] = [];
-  docs.forEach((doc, i) => {
-    if (doc.errors.length > 0)
-      throw new Error(`test YAML document ${i + 1}: ${doc.errors[0]?.message ?? ''}`);
-    const contents = doc.contents;
-    if (!isMap(contents)) return;
-    const object = asRecord(doc.toJS()) ?? {};
-    const metadata = asRecord(object['metadata']) ?? {};
-    const namespace = asString(metadata['namespace']);
-    const lineAt = (offset: number) => lineCounter.linePos(offset).line;
-    out.push({
-      source: { file, document: i + 1, line: lineAt(contents.range?.[0] ?? 0) },
-      resource: {
-        apiVersion: asString(object['apiVersion']) ?? '',
-        kind: asString(object['kind']) ?? '',
-        name: asString(metadata['name']) ?? '',
-        ...(namespace === undefined ? {} : { namespace }),
-      },
-      object,
-      lineOf(path: readonly PathSegment[]): number {
-        // The line of the key that holds the value (the `data:` line for a map), the item for a
-        // list entry, or the nearest ancestor's when the path leaves the document.
-        for (let n = path.length; n > 0; n--) {
-          const parent: unknown = doc.getIn(path.slice(0, n - 1), true);
-          const last = path[n - 1];
-          if (isMap(parent)) {
-            const pair = parent.items.find((p) => isScalar(p.key) && p.key.value === last);
-            const key: unknown = pair?.key;
-            if (isNode(key) && key.range) return lineAt(key.range[0]);
-          } else if (isCollection(parent) && typeof last === 'number') {
-            const item: unknown = parent.items[last];
-            if (isNode(item) && item.range) return lineAt(item.range[0]);
-          }
-        }
-        return lineAt(contents.range?.[0] ?? 0);
-      },
-    });
-  });
-  return out;
+  return loadManifests([{ file, text }]);
 }
 
-/** One rule's hits over a YAML bundle, in the engine's shape: line, path, message, severity. */
-export function runRule(
-  rule: ObjectRule,
-  yaml: string,
-  policy?: Policy,
-): { line: number; path: readonly PathSegment[]; message: string; severity: Severity }[] {
-  const objects = loadYamlObjects(yaml);
-  const context: AuditContext = { objects, ...(policy === undefined ? {} : { policy }) };
-  const hits = objects.flatMap((o) =>
-    [...rule.check(o, context)].map((h) => ({
-      line: o.lineOf(h.path),
-      path: h.path,
-      message: h.message,
-      severity: h.severity ?? rule.meta.severity,
-    })),
-  );
-  return hits.sort((a, b) => a.line - b.line);
+/** One rule's findings over a YAML bundle, through the real loader and engine, by line, most severe first. */
+export function runRule(rule: AuditRule, yaml: string, policy?: Policy): AuditFinding[] {
+  const findings = auditObjects(loadYamlObjects(yaml), {
+    rules: [rule],
+    ...(policy === undefined ? {} : { policy }),
+  });
+  return findings
+    .filter((f) => f.ruleId === rule.meta.id)
+    .sort((a, b) => a.line - b.line || severityRank(b.severity) - severityRank(a.severity));
 }
 
 /**
  * The table test of one rule: for each case, the lines reported (in order), their severities,
  * message contents, and that no raw secret of the case reaches a message.
  */
-export function describeRuleCases(rule: ObjectRule, cases: readonly RuleCase[]): void {
+export function describeRuleCases(rule: AuditRule, cases: readonly RuleCase[]): void {
   describe(rule.meta.id, () => {
     it('has valid and invalid cases', () => {
       expect(cases.some((c) => c.lines.length === 0)).toBe(true);
