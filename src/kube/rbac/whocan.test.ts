@@ -2,55 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { buildRbacModel, formatSubject, READ_SECRETS, runPermissionCheck, whoCan } from './index.js';
 import type { WhoCanEntry } from './index.js';
+import { binding, clusterRole, group, labels, role, sa, user } from './testdata/manifests.js';
 
 function objects(text: string): Record<string, unknown>[] {
   return parseAllDocuments(text).map((d) => d.toJS() as Record<string, unknown>);
 }
-
-const clusterRole = (name: string, rules: string, extra = '') => `---
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRole
-metadata:
-  name: ${name}
-${extra}rules:
-${rules}`;
-
-const role = (ns: string, name: string, rules: string) => `---
-apiVersion: rbac.authorization.k8s.io/v1
-kind: Role
-metadata:
-  name: ${name}
-  namespace: ${ns}
-rules:
-${rules}`;
-
-const binding = (
-  kind: 'RoleBinding' | 'ClusterRoleBinding',
-  name: string,
-  ns: string | undefined,
-  ref: string,
-  subjects: string,
-) => `---
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ${kind}
-metadata:
-  name: ${name}
-${ns === undefined ? '' : `  namespace: ${ns}\n`}roleRef:
-  apiGroup: rbac.authorization.k8s.io
-  kind: ${ref.split('/')[0] ?? ''}
-  name: ${ref.split('/')[1] ?? ''}
-subjects:
-${subjects}`;
-
-const user = (name: string) => `  - kind: User\n    apiGroup: rbac.authorization.k8s.io\n    name: ${name}\n`;
-const group = (name: string) =>
-  `  - kind: Group\n    apiGroup: rbac.authorization.k8s.io\n    name: ${name}\n`;
-const sa = (name: string, ns?: string) =>
-  `  - kind: ServiceAccount\n    name: ${name}\n${ns === undefined ? '' : `    namespace: ${ns}\n`}`;
-const labels = (l: Record<string, string>) =>
-  `  labels:\n${Object.entries(l)
-    .map(([k, v]) => `    ${k}: "${v}"\n`)
-    .join('')}`;
 
 // One bundle exercising every path to Secret data, and its near misses.
 const BUNDLE = [
