@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatRulesIndex, type RuleTableSection } from '../report/index.js';
 import { repoRoot } from '../testing/fixtures.js';
+import { kubeRuleSections } from '../testing/kube-rule-sections.js';
 import { allRules, loadImageRules } from './index.js';
 
 // The rules index, docs/rules/README.md, is generated from the rules' metadata. A new rule
@@ -21,6 +22,7 @@ const sections: readonly RuleTableSection[] = [
     rules: await loadImageRules(),
     tools: ['dockle', 'trivy', 'hadolint'],
   },
+  ...kubeRuleSections,
 ];
 
 describe('docs/rules/README.md', () => {
