@@ -160,7 +160,7 @@ describe('portcullis audit', () => {
   it.each([
     [
       ['broken.yaml'],
-      /^portcullis: broken\.yaml:7:1 document 2: not valid YAML: .* \[MANIFESTS_INVALID\]\n$/,
+      /^portcullis: broken\.yaml document 2: not valid YAML: .* \(broken\.yaml:7:1\) \[MANIFESTS_INVALID\]\n$/,
     ],
     [['missing.yaml'], /^portcullis: missing\.yaml: cannot read: .*ENOENT.* \[MANIFESTS_UNREADABLE\]\n$/],
     [['cm.yaml', '--format', 'xml'], /unknown --format "xml": expected text, json, sarif \[USAGE\]/],

@@ -1,14 +1,6 @@
-import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { parseAllDocuments } from 'yaml';
-import {
-  errorMessage,
-  isPortcullisError,
-  PortcullisError,
-  writeFileAtomic,
-  type Logger,
-} from '../../core/index.js';
+import { isPortcullisError, writeFileAtomic, type Logger } from '../../core/index.js';
 import {
   decide,
   formatGatekeeperPolicy,
@@ -18,6 +10,13 @@ import {
   type Decision,
   type RuleVerdict,
 } from '../../admission/index.js';
+import {
+  formatSource,
+  loadManifests,
+  ManifestError,
+  readManifestInputs,
+  type LoadedObject,
+} from '../../kube/index.js';
 import { loadPolicyFile, type Policy } from '../../policy/index.js';
 import { ExitCode, exitCodeFor } from '../exit-codes.js';
 import { UsageError, writeLine, type CliIO } from '../io.js';
@@ -29,7 +28,8 @@ export const policyHelp = `Usage: portcullis policy test --policy FILE [--format
 
 Runs the admission rules of a policy file (docs/policy.md) on Kubernetes manifests, the same
 decisions the admission webhook makes, before anything reaches a cluster. Reads YAML or JSON,
-several documents per file, List kinds (v1 List, DeploymentList, ...), and stdin for "-".
+several documents per file, List kinds (v1 List, DeploymentList, ...), directories (every
+*.yaml, *.yml and *.json below them, sorted), and stdin for "-".
 Every Pod and every workload's pod template is judged as a CREATE (Deployment, ReplicaSet,
 StatefulSet, DaemonSet, Job, CronJob, ReplicationController, PodTemplate); other kinds are
 listed as skipped.
@@ -54,145 +54,14 @@ Options:
 
 Exit codes: 0 every object admitted (or converted), 1 an enforce rule denied, 2 invalid input.`;
 
-/** Caps on what `policy test` reads: a manifest bundle, not a cluster dump. */
-export const MAX_MANIFEST_BYTES = 8 << 20;
-export const MAX_MANIFEST_OBJECTS = 10_000;
-const MAX_YAML_ALIASES = 100;
-
-type ManifestErrorCode = 'MANIFESTS_INVALID' | 'MANIFESTS_UNREADABLE' | 'MANIFESTS_TOO_LARGE';
-
-/** A manifest file that cannot be read or parsed; the message names the file and document. */
-class ManifestError extends PortcullisError<ManifestErrorCode> {}
-
 /** Where an object came from: file (or `-`), 1-based document, 1-based item of a List. */
-type Source = { readonly file: string; readonly document: number; readonly item?: number };
+type Source = Pick<LoadedObject['source'], 'file' | 'document' | 'item'>;
 
-type ManifestObject = { readonly source: Source; readonly object: Record<string, unknown> };
-
-function where(s: Source): string {
-  return `${s.file} document ${s.document}${s.item !== undefined ? ` item ${s.item}` : ''}`;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && Boolean(v) && !Array.isArray(v);
-}
-
-async function readStdin(stdin: NodeJS.ReadableStream): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of stdin) {
-    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-    size += buf.length;
-    if (size > MAX_MANIFEST_BYTES) {
-      throw new ManifestError(
-        'MANIFESTS_TOO_LARGE',
-        `-: stdin is larger than the ${MAX_MANIFEST_BYTES}-byte limit for manifests`,
-      );
-    }
-    chunks.push(buf);
-  }
-  return Buffer.concat(chunks);
-}
-
-async function readManifestFile(file: string, io: CliIO): Promise<string> {
-  let data: Buffer;
-  if (file === '-') {
-    data = await readStdin(io.stdin);
-  } else {
-    const resolved = path.resolve(io.cwd, file);
-    try {
-      const st = await stat(resolved);
-      if (!st.isFile()) throw new ManifestError('MANIFESTS_UNREADABLE', `${file}: not a regular file`);
-      if (st.size > MAX_MANIFEST_BYTES) {
-        throw new ManifestError(
-          'MANIFESTS_TOO_LARGE',
-          `${file}: ${st.size} bytes, larger than the ${MAX_MANIFEST_BYTES}-byte limit for manifests`,
-        );
-      }
-      data = await readFile(resolved);
-    } catch (err) {
-      if (err instanceof ManifestError) throw err;
-      throw new ManifestError('MANIFESTS_UNREADABLE', `${file}: cannot read: ${errorMessage(err)}`, {
-        cause: err,
-      });
-    }
-    // A file that grew between stat and read.
-    if (data.length > MAX_MANIFEST_BYTES) {
-      throw new ManifestError(
-        'MANIFESTS_TOO_LARGE',
-        `${file}: larger than the ${MAX_MANIFEST_BYTES}-byte limit`,
-      );
-    }
-  }
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(data);
-  } catch (err) {
-    throw new ManifestError('MANIFESTS_INVALID', `${file}: not UTF-8 text`, { cause: err });
-  }
-}
-
-/**
- * The objects in a YAML or JSON text (JSON is YAML 1.2): each document, a List's items in
- * place of the List, empty documents skipped.
- *
- * @throws ManifestError MANIFESTS_INVALID naming the file, document and line of the problem.
- */
-function parseManifests(file: string, text: string, out: ManifestObject[]): void {
-  const docs = parseAllDocuments(text, {
-    prettyErrors: true,
-    uniqueKeys: true,
-  });
-  // parseAllDocuments returns an EmptyStream (an array with extra fields) for an empty text.
-  for (const [i, doc] of Array.from(docs).entries()) {
-    const source: Source = { file, document: i + 1 };
-    const problem = doc.errors[0];
-    if (problem !== undefined) {
-      throw new ManifestError(
-        'MANIFESTS_INVALID',
-        `${where(source)}: not valid YAML: ${problem.message.split('\n')[0] ?? problem.message}`,
-      );
-    }
-    let value: unknown;
-    try {
-      value = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
-    } catch (err) {
-      throw new ManifestError('MANIFESTS_INVALID', `${where(source)}: ${errorMessage(err)}`, { cause: err });
-    }
-    // YAML's null (an empty document) is falsy and of type object.
-    if (value === undefined || (typeof value === 'object' && !value)) continue; // `---` with nothing after it
-    if (!isRecord(value)) {
-      throw new ManifestError(
-        'MANIFESTS_INVALID',
-        `${where(source)}: expected a Kubernetes object (a mapping with apiVersion and kind), got ${Array.isArray(value) ? 'a list' : `a ${typeof value}`}`,
-      );
-    }
-    const kind = value['kind'];
-    const items = value['items'];
-    if (typeof kind === 'string' && kind.endsWith('List') && Array.isArray(items)) {
-      items.forEach((item: unknown, j) => {
-        const itemSource: Source = { ...source, item: j + 1 };
-        if (!isRecord(item)) {
-          throw new ManifestError('MANIFESTS_INVALID', `${where(itemSource)}: expected a Kubernetes object`);
-        }
-        add(itemSource, item, out);
-      });
-      continue;
-    }
-    add(source, value, out);
-  }
-}
-
-function add(source: Source, object: Record<string, unknown>, out: ManifestObject[]): void {
-  if (typeof object['kind'] !== 'string' || object['kind'] === '') {
-    throw new ManifestError('MANIFESTS_INVALID', `${where(source)}: the object has no kind`);
-  }
-  if (out.length >= MAX_MANIFEST_OBJECTS) {
-    throw new ManifestError(
-      'MANIFESTS_TOO_LARGE',
-      `${where(source)}: more than ${MAX_MANIFEST_OBJECTS} objects; split the manifests`,
-    );
-  }
-  out.push({ source, object });
+function metadataString(object: Readonly<Record<string, unknown>>, key: string): string | undefined {
+  const meta = object['metadata'];
+  if (typeof meta !== 'object' || !meta || Array.isArray(meta)) return undefined;
+  const v = (meta as Record<string, unknown>)[key];
+  return typeof v === 'string' ? v : undefined;
 }
 
 type ObjectResult = {
@@ -203,16 +72,9 @@ type ObjectResult = {
   readonly decision: Decision;
 };
 
-function metadataString(object: Record<string, unknown>, key: string): string | undefined {
-  const meta = object['metadata'];
-  if (!isRecord(meta)) return undefined;
-  const v = meta[key];
-  return typeof v === 'string' ? v : undefined;
-}
-
 // The request the API server would send for `kubectl apply` of this object (CREATE); only the
 // fields `decide` reads matter, and parsing it through the webhook's own schema keeps one path.
-function judge(item: ManifestObject, policy: Policy, defaultNamespace: string, now: Date): ObjectResult {
+function judge(item: LoadedObject, policy: Policy, defaultNamespace: string, now: Date): ObjectResult {
   const { object, source } = item;
   const kind = String(object['kind']);
   const apiVersion = typeof object['apiVersion'] === 'string' ? object['apiVersion'] : 'v1';
@@ -240,9 +102,13 @@ function judge(item: ManifestObject, policy: Policy, defaultNamespace: string, n
     return { source, kind, name, namespace, decision: decide(request, policy, {}, now) };
   } catch (err) {
     if (isPortcullisError(err) && err.code === 'ADMISSION_OBJECT_INVALID') {
-      throw new ManifestError('MANIFESTS_INVALID', `${where(source)} (${kind} ${name}): ${err.message}`, {
-        cause: err,
-      });
+      throw new ManifestError(
+        'MANIFESTS_INVALID',
+        `${formatSource(source)} (${kind} ${name}): ${err.message}`,
+        {
+          cause: err,
+        },
+      );
     }
     throw err;
   }
@@ -258,7 +124,7 @@ const ACTION_LABEL: Readonly<Record<RuleVerdict['action'], string>> = {
 function formatText(results: readonly ObjectResult[]): string {
   const lines: string[] = [];
   for (const r of results) {
-    const title = `${where(r.source)}: ${r.kind} ${r.namespace}/${r.name || '(unnamed)'}`;
+    const title = `${formatSource(r.source)}: ${r.kind} ${r.namespace}/${r.name || '(unnamed)'}`;
     if (r.decision.skipped !== undefined) {
       lines.push(`${title}: skipped (${r.decision.skipped})`);
       continue;
@@ -315,7 +181,11 @@ function formatJson(policyFile: string, results: readonly ObjectResult[]): strin
       offline: true,
       summary: summarize(results),
       objects: results.map((r) => ({
-        source: r.source,
+        source: {
+          file: r.source.file,
+          document: r.source.document,
+          ...(r.source.item === undefined ? {} : { item: r.source.item }),
+        },
         kind: r.kind,
         name: r.name,
         namespace: r.namespace,
@@ -354,8 +224,7 @@ async function runPolicyTest(argv: string[], io: CliIO): Promise<number> {
   if (positionals.length === 0) throw new UsageError('policy test needs MANIFEST files, or - for stdin');
   if (positionals.filter((p) => p === '-').length > 1) throw new UsageError('stdin (-) may be given once');
   const policy = await loadPolicyFile(path.resolve(io.cwd, values.policy));
-  const objects: ManifestObject[] = [];
-  for (const file of positionals) parseManifests(file, await readManifestFile(file, io), objects);
+  const objects = loadManifests(await readManifestInputs(positionals, io));
   const now = new Date();
   const results = objects.map((o) => judge(o, policy, values.namespace, now));
   writeLine(io.stdout, values.format === 'json' ? formatJson(values.policy, results) : formatText(results));
@@ -378,8 +247,8 @@ async function runImportGatekeeper(argv: string[], io: CliIO): Promise<number> {
   }
   if (positionals.filter((p) => p === '-').length > 1) throw new UsageError('stdin (-) may be given once');
   const imported = [];
-  for (const file of positionals) {
-    imported.push(...importGatekeeperConstraints(await readManifestFile(file, io), file));
+  for (const { file, text } of await readManifestInputs(positionals, io)) {
+    imported.push(...importGatekeeperConstraints(text, file));
   }
   if (imported.length === 0) {
     throw new ManifestError(

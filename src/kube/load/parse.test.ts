@@ -137,7 +137,11 @@ items: []
   });
 
   it.each([
-    ['not YAML', 'kind: Pod\nmetadata: {name: [}\n', /^bad\.yaml:2:\d+ document 1: not valid YAML/],
+    [
+      'not YAML',
+      'kind: Pod\nmetadata: {name: [}\n',
+      /^bad\.yaml document 1: not valid YAML: .* \(bad\.yaml:2:\d+\)$/,
+    ],
     ['second document broken', 'kind: Pod\n---\nkind: [\n', /document 2: not valid YAML/],
     ['duplicate keys', 'kind: Pod\nkind: Service\n', /document 1: not valid YAML: Map keys must be unique/],
     ['a list document', '- a\n- b\n', /document 1: expected a Kubernetes object .* got a list/],
@@ -162,7 +166,7 @@ items: []
       lines.push(`${cur}: &${cur} [${Array(10).fill(`*${prev}`).join(',')}]`);
     }
     const err = loadError(`kind: ConfigMap\n${lines.join('\n')}\n`);
-    expect(err.code).toBe('MANIFESTS_TOO_LARGE');
+    expect(err.code).toBe('MANIFESTS_INVALID');
     expect(err.message).toMatch(/^bad\.yaml document 1: .*alias/i);
   });
 
