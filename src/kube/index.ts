@@ -51,6 +51,35 @@ export { toAuditSarif, formatAuditSarif } from './render/sarif.js';
 // --- workload rules
 
 // --- rbac
+export {
+  CREATE_WORKLOADS,
+  ESCALATE_OR_BIND,
+  IMPERSONATE,
+  NODES_PROXY,
+  POD_EXEC,
+  READ_SECRETS,
+  buildRbacModel,
+  findAdminBindings,
+  findWildcardRoles,
+  formatScope,
+  formatSubject,
+  listGrants,
+  runPermissionCheck,
+  whoCan,
+} from './rbac/index.js';
+export type {
+  AccessQuery,
+  PermissionCheck,
+  RbacBinding,
+  RbacFinding,
+  RbacGrant,
+  RbacModel,
+  RbacRole,
+  RbacScope,
+  RbacSubject,
+  WhoCanEntry,
+  WhoCanOptions,
+} from './rbac/index.js';
 
 // --- encryption config and generators
 export { EncryptionConfigError } from './encryption/errors.js';
