@@ -54,8 +54,12 @@ describe('the audit section', () => {
       'p.yaml:9:5: audit.rules.PC-K8S-004: unknown rule id',
       'p.yaml:11:13: audit.ignore[0].rule: unknown rule id "PC-K8S-009"',
     ]);
-    expect(() => assertKnownAuditRuleIds(policy, known)).toThrow(PolicyError);
-    expect(() => assertKnownAuditRuleIds(policy, [...known, 'PC-K8S-004', 'PC-K8S-009'])).not.toThrow();
+    expect(() => {
+      assertKnownAuditRuleIds(policy, known);
+    }).toThrow(PolicyError);
+    expect(() => {
+      assertKnownAuditRuleIds(policy, [...known, 'PC-K8S-004', 'PC-K8S-009']);
+    }).not.toThrow();
   });
 
   it.each([
