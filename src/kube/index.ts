@@ -49,6 +49,9 @@ export type { AuditJsonDocument, AuditJsonFinding } from './render/json.js';
 export { toAuditSarif, formatAuditSarif } from './render/sarif.js';
 
 // --- workload rules
+export { podOf, POD_KINDS, describeContainer, effectiveSetting, serviceAccountName } from './pod.js';
+export type { PodView, PodContainer, ContainerList } from './pod.js';
+export { isSecretName, isRealLookingValue } from './rules/secret-values.js';
 
 // --- rbac
 export {
