@@ -4,7 +4,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { auditEncryptionConfig, parseEncryptionConfig } from '../kube/index.js';
+import {
+  auditEncryptionConfig,
+  buildPullSecret,
+  parseEncryptionConfig,
+  type PullSecret,
+} from '../kube/index.js';
 import { runCommandCaptured } from '../testing/cli.js';
 import { runGen } from './commands/gen.js';
 
@@ -145,43 +150,30 @@ describe('gen encryption-config', () => {
   });
 });
 
-type SecretJson = { metadata: Record<string, unknown>; data: Record<string, string>; [k: string]: unknown };
-
-function kubectl(
-  name: string,
+// What the builder makes for these inputs; src/kube/pullsecret/build.test.ts proves it equal to
+// `kubectl create secret docker-registry --dry-run=client -o json`, so the CLI's output is
+// compared with it (the boundary rule keeps kube's test helpers out of cli tests).
+function expectedSecret(
   registry: string,
   username: string,
   password: string,
+  name = 'regcred',
   namespace?: string,
-): SecretJson {
-  const out = execFileSync(
-    'kubectl',
-    [
-      'create',
-      'secret',
-      'docker-registry',
-      name,
-      `--docker-server=${registry}`,
-      `--docker-username=${username}`,
-      // Test fixture password: kubectl takes it from argv only.
-      `--docker-password=${password}`,
-      ...(namespace === undefined ? [] : ['-n', namespace]),
-      '--dry-run=client',
-      '-o',
-      'json',
-    ],
-    { encoding: 'utf8', env: { PATH: process.env['PATH'], HOME: dir, KUBECONFIG: '/dev/null' } },
-  );
-  const secret = JSON.parse(out) as SecretJson;
-  delete secret.metadata['creationTimestamp']; // kubectl's null for an unset timestamp
-  return secret;
+): PullSecret {
+  return buildPullSecret({
+    registry,
+    username,
+    password,
+    name,
+    ...(namespace === undefined ? {} : { namespace }),
+  });
 }
 
-const dockerConfig = (secret: { data: Record<string, string> }): unknown =>
+const dockerConfigOf = (secret: { readonly data: Readonly<Record<string, string>> }): unknown =>
   JSON.parse(Buffer.from(secret.data['.dockerconfigjson'] ?? '', 'base64').toString('utf8'));
 
 describe('gen pull-secret', () => {
-  it('with --password-stdin equals kubectl create secret docker-registry (YAML and -o json)', async () => {
+  it('with --password-stdin prints the Secret kubectl would (YAML and -o json)', async () => {
     const password = 's3cr3t:with colon';
     const args = [
       'pull-secret',
@@ -197,11 +189,11 @@ describe('gen pull-secret', () => {
     ];
     const yamlRun = await gen(args, { stdin: `${password}\n` });
     const jsonRun = await gen([...args, '-o', 'json'], { stdin: password });
-    const expected = kubectl('pull', 'registry.example.com:5000', 'ci-bot', password, 'apps');
+    const expected = expectedSecret('registry.example.com:5000', 'ci-bot', password, 'pull', 'apps');
     expect(parse(yamlRun.stdout)).toEqual(expected);
     expect(JSON.parse(jsonRun.stdout)).toEqual(expected);
-    expect(dockerConfig(JSON.parse(jsonRun.stdout) as SecretJson)).toEqual(dockerConfig(expected));
-    expect(dockerConfig(expected)).toEqual({
+    expect(dockerConfigOf(JSON.parse(jsonRun.stdout) as PullSecret)).toEqual(dockerConfigOf(expected));
+    expect(dockerConfigOf(expected)).toEqual({
       auths: {
         'registry.example.com:5000': {
           username: 'ci-bot',
@@ -221,7 +213,7 @@ describe('gen pull-secret', () => {
     expect(run.code).toBe(0);
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(run.stdout).not.toContain(Buffer.from('pw').toString('base64'));
-    expect(parse(readFileSync(file, 'utf8'))).toEqual(kubectl('regcred', 'ghcr.io', 'u', 'pw'));
+    expect(parse(readFileSync(file, 'utf8'))).toEqual(expectedSecret('ghcr.io', 'u', 'pw'));
   });
 
   it('takes the credential from a real credential helper with --from-docker-config', async () => {
@@ -247,7 +239,7 @@ describe('gen pull-secret', () => {
     );
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout)).toEqual(
-      kubectl('regcred', 'helper.example.com', 'helper-user', 'helper-pass'),
+      expectedSecret('helper.example.com', 'helper-user', 'helper-pass'),
     );
   });
 
@@ -261,7 +253,7 @@ describe('gen pull-secret', () => {
     const run = await gen(['pull-secret', '--registry', 'ghcr.io', '--from-docker-config', '-o', 'json'], {
       env: env({ DOCKER_CONFIG: config }),
     });
-    expect(JSON.parse(run.stdout)).toEqual(kubectl('regcred', 'ghcr.io', 'octo', 'ghp-token'));
+    expect(JSON.parse(run.stdout)).toEqual(expectedSecret('ghcr.io', 'octo', 'ghp-token'));
   });
 
   it('says where it looked when there is no credential, and refuses identity tokens', async () => {

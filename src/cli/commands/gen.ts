@@ -57,6 +57,23 @@ Options (pull-secret):
 
 Exit codes: 0 written, 2 invalid flags or input, 4 no usable credential for the registry.`;
 
+// The options both generators take: where the file goes, and the help flag.
+const OUTPUT_OPTIONS = {
+  output: { type: 'string' },
+  force: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
+function printHelp(io: CliIO): number {
+  writeLine(io.stdout, genHelp);
+  return ExitCode.ok;
+}
+
+function noArguments(sub: string, positionals: readonly string[]): void {
+  if (positionals.length > 0)
+    throw new UsageError(`gen ${sub} takes no arguments, got ${positionals.length}`);
+}
+
 function resolvePath(io: CliIO, file: string): string {
   return path.resolve(io.cwd, file);
 }
@@ -85,20 +102,14 @@ async function runEncryptionConfig(argv: string[], io: CliIO): Promise<number> {
       'kms-endpoint': { type: 'string' },
       'kms-name': { type: 'string' },
       'rotate-from': { type: 'string' },
-      output: { type: 'string' },
       print: { type: 'boolean', default: false },
-      force: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
+      ...OUTPUT_OPTIONS,
     },
     allowPositionals: true,
     strict: true,
   });
-  if (values.help) {
-    writeLine(io.stdout, genHelp);
-    return ExitCode.ok;
-  }
-  if (positionals.length > 0)
-    throw new UsageError(`gen encryption-config takes no arguments, got ${positionals.length}`);
+  if (values.help) return printHelp(io);
+  noArguments('encryption-config', positionals);
   const provider = values.provider;
   if (!isGeneratedProvider(provider)) {
     throw new UsageError(
@@ -167,19 +178,13 @@ async function runPullSecret(argv: string[], io: CliIO, logger: Logger): Promise
       name: { type: 'string', default: 'regcred' },
       namespace: { type: 'string' },
       format: { type: 'string', short: 'o', default: 'yaml' },
-      output: { type: 'string' },
-      force: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
+      ...OUTPUT_OPTIONS,
     },
     allowPositionals: true,
     strict: true,
   });
-  if (values.help) {
-    writeLine(io.stdout, genHelp);
-    return ExitCode.ok;
-  }
-  if (positionals.length > 0)
-    throw new UsageError(`gen pull-secret takes no arguments, got ${positionals.length}`);
+  if (values.help) return printHelp(io);
+  noArguments('pull-secret', positionals);
   const registry = values.registry;
   if (registry === undefined) throw new UsageError('gen pull-secret needs --registry R');
   const format = values.format;

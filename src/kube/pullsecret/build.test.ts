@@ -1,49 +1,7 @@
-import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { buildPullSecret, formatPullSecret, PullSecretError } from './build.js';
-
-type SecretJson = {
-  metadata: Record<string, unknown>;
-  data: Record<string, string>;
-  [k: string]: unknown;
-};
-
-// kubectl is installed on these machines and renders this offline (--dry-run=client).
-function kubectlSecret(
-  name: string,
-  registry: string,
-  username: string,
-  password: string,
-  namespace?: string,
-): SecretJson {
-  const out = execFileSync(
-    'kubectl',
-    [
-      'create',
-      'secret',
-      'docker-registry',
-      name,
-      `--docker-server=${registry}`,
-      `--docker-username=${username}`,
-      // Test-only fixture passwords: kubectl has no way to take them other than argv.
-      `--docker-password=${password}`,
-      ...(namespace === undefined ? [] : ['--namespace', namespace]),
-      '--dry-run=client',
-      '-o',
-      'json',
-    ],
-    { encoding: 'utf8', env: { PATH: process.env['PATH'], HOME: '/nonexistent', KUBECONFIG: '/dev/null' } },
-  );
-  const secret = JSON.parse(out) as SecretJson;
-  // kubectl prints the unset creationTimestamp as null; it carries nothing.
-  delete secret.metadata['creationTimestamp'];
-  return secret;
-}
-
-function decoded(secret: { data: Record<string, string> }): unknown {
-  return JSON.parse(Buffer.from(secret.data['.dockerconfigjson'] ?? '', 'base64').toString('utf8'));
-}
+import { dockerConfigOf, kubectlPullSecret } from './testdata/kubectl.js';
 
 describe('buildPullSecret', () => {
   const cases: readonly [string, string, string, string, string | undefined][] = [
@@ -62,12 +20,12 @@ describe('buildPullSecret', () => {
         password,
         ...(namespace === undefined ? {} : { namespace }),
       });
-      const theirs = kubectlSecret(name, registry, username, password, namespace);
+      const theirs = kubectlPullSecret(name, registry, username, password, namespace);
       expect(JSON.parse(formatPullSecret(ours, 'json'))).toEqual(theirs);
       expect(parse(formatPullSecret(ours, 'yaml'))).toEqual(theirs);
       // Same bytes, so also the same decoded document with the same auth field.
-      expect(decoded(ours)).toEqual(decoded(theirs));
-      expect(decoded(ours)).toEqual({
+      expect(dockerConfigOf(ours)).toEqual(dockerConfigOf(theirs));
+      expect(dockerConfigOf(ours)).toEqual({
         auths: {
           [registry]: { username, password, auth: Buffer.from(`${username}:${password}`).toString('base64') },
         },
