@@ -42,6 +42,7 @@ describeRuleCases(envSecretLiteral, [
         '        - name: TOKEN\n          value: ""',
         '        - name: PASSWORD_FILE\n          value: /run/secrets/db',
         '        - name: greeting\n          value: hello',
+        '        - name: ACCESS_KEY\n          value: "SOME VALUE"',
       ].join('\n') + '\n',
     ),
     lines: [],

@@ -21,13 +21,16 @@ export function isSecretName(name: string): boolean {
  * True when `value` could be a real credential rather than a stand-in: not empty, not a
  * reference (`$(VAR)` is Kubernetes' own expansion, `${VAR}`, `{{ .Values.x }}`), not a
  * placeholder the secret engine knows (`changeme`, `xxx`, `<token>`, `example`, ...), not a
- * boolean or a file path (`GOOGLE_APPLICATION_CREDENTIALS=/var/secrets/key.json` points at a
- * mounted file, which is the right way).
+ * boolean, words of letters only (`SOME VALUE`), or a file path
+ * (`GOOGLE_APPLICATION_CREDENTIALS=/var/secrets/key.json` points at a mounted file, which is the
+ * right way).
  */
 export function isRealLookingValue(value: string): boolean {
   const v = value.trim();
   if (v === '' || v.includes('$') || isPlaceholderSecret(v)) return false;
   if (/^(?:true|false|yes|no|on|off)$/i.test(v)) return false;
+  // Words of letters only ("SOME VALUE", "see the vault") are prose left in a template.
+  if (/^[A-Za-z]+(?:\s+[A-Za-z]+)+$/.test(v)) return false;
   return !/^(?:\/|\.\/|~\/)[\w./-]*$/.test(v);
 }
 
