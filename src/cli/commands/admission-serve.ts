@@ -170,6 +170,9 @@ export async function runAdmissionServe(argv: string[], io: CliIO, logger: Logge
     throw new UsageError(`no ${POLICY_FILE_NAME} in ${io.cwd}; pass --policy FILE`);
   }
 
+  // Taken before anything starts: a SIGTERM that arrives right after the listening line must
+  // drain, not kill.
+  const stop = io.stopSignal?.();
   const first = await readFiles(files);
   let loaded: Loaded = {
     policy: parsePolicy(first.policyText, files.policy),
@@ -243,7 +246,6 @@ export async function runAdmissionServe(argv: string[], io: CliIO, logger: Logge
         : undefined;
     timer?.unref();
 
-    const stop = io.stopSignal?.();
     await new Promise<void>((resolve) => {
       if (stop === undefined) return; // runs until the process ends
       if (stop.aborted) resolve();
