@@ -151,7 +151,7 @@ export function runPermissionCheck(
       objectIndex: g.binding.index,
       path: ['subjects', g.subjectIndex],
       severity: check.severity(g.scope, m.names !== undefined),
-      message: `${formatSubject(g.subject)} can ${check.describe(m.matched)} ${formatScope(g.scope)}${onlyNamesText(m.names)}${check.consequence === undefined || m.names !== undefined ? '' : `: ${check.consequence(g.scope)}`}, through ${chain.join(' → ')}`,
+      message: `${describeSubject(g.subject)} can ${check.describe(m.matched)} ${formatScope(g.scope)}${onlyNamesText(m.names)}${check.consequence === undefined || m.names !== undefined ? '' : `: ${check.consequence(g.scope)}`}, through ${chain.join(' → ')}`,
       chain,
     });
   }
@@ -218,6 +218,11 @@ function broadName(s: RbacSubject): string {
   }
 }
 
+/** The subject, and for a broad group who it stands for: `Group system:authenticated (every authenticated user)`. */
+export function describeSubject(s: RbacSubject): string {
+  return isBroadSubject(s) ? `${formatSubject(s)} (${broadName(s)})` : formatSubject(s);
+}
+
 /** Bindings that give cluster-admin, or a role as strong (every verb on `*` in `*`), to a subject. */
 export function findAdminBindings(
   objects: readonly Readonly<Record<string, unknown>>[] | RbacModel,
@@ -245,7 +250,7 @@ export function findAdminBindings(
       const cls = isBroadSubject(subject) ? 0 : isServiceAccountSubject(subject) ? 1 : 2;
       const ladder: readonly Severity[] =
         scope.kind === 'cluster' ? ['critical', 'high', 'medium'] : ['high', 'medium', 'low'];
-      const who = cls === 0 ? `${formatSubject(subject)} (${broadName(subject)})` : formatSubject(subject);
+      const who = describeSubject(subject);
       out.push({
         objectIndex: b.index,
         path: ['subjects', index],

@@ -36,6 +36,7 @@ export type { WhoCanOptions } from './whocan.js';
 export {
   boundRoles,
   describeByResource,
+  describeSubject,
   findAdminBindings,
   findWildcardRoles,
   isAdminRule,

@@ -192,27 +192,48 @@ export function buildRbacModel(objects: readonly Readonly<Record<string, unknown
       nsRoles.set(`${r.namespace}/${r.name}`, r);
   const allClusterRoles = [...clusterRoles.values()];
 
+  const selected = new Map<RbacRole, readonly RbacRole[]>();
+  function selectedBy(role: RbacRole): readonly RbacRole[] {
+    let out = selected.get(role);
+    if (out === undefined) {
+      const selectors = role.aggregation ?? [];
+      out = allClusterRoles.filter(
+        (other) => other !== role && selectors.some((s) => matchesSelector(s, other.labels)),
+      );
+      selected.set(role, out);
+    }
+    return out;
+  }
+
   const cache = new Map<RbacRole, readonly EffectiveRule[]>();
-  function effective(role: RbacRole, path: readonly RbacRole[]): readonly EffectiveRule[] {
+  function effective(role: RbacRole): readonly EffectiveRule[] {
     const cached = cache.get(role);
     if (cached !== undefined) return cached;
-    let result: EffectiveRule[];
+    const result: EffectiveRule[] = [];
     if (role.aggregation === undefined) {
-      result = role.rules.map((rule, ruleIndex) => ({ rule, ruleIndex, via: [role] }));
+      role.rules.forEach((rule, ruleIndex) => result.push({ rule, ruleIndex, via: [role] }));
     } else {
       // The aggregation controller replaces the role's rules with the union of the selected
-      // ClusterRoles' rules, which are themselves aggregated: follow them transitively, skipping
-      // the role itself and any role already on the path (a cycle adds nothing new).
-      result = [];
-      const onPath = new Set([...path, role]);
-      for (const other of allClusterRoles) {
-        if (onPath.has(other)) continue;
-        if (!role.aggregation.some((s) => matchesSelector(s, other.labels))) continue;
-        for (const e of effective(other, [...path, role])) result.push({ ...e, via: [role, ...e.via] });
+      // ClusterRoles' rules, which are themselves aggregated: the result is the own rules of every
+      // plain ClusterRole reachable through selections. A breadth-first walk visits each role
+      // once (cycles and diamonds add nothing) and keeps the shortest chain to it.
+      const via = new Map<RbacRole, readonly RbacRole[]>([[role, [role]]]);
+      const queue: RbacRole[] = [role];
+      for (let i = 0; i < queue.length; i++) {
+        const current = queue[i];
+        if (current === undefined) break;
+        const path = via.get(current) ?? [current];
+        for (const next of selectedBy(current)) {
+          if (via.has(next)) continue;
+          const nextPath = [...path, next];
+          via.set(next, nextPath);
+          if (next.aggregation === undefined)
+            next.rules.forEach((rule, ruleIndex) => result.push({ rule, ruleIndex, via: nextPath }));
+          else queue.push(next);
+        }
       }
     }
-    // Only results computed outside a cycle are complete; cache those from the top of a walk.
-    if (path.length === 0) cache.set(role, result);
+    cache.set(role, result);
     return result;
   }
 
@@ -224,6 +245,6 @@ export function buildRbacModel(objects: readonly Readonly<Record<string, unknown
       if (binding.roleRef.kind === 'ClusterRole') return clusterRoles.get(binding.roleRef.name);
       return nsRoles.get(`${binding.namespace ?? 'default'}/${binding.roleRef.name}`);
     },
-    effectiveRules: (role) => effective(role, []),
+    effectiveRules: effective,
   };
 }

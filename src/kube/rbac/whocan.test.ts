@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { buildRbacModel, formatSubject, READ_SECRETS, runPermissionCheck, whoCan } from './index.js';
 import type { WhoCanEntry } from './index.js';
-import { binding, clusterRole, group, labels, role, sa, user } from './testdata/manifests.js';
+import { binding, clusterRole, group, labels, role, rule, sa, user } from './testdata/manifests.js';
 
 function objects(text: string): Record<string, unknown>[] {
   return parseAllDocuments(text).map((d) => d.toJS() as Record<string, unknown>);
@@ -251,6 +251,22 @@ describe('aggregation', () => {
     );
     const y = model.roles.find((r) => r.name === 'y');
     expect(y && model.effectiveRules(y).map((e) => e.via.map((r) => r.name))).toEqual([['y', 'z']]);
+  });
+
+  it('many aggregated roles selecting one another: each plain role counted once, by its shortest chain', () => {
+    const ring = Array.from({ length: 12 }, (_, i) =>
+      clusterRole(
+        `ring-${i}`,
+        '  []\n',
+        `${labels({ ring: 'yes' })}aggregationRule:\n  clusterRoleSelectors:\n    - matchLabels: { ring: "yes" }\n`,
+      ),
+    ).join('');
+    const model = buildRbacModel(
+      objects(ring + clusterRole('leaf', rule('""', 'secrets', 'get'), labels({ ring: 'yes' }))),
+    );
+    for (const r of model.roles.filter((x) => x.aggregation !== undefined)) {
+      expect(model.effectiveRules(r).map((e) => e.via.map((v) => v.name))).toEqual([[r.name, 'leaf']]);
+    }
   });
 
   it('a bundle ClusterRole labelled aggregate-to-view joins the default view role', () => {

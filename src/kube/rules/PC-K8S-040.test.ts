@@ -76,7 +76,7 @@ describeRuleCases(secretReaders, [
     name: '`*` resources with list alone reads Secrets',
     yaml: star,
     lines: [lineWith(star, '- name: system:authenticated')],
-    messageContains: ['Group system:authenticated can list Secrets cluster-wide'],
+    messageContains: ['Group system:authenticated (every authenticated user) can list Secrets cluster-wide'],
   },
   {
     name: 'through an aggregated ClusterRole, with the chain',
