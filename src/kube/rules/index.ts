@@ -28,6 +28,14 @@ import { hostNamespaces } from './PC-K8S-018.js';
 import { sensitiveHostPath } from './PC-K8S-019.js';
 import { serviceAccountAutomount } from './PC-K8S-020.js';
 import { podAutomount } from './PC-K8S-021.js';
+import { secretReaders } from './PC-K8S-040.js';
+import { escalateOrBind } from './PC-K8S-041.js';
+import { impersonate } from './PC-K8S-042.js';
+import { createWorkloads } from './PC-K8S-043.js';
+import { podExec } from './PC-K8S-044.js';
+import { nodesProxy } from './PC-K8S-045.js';
+import { wildcardRoles } from './PC-K8S-046.js';
+import { clusterAdminBindings } from './PC-K8S-047.js';
 
 /** Every audit rule, sorted by id. */
 export const KUBE_RULES: readonly AuditRule[] = [
@@ -52,4 +60,12 @@ export const KUBE_RULES: readonly AuditRule[] = [
   sensitiveHostPath, // PC-K8S-019
   serviceAccountAutomount, // PC-K8S-020
   podAutomount, // PC-K8S-021
+  secretReaders, // PC-K8S-040
+  escalateOrBind, // PC-K8S-041
+  impersonate, // PC-K8S-042
+  createWorkloads, // PC-K8S-043
+  podExec, // PC-K8S-044
+  nodesProxy, // PC-K8S-045
+  wildcardRoles, // PC-K8S-046
+  clusterAdminBindings, // PC-K8S-047
 ];
