@@ -107,6 +107,7 @@ export type {
 export { auditEncryptionConfig, secretsCoverage } from './encryption/audit.js';
 export type { SecretsCoverage } from './encryption/audit.js';
 export { ENCRYPTION_CONFIG_RULES } from './encryption/rules.js';
+export { apiServerWithoutEncryption } from './encryption/apiserver-flag.js';
 export {
   GENERATED_PROVIDERS,
   formatEncryptionConfig,

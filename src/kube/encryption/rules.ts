@@ -110,7 +110,8 @@ export const APISERVER_WITHOUT_ENCRYPTION: RuleMeta = {
   severity: 'high',
   title: 'kube-apiserver runs without --encryption-provider-config',
   hint: 'Without an EncryptionConfiguration, Secrets are stored in etcd in plain text; generate one with `portcullis gen encryption-config` and pass --encryption-provider-config.',
-  docs: docs('PC-K8S-095'),
+  // A manifest rule, registered with the others, so its page sits with theirs.
+  docs: 'docs/rules/PC-K8S-095.md',
   equivalents: { checkov: ['CKV_K8S_104'], trivy: ['KCV-0030'] },
 };
 
