@@ -106,6 +106,12 @@ const BY_CODE: Readonly<Record<string, ExitCode>> = {
   WEBHOOK_TLS_INVALID: ExitCode.usage,
   WEBHOOK_LISTEN_FAILED: ExitCode.network,
   FACTS_OPTIONS_INVALID: ExitCode.usage,
+  ENCRYPTION_CONFIG_INVALID: ExitCode.usage,
+  ENCRYPTION_CONFIG_UNREADABLE: ExitCode.usage,
+  ENCRYPTION_CONFIG_TOO_LARGE: ExitCode.limit,
+  PULL_SECRET_INVALID: ExitCode.usage,
+  PULL_SECRET_NO_CREDENTIALS: ExitCode.auth,
+  PULL_SECRET_CREDENTIAL_UNSUPPORTED: ExitCode.usage,
 };
 
 /** The exit code for an error thrown by a command. */

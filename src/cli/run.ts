@@ -25,6 +25,11 @@ Commands:
   admission <subcommand>
                      serve: run the admission webhook (HTTPS: validate, pin tags to digests,
                      metrics); manifests: print its Kubernetes objects with a fresh CA
+  audit PATH...      audit Kubernetes manifests: hardcoded secrets, Secret objects, images and
+                     pull secrets, pod security, token automount, RBAC access to Secrets;
+                     audit encryption-config FILE: the API server's encryption at rest
+  gen <subcommand>   encryption-config: a fresh EncryptionConfiguration (rotation kept);
+                     pull-secret: a kubernetes.io/dockerconfigjson Secret
 
 Run 'portcullis <command> --help' for a command's options.
 Exit codes: 0 ok, 1 findings, 2 usage or invalid input, 3 not found, 4 authentication,
@@ -47,6 +52,8 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   'verify-attestation': async () => (await import('./commands/verify-attestation.js')).runVerifyAttestation,
   policy: async () => (await import('./commands/policy.js')).runPolicy,
   admission: async () => (await import('./commands/admission.js')).runAdmission,
+  audit: async () => (await import('./commands/audit.js')).runAudit,
+  gen: async () => (await import('./commands/gen.js')).runGen,
 };
 
 /** The names `runCli` dispatches on, in the order of the help text. */
