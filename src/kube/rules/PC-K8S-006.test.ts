@@ -54,6 +54,23 @@ describeRuleCases(pullSecretContents, [
     messageContains: ['registr'],
   },
   {
+    name: 'a repository prefix admits its registry; Docker Hub under its v1 URL',
+    policy: parsePolicy(`apiVersion: portcullis.dev/v1alpha1
+kind: Policy
+registries:
+  trusted: [ghcr.io/acme, docker.io/library/]
+`),
+    yaml:
+      secret(JSON.stringify({ auths: { 'GHCR.io': {} } })) +
+      '---\n' +
+      secret(JSON.stringify({ auths: { 'https://index.docker.io/v1/': {} } })) +
+      '---\n' +
+      secret(JSON.stringify({ auths: { 'quay.io': {} } })),
+    lines: [23],
+    severities: ['medium'],
+    messageContains: ['quay.io'],
+  },
+  {
     name: 'malformed: not JSON, no auths, bad auth, missing key',
     yaml: [
       secret('{nope'),

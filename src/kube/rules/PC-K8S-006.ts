@@ -1,4 +1,4 @@
-import { matchesRepositoryPrefix } from '../../imageref/index.js';
+import { tryParseRepositoryPrefix } from '../../imageref/index.js';
 import { asRecord, asString } from '../pod.js';
 import type { AuditContext, ObjectRule, RuleHit } from '../types.js';
 import { allowedRegistries } from './policy-lists.js';
@@ -79,16 +79,27 @@ function readConfig(
   return { path, auths };
 }
 
-/** Registry host of an `auths` key, which may be a URL (`https://index.docker.io/v1/`). */
+// Names Docker Hub's credentials are stored under (docker login writes the v1 URL).
+const DOCKER_HUB_HOSTS = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
+
+/** The registry host of an `auths` key, which may be a URL (`https://index.docker.io/v1/`). */
 function registryHost(key: string): string {
-  return key.replace(/^[a-z]+:\/\//i, '').replace(/\/.*$/, '');
+  const host = key
+    .replace(/^[a-z]+:\/\//i, '')
+    .replace(/\/.*$/, '')
+    .toLowerCase();
+  return DOCKER_HUB_HOSTS.has(host) ? 'docker.io' : host;
 }
 
+/**
+ * True when the policy names allowed registries and none of them is on this registry. A
+ * credential is registry-wide, so a repository prefix (`ghcr.io/acme`) admits its registry.
+ */
 function outsidePolicy(registry: string, context: AuditContext): boolean {
   const allowed = allowedRegistries(context.policy);
   if (allowed === undefined) return false;
-  const host = registryHost(registry) === 'index.docker.io' ? 'docker.io' : registryHost(registry);
-  return !allowed.some((p) => matchesRepositoryPrefix(`${host}/x/y`, p) || p.replace(/\/$/, '') === host);
+  const host = registryHost(registry);
+  return !allowed.some((p) => tryParseRepositoryPrefix(p)?.registry === host);
 }
 
 /** kubernetes.io/dockerconfigjson (and dockercfg) Secrets: decoded, checked, credentials named. */
