@@ -49,6 +49,7 @@ beforeAll(async () => {
     ),
   );
   await writeFile(path.join(dir, 'tree', 'notes.txt'), 'not a manifest');
+  await writeFile(path.join(dir, 'tree', 'Chart.yaml'), 'apiVersion: v2\nname: app\nversion: 1.0.0\n');
   await writeFile(path.join(dir, 'broken.yaml'), `${CLEAN}---\nkind: [\n`);
 });
 
@@ -147,8 +148,12 @@ describe('portcullis audit', () => {
     expect(doc.findings.map((f) => [f.file, f.line])).toEqual([['-', 9]]);
   });
 
-  it('walks directories for *.yaml, *.yml and *.json in sorted order', async () => {
+  it('walks directories for *.yaml, *.yml and *.json in sorted order, skipping non-objects with a note', async () => {
     const r = await audit(['tree', '--format', 'json']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe(
+      `portcullis: note: ${path.join('tree', 'Chart.yaml')} document 1: the object has no kind; skipped\n`,
+    );
     const doc = JSON.parse(r.stdout) as { summary: { objects: number }; findings: { file: string }[] };
     expect(doc.summary.objects).toBe(2);
     expect(doc.findings.map((f) => f.file)).toEqual([

@@ -37,7 +37,8 @@ that grants it; escalate, bind, impersonate, wildcards, cluster-admin). Every ru
 docs/rules/README.md with its own page; docs/audit.md describes this command.
 
 PATH is a YAML or JSON file (several documents, List kinds), a directory (every *.yaml, *.yml
-and *.json below it, sorted), or - for stdin (helm template ... | portcullis audit -).
+and *.json below it, sorted; documents there that are no Kubernetes objects, such as a Helm
+Chart.yaml, are skipped with a note), or - for stdin (helm template ... | portcullis audit -).
 YAML is read as kubectl reads it (YAML 1.1: yes/on/off are booleans).
 
 Suppress a finding on an object with the annotation
@@ -108,6 +109,20 @@ async function readPolicy(
   return policy;
 }
 
+const MAX_SKIPPED_SHOWN = 5;
+
+/** Documents a directory walk found that are no Kubernetes objects, on stderr (a few named). */
+export function reportSkipped(io: CliIO, skipped: readonly string[]): void {
+  for (const message of skipped.slice(0, MAX_SKIPPED_SHOWN))
+    writeLine(io.stderr, `portcullis: note: ${message}`);
+  if (skipped.length > MAX_SKIPPED_SHOWN) {
+    writeLine(
+      io.stderr,
+      `portcullis: note: ${skipped.length - MAX_SKIPPED_SHOWN} more document(s) found in directories are no Kubernetes objects; skipped`,
+    );
+  }
+}
+
 function render(format: Format, report: AuditReport, objects: number): string {
   switch (format) {
     case 'text':
@@ -147,7 +162,11 @@ async function runManifestAudit(argv: string[], io: CliIO): Promise<number> {
   const policy = await readPolicy(io, values.policy, values['no-policy'] === true);
   const failOn = cliFailOn ?? (policy === undefined ? undefined : auditSettings(policy).failOn);
 
-  const objects = loadManifests(await readManifestInputs(positionals, io));
+  const skipped: string[] = [];
+  const objects = loadManifests(await readManifestInputs(positionals, io), {
+    onSkipped: (message) => skipped.push(message),
+  });
+  reportSkipped(io, skipped);
   const report = auditBundle(objects, { rules: KUBE_RULES, ...(policy === undefined ? {} : { policy }) });
   const out = render(format, report, objects.length);
   if (values.output === undefined) io.stdout.write(out);

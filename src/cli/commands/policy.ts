@@ -21,6 +21,7 @@ import { loadPolicyFile, type Policy } from '../../policy/index.js';
 import { ExitCode, exitCodeFor } from '../exit-codes.js';
 import { UsageError, writeLine, type CliIO } from '../io.js';
 import { toolInfo } from '../tool.js';
+import { reportSkipped } from './audit.js';
 
 export const policyHelp = `Usage: portcullis policy test --policy FILE [--format text|json] [--namespace NS]
                               MANIFEST... | -
@@ -224,7 +225,11 @@ async function runPolicyTest(argv: string[], io: CliIO): Promise<number> {
   if (positionals.length === 0) throw new UsageError('policy test needs MANIFEST files, or - for stdin');
   if (positionals.filter((p) => p === '-').length > 1) throw new UsageError('stdin (-) may be given once');
   const policy = await loadPolicyFile(path.resolve(io.cwd, values.policy));
-  const objects = loadManifests(await readManifestInputs(positionals, io));
+  const skipped: string[] = [];
+  const objects = loadManifests(await readManifestInputs(positionals, io), {
+    onSkipped: (message) => skipped.push(message),
+  });
+  reportSkipped(io, skipped);
   const now = new Date();
   const results = objects.map((o) => judge(o, policy, values.namespace, now));
   writeLine(io.stdout, values.format === 'json' ? formatJson(values.policy, results) : formatText(results));

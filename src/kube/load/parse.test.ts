@@ -182,6 +182,28 @@ items: []
     expect(tooMany.message).toMatch(/document 1 item 3: more than 2 objects/);
   });
 
+  it('skips documents that are no Kubernetes objects in files a directory walk found, and says so', () => {
+    const notes: string[] = [];
+    const objects = loadManifests(
+      [
+        { file: 'chart/Chart.yaml', text: 'apiVersion: v2\nname: app\nversion: 1.0.0\n', found: true },
+        { file: 'chart/report.json', text: '[1, 2]', found: true },
+        { file: 'chart/cm.yaml', text: 'name: x\n---\nkind: ConfigMap\nmetadata: {name: c}\n', found: true },
+      ],
+      { onSkipped: (m) => notes.push(m) },
+    );
+    expect(objects.map((o) => [o.source.file, o.source.document])).toEqual([['chart/cm.yaml', 2]]);
+    expect(notes).toEqual([
+      'chart/Chart.yaml document 1: the object has no kind; skipped',
+      'chart/report.json document 1: expected a Kubernetes object (a mapping with apiVersion and kind), got a list; skipped',
+      'chart/cm.yaml document 1: the object has no kind; skipped',
+    ]);
+    // Invalid YAML is an error wherever it was found: it may hide a manifest.
+    expect(() => loadManifests([{ file: 'd/x.yaml', text: 'kind: [\n', found: true }])).toThrow(
+      /not valid YAML/,
+    );
+  });
+
   it('returns nothing for empty input', () => {
     expect(load('')).toEqual([]);
     expect(load('---\n# nothing\n---\n')).toEqual([]);

@@ -29,7 +29,16 @@ export const MAX_MANIFEST_DOCUMENTS = 10_000;
 export const MAX_YAML_ALIASES = 100;
 
 /** One manifest text and the name it is reported under (a path, or `-` for stdin). */
-export type ManifestInput = { readonly file: string; readonly text: string };
+export type ManifestInput = {
+  readonly file: string;
+  readonly text: string;
+  /**
+   * Found by walking a directory rather than named: a document in it that is valid YAML but no
+   * Kubernetes object (a Helm `Chart.yaml`, a `values.yaml`, a JSON report) is skipped, and
+   * reported through {@link LoadOptions.onSkipped}, instead of failing the load.
+   */
+  readonly found?: boolean;
+};
 
 /** Caps and YAML dialect for {@link loadManifests}; every field has a safe default. */
 export type LoadOptions = {
@@ -47,6 +56,8 @@ export type LoadOptions = {
    * get. `1.2` reads them as the YAML 1.2 core schema does.
    */
   readonly yamlVersion?: '1.1' | '1.2';
+  /** Told of each document of a {@link ManifestInput.found} input that was skipped, and why. */
+  readonly onSkipped?: (message: string) => void;
 };
 
 const TIMESTAMP_TAG = 'tag:yaml.org,2002:timestamp';
@@ -170,12 +181,15 @@ export function loadManifests(inputs: readonly ManifestInput[], options: LoadOpt
         `${where(obj.source)}: more than ${maxObjects} objects; split the manifests`,
       );
     }
-    if (obj.resource.kind === '') {
-      throw new ManifestError('MANIFESTS_INVALID', `${where(obj.source)}: the object has no kind`);
-    }
     out.push(obj);
   };
-  for (const { file, text } of inputs) {
+  for (const { file, text, found } of inputs) {
+    // A document that parses but is no Kubernetes object: an error in a file the user named,
+    // a note for one a directory walk picked up.
+    const notAnObject = (message: string): void => {
+      if (found !== true) throw new ManifestError('MANIFESTS_INVALID', message);
+      options.onSkipped?.(`${message}; skipped`);
+    };
     const bytes = Buffer.byteLength(text, 'utf8');
     if (bytes > maxBytes) {
       throw new ManifestError(
@@ -222,14 +236,18 @@ export function loadManifests(inputs: readonly ManifestInput[], options: LoadOpt
       const root = doc.contents;
       const source: ObjectSource = { file, document, line: startLine(root, lineCounter) };
       if (!isRecord(value) || !isMap(root)) {
-        throw new ManifestError(
-          'MANIFESTS_INVALID',
+        notAnObject(
           `${where(source)}: expected a Kubernetes object (a mapping with apiVersion and kind), got ${Array.isArray(value) ? 'a list' : `a ${typeof value}`}`,
         );
+        continue;
       }
       const kind = value['kind'];
+      if (typeof kind !== 'string' || kind === '') {
+        notAnObject(`${where(source)}: the object has no kind`);
+        continue;
+      }
       const items = value['items'];
-      if (typeof kind === 'string' && kind.endsWith('List') && Array.isArray(items)) {
+      if (kind.endsWith('List') && Array.isArray(items)) {
         const itemsNode = root.get('items', true);
         items.forEach((item: unknown, j) => {
           const itemNode = isSeq(itemsNode) ? itemsNode.items[j] : undefined;
@@ -244,6 +262,9 @@ export function loadManifests(inputs: readonly ManifestInput[], options: LoadOpt
               'MANIFESTS_INVALID',
               `${where(itemSource)}: expected a Kubernetes object`,
             );
+          }
+          if (typeof item['kind'] !== 'string' || item['kind'] === '') {
+            throw new ManifestError('MANIFESTS_INVALID', `${where(itemSource)}: the object has no kind`);
           }
           add(makeObject(itemSource, item, isNode(itemNode) ? itemNode : root, lineCounter));
         });

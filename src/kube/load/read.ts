@@ -88,6 +88,8 @@ async function listManifestFiles(dir: string, shown: string, out: string[], maxF
     const full = path.join(dir, e.name);
     const name = path.join(shown, e.name);
     if (e.isDirectory()) {
+      // A repository's history holds old manifests, not what is deployed.
+      if (e.name === '.git') continue;
       await listManifestFiles(full, name, out, maxFiles);
     } else if (
       (e.isFile() || (e.isSymbolicLink() && (await stat(full).catch(() => undefined))?.isFile() === true)) &&
@@ -106,8 +108,9 @@ async function listManifestFiles(dir: string, shown: string, out: string[], maxF
 
 /**
  * The texts of manifest paths as given on a command line: a file, a directory (every
- * `*.yaml`, `*.yml` and `*.json` below it, recursively, in sorted order, reported under
- * `dir/sub/file.yaml`), or `-` for stdin (once). Relative paths start at `io.cwd`; the
+ * `*.yaml`, `*.yml` and `*.json` below it, recursively but not into `.git`, in sorted order,
+ * reported under `dir/sub/file.yaml` and marked {@link ManifestInput.found}), or `-` for stdin
+ * (once). Relative paths start at `io.cwd`; the
  * names returned are as given, so messages show what the user typed.
  *
  * @throws ManifestError MANIFESTS_UNREADABLE for a missing or unreadable path or `-` given
@@ -139,7 +142,7 @@ export async function readManifestInputs(
       const files: string[] = [];
       await listManifestFiles(resolved, p, files, maxFiles);
       for (const f of files) {
-        out.push({ file: f, text: await readOneFile(f, path.resolve(io.cwd, f), maxBytes) });
+        out.push({ file: f, text: await readOneFile(f, path.resolve(io.cwd, f), maxBytes), found: true });
       }
     } else {
       out.push({ file: p, text: await readOneFile(p, resolved, maxBytes) });
