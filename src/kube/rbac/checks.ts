@@ -48,7 +48,10 @@ export function joinWords(words: readonly string[]): string {
   return `${words.slice(0, -1).join(', ')} and ${words[words.length - 1] ?? ''}`;
 }
 
-/** Groups permissions by resource: `create pods; create, update and patch deployments`. */
+/**
+ * Groups permissions by resource, then resources by their verbs:
+ * `create pods; create, update and patch deployments and jobs`.
+ */
 export function describeByResource(matched: readonly Permission[]): string {
   const byResource = new Map<string, string[]>();
   for (const p of matched) {
@@ -56,7 +59,14 @@ export function describeByResource(matched: readonly Permission[]): string {
     if (!verbs.includes(p.verb)) verbs.push(p.verb);
     byResource.set(p.resource, verbs);
   }
-  return [...byResource].map(([r, verbs]) => `${joinWords(verbs)} ${r}`).join('; ');
+  const byVerbs = new Map<string, { verbs: string[]; resources: string[] }>();
+  for (const [resource, verbs] of byResource) {
+    const key = verbs.join(',');
+    const group = byVerbs.get(key) ?? { verbs, resources: [] };
+    group.resources.push(resource);
+    byVerbs.set(key, group);
+  }
+  return [...byVerbs.values()].map((g) => `${joinWords(g.verbs)} ${joinWords(g.resources)}`).join('; ');
 }
 
 function queryOf(p: Permission): AccessQuery {

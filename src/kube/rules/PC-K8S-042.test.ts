@@ -18,7 +18,7 @@ describeRuleCases(impersonate, [
     name: 'impersonate users and groups cluster-wide: critical',
     yaml: users,
     lines: [lineWith(users, '- name: proxy')],
-    messageContains: ['impersonate users; impersonate groups cluster-wide'],
+    messageContains: ['impersonate users and groups cluster-wide'],
   },
   {
     name: '`*` verbs on serviceaccounts through a RoleBinding: high',

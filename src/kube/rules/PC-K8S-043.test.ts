@@ -30,7 +30,7 @@ describeRuleCases(createWorkloads, [
     name: 'patch deployments and create jobs cluster-wide: high',
     yaml: deployers,
     lines: [lineWith(deployers, '- name: argo')],
-    messageContains: ['patch deployments; create jobs; create cronjobs cluster-wide', 'in every namespace'],
+    messageContains: ['patch deployments; create jobs and cronjobs cluster-wide', 'in every namespace'],
   },
   { name: 'reading workloads is not creating them', yaml: readOnly, lines: [] },
   { name: 'deployments in the core group do not exist', yaml: wrongGroup, lines: [] },
