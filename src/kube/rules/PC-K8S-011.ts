@@ -1,23 +1,13 @@
 import { matchesRepositoryPrefix } from '../../imageref/index.js';
-import {
-  containerImages,
-  describeContainer,
-  podOf,
-  referenceNames,
-  sameNamespace,
-  serviceAccountName,
-} from '../pod.js';
+import { containerImages, describeContainer, podOf, referenceNames, serviceAccountName } from '../pod.js';
 import type { AuditContext, LoadedObject, ObjectRule, RuleHit } from '../types.js';
+import { findObjects } from './bundle-index.js';
 import { pullSecretRegistries } from './policy-lists.js';
 
 /** imagePullSecrets the pod gets from its ServiceAccount, when that account is in the bundle. */
 function serviceAccountPullSecrets(object: LoadedObject, account: string, context: AuditContext): string[] {
-  return context.objects.flatMap((o) =>
-    o.resource.kind === 'ServiceAccount' &&
-    o.resource.name === account &&
-    sameNamespace(o.resource.namespace, object.resource.namespace)
-      ? referenceNames(o.object['imagePullSecrets'])
-      : [],
+  return findObjects(context, 'ServiceAccount', account, object).flatMap((o) =>
+    referenceNames(o.object['imagePullSecrets']),
   );
 }
 

@@ -1,27 +1,6 @@
-import { asArray, asRecord, asString, podOf, referenceNames, sameNamespace } from '../pod.js';
-import type { AuditContext, LoadedObject, ObjectRule, PathSegment, RuleHit } from '../types.js';
-
-/**
- * Whether the bundle says anything about pull secrets: it holds Secrets, or a ServiceAccount
- * that carries imagePullSecrets. A bundle of workloads alone leaves Secrets to the cluster, and
- * then a missing name is not evidence of anything.
- */
-function bundleManagesPullSecrets(context: AuditContext): boolean {
-  return context.objects.some(
-    (o) =>
-      o.resource.kind === 'Secret' ||
-      (o.resource.kind === 'ServiceAccount' && referenceNames(o.object['imagePullSecrets']).length > 0),
-  );
-}
-
-function secretExists(name: string, object: LoadedObject, context: AuditContext): boolean {
-  return context.objects.some(
-    (o) =>
-      o.resource.kind === 'Secret' &&
-      o.resource.name === name &&
-      sameNamespace(o.resource.namespace, object.resource.namespace),
-  );
-}
+import { asArray, asRecord, asString, podOf, referenceNames } from '../pod.js';
+import type { ObjectRule, PathSegment, RuleHit } from '../types.js';
+import { bundleManagesPullSecrets, findObjects } from './bundle-index.js';
 
 /** imagePullSecrets (of pods and ServiceAccounts) naming a Secret the bundle does not have. */
 export const unknownPullSecret: ObjectRule = {
@@ -49,7 +28,8 @@ export const unknownPullSecret: ObjectRule = {
     const entries = asArray(list);
     for (let i = 0; i < entries.length; i++) {
       const name = asString(asRecord(entries[i])?.['name']);
-      if (name === undefined || name === '' || secretExists(name, object, context)) continue;
+      if (name === undefined || name === '' || findObjects(context, 'Secret', name, object).length > 0)
+        continue;
       yield {
         path: [...listPath, i],
         message: `imagePullSecrets names Secret ${name}, which is not in the bundle${object.resource.namespace === undefined ? '' : ` (namespace ${object.resource.namespace})`}`,

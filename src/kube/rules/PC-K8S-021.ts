@@ -1,5 +1,6 @@
-import { asBoolean, podOf, sameNamespace, serviceAccountName } from '../pod.js';
+import { asBoolean, podOf, serviceAccountName } from '../pod.js';
 import type { ObjectRule, RuleHit } from '../types.js';
+import { findObjects } from './bundle-index.js';
 
 /** Pods that get an API token mounted without asking for one: the pod's setting, else its account's. */
 export const podAutomount: ObjectRule = {
@@ -32,12 +33,7 @@ export const podAutomount: ObjectRule = {
     }
     // The pod leaves it to its ServiceAccount; a ServiceAccount in the bundle that turns it off
     // settles it. One that is not in the bundle is unknown, and the default is to mount.
-    const sa = context.objects.find(
-      (o) =>
-        o.resource.kind === 'ServiceAccount' &&
-        o.resource.name === account &&
-        sameNamespace(o.resource.namespace, object.resource.namespace),
-    );
+    const sa = findObjects(context, 'ServiceAccount', account, object)[0];
     if (sa !== undefined && asBoolean(sa.object['automountServiceAccountToken']) === false) return;
     yield {
       path: pod.specPath,
