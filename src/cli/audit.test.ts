@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCommandCaptured } from '../testing/cli.js';
+import { runCliCaptured, runCommandCaptured } from '../testing/cli.js';
 import { repoRoot } from '../testing/fixtures.js';
 import { sarifValidator } from '../testing/scan-schemas.js';
 import { runAudit } from './commands/audit.js';
@@ -183,6 +183,18 @@ describe('portcullis audit', () => {
     const r = await audit(['-'], { stdin: 'a'.repeat((8 << 20) + 1) });
     expect(r.code).toBe(6);
     expect(r.stderr).toContain('[MANIFESTS_TOO_LARGE]');
+  });
+
+  it('hands encryption-config to its own command', async () => {
+    const r = await audit(['encryption-config', '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Usage: portcullis audit encryption-config FILE');
+  });
+
+  it('runs as `portcullis audit` from the command table', async () => {
+    const r = await runCliCaptured(['audit', 'cm.yaml', '--fail-on', 'low'], dir);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('PC-K8S-000');
   });
 
   it('prints usage without arguments (exit 2) and with --help (exit 0)', async () => {

@@ -62,25 +62,6 @@ Exit codes: 0 no finding at or above the threshold, 1 one is, 2 invalid input, 6
 const FORMATS = ['text', 'json', 'sarif'] as const;
 type Format = (typeof FORMATS)[number];
 
-/** The subcommand another module implements; loaded only when named. */
-type Subcommand = (argv: string[], io: CliIO, logger: Logger) => Promise<number>;
-
-// Written by the encryption-config work; until it lands the specifier is a variable so this
-// file compiles without it. Replace with
-// `(await import('./audit-encryption.js')).runAuditEncryptionConfig` then.
-const ENCRYPTION_MODULE = './audit-encryption.js';
-async function loadEncryptionConfig(): Promise<Subcommand> {
-  const mod: unknown = await import(ENCRYPTION_MODULE);
-  const run: unknown =
-    typeof mod === 'object' && Boolean(mod)
-      ? Reflect.get(mod as object, 'runAuditEncryptionConfig')
-      : undefined;
-  if (typeof run !== 'function') {
-    throw new Error(`${ENCRYPTION_MODULE} does not export runAuditEncryptionConfig`);
-  }
-  return run as Subcommand;
-}
-
 function parseFailOn(raw: string | undefined): Severity | undefined {
   if (raw === undefined) return undefined;
   const severity = tryParseSeverity(raw);
@@ -190,7 +171,9 @@ export async function runAudit(argv: string[], io: CliIO, logger: Logger): Promi
   }
   if (first === 'encryption-config') {
     logger.debug('audit', { subcommand: first });
-    return (await loadEncryptionConfig())(rest, io, logger);
+    // Loaded only when named: the EncryptionConfiguration audit is its own command module.
+    const { runAuditEncryptionConfig } = await import('./audit-encryption.js');
+    return runAuditEncryptionConfig(rest, io, logger);
   }
   try {
     return await runManifestAudit(argv, io);
