@@ -106,6 +106,8 @@ async function importDatabases(): Promise<void> {
   }
 }
 const lintSubject = path.join(here, 'dockerfile-lint.subject.js');
+const kubeAuditSubject = path.join(here, 'kube-audit.subject.js');
+const kubeManifestDirs = [path.join(shared, 'k8s-manifests'), path.join(shared, 'kyverno-policies')];
 const realWorld = path.join(shared, 'dockerfile-lint', 'real-world');
 // The bench build of the CLI: the same compiler settings as `npm run build`'s dist/.
 const cliMain = path.join(here, '..', 'src', 'cli', 'main.js');
@@ -302,6 +304,22 @@ const entries: Entry[] = [
       const warm = (xs: Sample[]) => median(xs.map((x) => Number(x.detail?.['warmMs'] ?? 0)));
       return Promise.resolve(
         `${files} files, ${String(subj[0]?.detail?.['findings'])} findings: ${(files / (subjMs / 1000)).toFixed(0)} files/s linted, ${(files / (baseMs / 1000)).toFixed(0)} files/s parsed; second pass in the same process (JIT warm): ${(files / (warm(subj) / 1000)).toFixed(0)} files/s linted, ${(files / (warm(base) / 1000)).toFixed(0)} files/s parsed`,
+      );
+    },
+  },
+  {
+    name: 'audit: every manifest of k8s-manifests and kyverno-policies, in one process',
+    baselineLabel: 'load only (YAML with line positions)',
+    baseline: () => runSubject(kubeAuditSubject, ['load', ...kubeManifestDirs]),
+    subject: () => runSubject(kubeAuditSubject, ['audit', ...kubeManifestDirs]),
+    // The rules should cost about what reading the YAML costs, not a multiple of it.
+    maxRatio: 3,
+    maxRssMB: 400,
+    note: ({ baseMs, subjMs, subj }) => {
+      const d = subj[0]?.detail ?? {};
+      const objects = Number(d['objects'] ?? 0);
+      return Promise.resolve(
+        `${String(d['files'])} files (${String(d['refused'])} refused by the loader), ${objects} objects, ${String(d['findings'])} findings: ${(objects / (subjMs / 1000)).toFixed(0)} objects/s audited, ${(objects / (baseMs / 1000)).toFixed(0)} objects/s loaded`,
       );
     },
   },
