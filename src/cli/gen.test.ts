@@ -11,6 +11,7 @@ import {
   type PullSecret,
 } from '../kube/index.js';
 import { runCommandCaptured } from '../testing/cli.js';
+import { sharedData } from '../testing/fixtures.js';
 import { runGen } from './commands/gen.js';
 
 let dir: string;
@@ -128,6 +129,39 @@ describe('gen encryption-config', () => {
     expect(providers.map((p) => p.type)).toEqual(['secretbox', 'aescbc', 'identity']);
     expect(providers[1]).toEqual({ type: 'aescbc', keys: [{ name: 'old', secret: oldKey }] });
     expect(run.stdout).not.toContain(oldKey);
+  });
+
+  it('keeps the provider in use when rotating without --provider, and never demotes KMS', async () => {
+    const fixtures = sharedData('lint-audit', 'k8s', 'encryption-config');
+    const gcm = await gen([
+      'encryption-config',
+      '--rotate-from',
+      path.join(fixtures, '03-aesgcm-first.yaml'),
+      '--print',
+    ]);
+    const providers = parseEncryptionConfig(gcm.stdout).config.resources[0]?.providers ?? [];
+    expect(providers.map((p) => p.type)).toEqual(['aesgcm', 'identity']);
+    expect(providers[0]?.type === 'aesgcm' ? providers[0].keys.map((k) => k.name) : []).toEqual([
+      expect.stringMatching(/^key-\d{8}$/),
+      'key1',
+    ]);
+    const kms = path.join(fixtures, '05-kms-v2-first.yaml');
+    await expect(gen(['encryption-config', '--rotate-from', kms, '--print'])).rejects.toThrow(
+      /encrypts Secrets with the KMS v2 provider "myKmsPlugin": rotate its key in the KMS/,
+    );
+    const replaced = await gen([
+      'encryption-config',
+      '--rotate-from',
+      kms,
+      '--provider',
+      'secretbox',
+      '--print',
+    ]);
+    expect(parseEncryptionConfig(replaced.stdout).config.resources[0]?.providers.map((p) => p.type)).toEqual([
+      'secretbox',
+      'kms',
+      'identity',
+    ]);
   });
 
   it('will not replace another existing file without --force', async () => {

@@ -81,9 +81,8 @@ async function run(argv: string[], io: CliIO): Promise<number> {
       `--fail-on must be one of ${SEVERITIES.join(', ')}, got ${JSON.stringify(values['fail-on'].slice(0, 20))}`,
     );
   }
-  const loaded = await loadEncryptionConfigFile(path.resolve(io.cwd, file));
-  // Findings name the file as it was given, like the manifest audit.
-  const findings = auditEncryptionConfig({ ...loaded, file }).map((f) => ({ ...f, file }));
+  // Messages and findings name the file as it was given, like the manifest audit.
+  const findings = auditEncryptionConfig(await loadEncryptionConfigFile(path.resolve(io.cwd, file), file));
   const report: AuditReport = { findings, suppressed: [], expiredIgnores: [] };
   const out = render(report, format);
   if (values.output === undefined) io.stdout.write(out);

@@ -9,6 +9,8 @@ import {
   GENERATED_PROVIDERS,
   loadEncryptionConfigFile,
   PullSecretError,
+  secretsCoverage,
+  type LoadedEncryptionConfig,
   type GeneratedProviderType,
 } from '../../kube/index.js';
 import { createDockerConfigCredentialStore, readPasswordFromStdin } from '../../oci/index.js';
@@ -36,7 +38,8 @@ from arguments, or taken with --from-docker-config from Docker's config.json ($D
 ~/.docker) and its credential helpers.
 
 Options (encryption-config):
-  --provider P          secretbox (default), aesgcm, aescbc, or kms-v2 (a KMS v2 plugin)
+  --provider P          secretbox (default), aesgcm, aescbc, or kms-v2 (a KMS v2 plugin); with
+                        --rotate-from, default: the provider that writes Secrets now
   --kms-endpoint URL    kms-v2: the plugin's unix:// socket (required for kms-v2)
   --kms-name NAME       kms-v2: the provider name (default kms-YYYYMMDD)
   --rotate-from FILE    the configuration in use; its providers and keys are kept after the new key
@@ -94,11 +97,27 @@ function isGeneratedProvider(p: string): p is GeneratedProviderType {
   return (GENERATED_PROVIDERS as readonly string[]).includes(p);
 }
 
+/**
+ * The provider a rotation keeps when --provider is not given: the one that writes Secrets now,
+ * so rotating never silently changes the algorithm (and never demotes KMS to a local key).
+ * @throws UsageError when KMS writes them: its keys rotate in the KMS, not in this file.
+ */
+function providerInUse(old: LoadedEncryptionConfig): string {
+  const coverage = secretsCoverage(old.config.resources);
+  const writer = coverage === undefined ? undefined : old.config.resources[coverage.entry]?.providers[0];
+  if (writer?.type === 'kms') {
+    throw new UsageError(
+      `${old.file} encrypts Secrets with the KMS ${writer.apiVersion} provider "${writer.name}": rotate its key in the KMS (KMS v2 also rotates its data keys itself); pass --provider to replace the provider instead`,
+    );
+  }
+  return writer === undefined || writer.type === 'identity' ? 'secretbox' : writer.type;
+}
+
 async function runEncryptionConfig(argv: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     options: {
-      provider: { type: 'string', default: 'secretbox' },
+      provider: { type: 'string' },
       'kms-endpoint': { type: 'string' },
       'kms-name': { type: 'string' },
       'rotate-from': { type: 'string' },
@@ -110,7 +129,15 @@ async function runEncryptionConfig(argv: string[], io: CliIO): Promise<number> {
   });
   if (values.help) return printHelp(io);
   noArguments('encryption-config', positionals);
-  const provider = values.provider;
+  if (values.output === undefined && !values.print) {
+    throw new UsageError(
+      'gen encryption-config needs --output FILE (written with mode 0600); the key is printed only with --print',
+    );
+  }
+  const rotateFrom = values['rotate-from'] === undefined ? undefined : resolvePath(io, values['rotate-from']);
+  const old =
+    rotateFrom === undefined ? undefined : await loadEncryptionConfigFile(rotateFrom, values['rotate-from']);
+  const provider = values.provider ?? (old === undefined ? 'secretbox' : providerInUse(old));
   if (!isGeneratedProvider(provider)) {
     throw new UsageError(
       `--provider must be one of ${GENERATED_PROVIDERS.join(', ')}, got ${JSON.stringify(provider.slice(0, 40))}`,
@@ -122,13 +149,6 @@ async function runEncryptionConfig(argv: string[], io: CliIO): Promise<number> {
   if (provider === 'kms-v2' && values['kms-endpoint'] === undefined) {
     throw new UsageError('--provider kms-v2 needs --kms-endpoint unix:///PATH (the KMS v2 plugin socket)');
   }
-  if (values.output === undefined && !values.print) {
-    throw new UsageError(
-      'gen encryption-config needs --output FILE (written with mode 0600); the key is printed only with --print',
-    );
-  }
-  const rotateFrom = values['rotate-from'] === undefined ? undefined : resolvePath(io, values['rotate-from']);
-  const old = rotateFrom === undefined ? undefined : await loadEncryptionConfigFile(rotateFrom);
   const now = new Date();
   const kmsEndpoint = values['kms-endpoint'];
   const kmsName = values['kms-name'];

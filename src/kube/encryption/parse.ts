@@ -257,10 +257,11 @@ export function tryParseEncryptionConfig(text: string, file = '-'): LoadedEncryp
 }
 
 /**
- * Reads and parses an EncryptionConfiguration file.
+ * Reads and parses an EncryptionConfiguration file; messages and findings name it `name`
+ * (default: the path), e.g. the path as the user typed it rather than resolved.
  * @throws EncryptionConfigError ENCRYPTION_CONFIG_UNREADABLE, or as parseEncryptionConfig.
  */
-export async function loadEncryptionConfigFile(file: string): Promise<LoadedEncryptionConfig> {
+export async function loadEncryptionConfigFile(file: string, name = file): Promise<LoadedEncryptionConfig> {
   let text: string;
   try {
     const info = await stat(file);
@@ -268,7 +269,7 @@ export async function loadEncryptionConfigFile(file: string): Promise<LoadedEncr
     if (info.size > MAX_ENCRYPTION_CONFIG_BYTES) {
       throw new EncryptionConfigError(
         'ENCRYPTION_CONFIG_TOO_LARGE',
-        `${file} is larger than ${MAX_ENCRYPTION_CONFIG_BYTES} bytes; an EncryptionConfiguration is a few kilobytes`,
+        `${name} is larger than ${MAX_ENCRYPTION_CONFIG_BYTES} bytes; an EncryptionConfiguration is a few kilobytes`,
       );
     }
     text = await readFile(file, 'utf8');
@@ -276,9 +277,9 @@ export async function loadEncryptionConfigFile(file: string): Promise<LoadedEncr
     if (err instanceof EncryptionConfigError) throw err;
     throw new EncryptionConfigError(
       'ENCRYPTION_CONFIG_UNREADABLE',
-      `cannot read ${file}: ${errorMessage(err)}`,
+      `cannot read ${name}: ${errorMessage(err)}`,
       { cause: err },
     );
   }
-  return parseEncryptionConfig(text, file);
+  return parseEncryptionConfig(text, name);
 }
