@@ -42,6 +42,8 @@ describeRuleCases(envSecretLiteral, [
         '        - name: TOKEN\n          value: ""',
         '        - name: PASSWORD_FILE\n          value: /run/secrets/db',
         '        - name: greeting\n          value: hello',
+        '        - name: TOKEN_AUDIENCE\n          value: vault',
+        '        - name: API_KEY\n          value: abc',
         '        - name: ACCESS_KEY\n          value: "SOME VALUE"',
       ].join('\n') + '\n',
     ),

@@ -9,7 +9,7 @@ const SECRET_NAME =
   /passw(?:or)?d|passwd|pwd|secret|token|bearer|api_?key|apikey|access_?key|private_?key|credential|auth_?key|key_?content|^azure_.+key$|_?sas_?key/i;
 /** Names that point at or configure a credential rather than hold one. */
 const POINTER_NAME =
-  /(?:_file|_path|_dir|_length|_len|_type|_name|_enabled|_size|_ttl|_timeout|_expiry|_expires|_lifetime|_host|_port|_endpoint|_url|_uri|_version|_ref|_key_id|_header|_policy|_mode)$|^(?:token|secret)_?(?:name|key|ref)$|secret_?key_?ref/i;
+  /(?:_file|_path|_dir|_length|_len|_type|_name|_enabled|_size|_ttl|_timeout|_expiry|_expires|_lifetime|_host|_port|_endpoint|_url|_uri|_version|_ref|_key_id|_header|_policy|_mode|_audience|_issuer|_algorithm|_alg|_scopes?|_realm|_provider|_backend|_format|_prefix|_strategy|_namespace|_kind|_class)$|^(?:token|secret)_?(?:name|key|ref)$|secret_?key_?ref/i;
 
 /** True when `name` looks like it holds a credential (`DB_PASSWORD`, `api-token`, `AZURE_BATCH_KEY`). */
 export function isSecretName(name: string): boolean {
@@ -27,7 +27,8 @@ export function isSecretName(name: string): boolean {
  */
 export function isRealLookingValue(value: string): boolean {
   const v = value.trim();
-  if (v === '' || v.includes('$') || isPlaceholderSecret(v)) return false;
+  // Under four characters is a setting (`api`, `on`, `1h`), not a credential anyone would use.
+  if (v.length < 4 || v.includes('$') || isPlaceholderSecret(v)) return false;
   if (/^(?:true|false|yes|no|on|off)$/i.test(v)) return false;
   // Words of letters only ("SOME VALUE", "see the vault") are prose left in a template.
   if (/^[A-Za-z]+(?:\s+[A-Za-z]+)+$/.test(v)) return false;
