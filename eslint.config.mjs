@@ -24,6 +24,7 @@ const allowedDeps = {
   webhook: ['core', 'imageref', 'policy', 'admission'],
   signing: ['core', 'imageref', 'oci'],
   tls: ['core'],
+  registry: ['core', 'imageref', 'oci'],
   kube: ['core', 'imageref', 'secrets', 'report', 'policy'],
   cli: ['*'],
   server: ['*'],
