@@ -180,6 +180,22 @@ describe('who can read Secrets', () => {
     expect(getters.map((e) => e.onlyNames)).toEqual([['db-password']]);
   });
 
+  it('expands system:authenticated to every bundle ServiceAccount', () => {
+    const objs = objects(
+      clusterRole('r', rule('""', 'secrets', 'list')) +
+        binding('ClusterRoleBinding', 'all', undefined, 'ClusterRole/r', group('system:authenticated')) +
+        '---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: bot\n  namespace: x\n',
+    );
+    expect(rows(whoCan(objs, { verb: 'list', resource: 'secrets' }, { expandGroups: true }))).toEqual([
+      ['Group system:authenticated', 'cluster', 'ClusterRoleBinding/all > ClusterRole/r'],
+      [
+        'ServiceAccount x/bot',
+        'cluster',
+        'Group/system:authenticated > ClusterRoleBinding/all > ClusterRole/r',
+      ],
+    ]);
+  });
+
   it('expands system:serviceaccounts:NS to the bundle ServiceAccounts of NS', () => {
     expect(secretReaders({}, true)).toContainEqual([
       'ServiceAccount ci/runner',

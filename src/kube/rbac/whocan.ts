@@ -66,7 +66,8 @@ export function listGrants(model: RbacModel): RbacGrant[] {
 export type WhoCanOptions = {
   /**
    * Also list the bundle's ServiceAccounts that hold the permission through the groups
-   * `system:serviceaccounts` and `system:serviceaccounts:NS` (the group is then first in the chain).
+   * `system:authenticated`, `system:serviceaccounts` and `system:serviceaccounts:NS` (the group
+   * is then first in the chain).
    */
   readonly expandGroups?: boolean;
   /** List `Group system:masters`, which the API server lets do anything without RBAC (as rbac-tool does). */
@@ -157,8 +158,9 @@ function expandServiceAccountGroups(model: RbacModel, entries: readonly WhoCanEn
   for (const e of entries) {
     if (e.subject.kind !== 'Group') continue;
     const prefix = 'system:serviceaccounts';
+    // Every ServiceAccount is in system:authenticated and system:serviceaccounts.
     const ns =
-      e.subject.name === prefix
+      e.subject.name === prefix || e.subject.name === 'system:authenticated'
         ? undefined
         : e.subject.name.startsWith(`${prefix}:`)
           ? e.subject.name.slice(prefix.length + 1)
