@@ -10,7 +10,7 @@ import {
   parseEncryptionConfig,
   type PullSecret,
 } from '../kube/index.js';
-import { runCommandCaptured } from '../testing/cli.js';
+import { runCliCaptured, runCommandCaptured } from '../testing/cli.js';
 import { sharedData } from '../testing/fixtures.js';
 import { runGen } from './commands/gen.js';
 
@@ -319,5 +319,36 @@ describe('gen pull-secret', () => {
     [['--registry', 'r', '--username', 'u', '--password-stdin', '-o', 'xml'], /-o must be yaml or json/],
   ])('refuses %j', async (args, message) => {
     await expect(gen(['pull-secret', ...args], { stdin: 'pw' })).rejects.toThrow(message);
+  });
+});
+
+describe('portcullis gen (through the CLI)', () => {
+  it('refuses a password in argv before the command runs, without echoing it', async () => {
+    const r = await runCliCaptured(
+      ['gen', 'pull-secret', '--registry', 'r', '--username', 'u', '--password=hunter2-argv'],
+      dir,
+    );
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('passwords are not accepted as arguments');
+    expect(r.stderr + r.stdout).not.toContain('hunter2-argv');
+  });
+
+  it('exits 2 when asked for a key with nowhere to put it, and 4 without a credential', async () => {
+    const noOutput = await runCliCaptured(['gen', 'encryption-config'], dir);
+    expect([noOutput.code, noOutput.stdout]).toEqual([2, '']);
+    const config = path.join(dir, 'docker-empty');
+    mkdirSync(config, { recursive: true });
+    writeFileSync(path.join(config, 'config.json'), '{"auths":{}}');
+    const noCred = await runCliCaptured(
+      ['gen', 'pull-secret', '--registry', 'ghcr.io', '--from-docker-config'],
+      dir,
+      {
+        env: { DOCKER_CONFIG: config },
+      },
+    );
+    expect([noCred.code, noCred.stderr]).toEqual([
+      4,
+      expect.stringContaining('[PULL_SECRET_NO_CREDENTIALS]'),
+    ]);
   });
 });
