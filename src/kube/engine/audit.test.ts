@@ -3,7 +3,7 @@ import { parsePolicy } from '../../policy/index.js';
 import type { RuleMeta } from '../../report/index.js';
 import { loadManifests } from '../load/parse.js';
 import type { BundleRule, LoadedObject, ObjectRule } from '../types.js';
-import { auditBundle, auditObjects, auditRuleMetas } from './audit.js';
+import { AuditEngineError, auditBundle, auditObjects, auditRuleMetas } from './audit.js';
 import { parseIgnoreAnnotation } from './suppress.js';
 
 // Tiny rules: each reports one thing the tests control, so the engine is tested alone.
@@ -142,6 +142,22 @@ describe('auditObjects', () => {
       ['PC-K8S-901', 'low'],
       ['PC-K8S-901', 'low'],
     ]);
+  });
+});
+
+describe('a rule that throws', () => {
+  it('fails the audit with an error naming the rule and the object', () => {
+    const broken: ObjectRule = {
+      meta: meta('PC-K8S-904'),
+      *check(o) {
+        if (o.resource.kind === 'ConfigMap') throw new TypeError('cannot read x of undefined');
+        yield* [];
+      },
+    };
+    expect(() => auditObjects(load(), { rules: [broken] })).toThrow(AuditEngineError);
+    expect(() => auditObjects(load(), { rules: [broken] })).toThrow(
+      'audit rule PC-K8S-904 failed on b.yaml document 2: cannot read x of undefined',
+    );
   });
 });
 

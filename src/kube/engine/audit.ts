@@ -1,6 +1,7 @@
 import { auditSettings, type AuditIgnoreEntry, type Policy } from '../../policy/index.js';
 import type { RuleMeta, Severity } from '../../report/index.js';
-import { formatObjectPath } from '../load/parse.js';
+import { errorMessage, PortcullisError, truncateForMessage } from '../../core/index.js';
+import { formatObjectPath, formatSource } from '../load/parse.js';
 import type {
   AuditContext,
   AuditFinding,
@@ -11,6 +12,9 @@ import type {
   RuleHit,
 } from '../types.js';
 import { IGNORE_ANNOTATION, parseIgnoreAnnotation, SUPPRESSION_RULE, type IgnoreEntry } from './suppress.js';
+
+/** A rule threw: a bug in the rule, never a property of the input (exit 70). */
+export class AuditEngineError extends PortcullisError<'AUDIT_RULE_FAILED'> {}
 
 /** What {@link auditBundle} runs and with which settings. */
 export type AuditOptions = {
@@ -130,6 +134,16 @@ function toFinding(meta: RuleMeta, severity: Severity, object: LoadedObject, hit
   };
 }
 
+// A rule that throws has a bug; the error names it and the object so the report can be filed.
+function ruleFailed(ruleId: string, where: string, err: unknown): AuditEngineError {
+  if (err instanceof AuditEngineError) return err;
+  return new AuditEngineError(
+    'AUDIT_RULE_FAILED',
+    `audit rule ${ruleId} failed${where}: ${truncateForMessage(errorMessage(err), 300)}`,
+    { cause: err },
+  );
+}
+
 const ANNOTATION_PATH: readonly PathSegment[] = ['metadata', 'annotations', IGNORE_ANNOTATION];
 
 /**
@@ -141,6 +155,8 @@ const ANNOTATION_PATH: readonly PathSegment[] = ['metadata', 'annotations', IGNO
  * entries that have not expired) move findings to `suppressed`. A suppression annotation
  * without a reason, or naming no known rule, suppresses nothing and is reported as PC-K8S-000.
  * Findings are ordered by file (in input order), line, rule id, path and message.
+ *
+ * @throws AuditEngineError AUDIT_RULE_FAILED when a rule throws, naming the rule and object.
  */
 export function auditBundle(objects: readonly LoadedObject[], options: AuditOptions): AuditReport {
   const now = options.now ?? new Date();
@@ -176,16 +192,24 @@ export function auditBundle(objects: readonly LoadedObject[], options: AuditOpti
     if (disabled.has(rule.meta.id)) continue;
     if (isObjectRule(rule)) {
       for (const object of objects) {
-        for (const hit of rule.check(object, context)) {
-          raw.push({ finding: toFinding(rule.meta, severityOf(rule.meta, hit), object, hit), object });
+        try {
+          for (const hit of rule.check(object, context)) {
+            raw.push({ finding: toFinding(rule.meta, severityOf(rule.meta, hit), object, hit), object });
+          }
+        } catch (err) {
+          throw ruleFailed(rule.meta.id, ` on ${formatSource(object.source)}`, err);
         }
       }
     } else {
-      for (const hit of rule.checkBundle(context)) {
-        raw.push({
-          finding: toFinding(rule.meta, severityOf(rule.meta, hit), hit.object, hit),
-          object: hit.object,
-        });
+      try {
+        for (const hit of rule.checkBundle(context)) {
+          raw.push({
+            finding: toFinding(rule.meta, severityOf(rule.meta, hit), hit.object, hit),
+            object: hit.object,
+          });
+        }
+      } catch (err) {
+        throw ruleFailed(rule.meta.id, '', err);
       }
     }
   }
