@@ -186,21 +186,32 @@ export function envEntries(c: PodContainer): EnvEntry[] {
   });
 }
 
-/** One container image of a pod, with the path of its `image` field. */
-export type ContainerImage = {
-  readonly container: PodContainer;
+/** One image a pod pulls: a container's, or an image volume's (`volumes[].image.reference`). */
+export type PodImage = {
+  /** For messages: `container "app"`, `image volume "models"`. */
+  readonly label: string;
   readonly image: string;
   readonly path: readonly PathSegment[];
 };
 
-/** Every container's image (containers without one pull nothing and are skipped). */
-export function containerImages(pod: PodView): ContainerImage[] {
-  return pod.containers.flatMap((container) => {
-    const image = asString(container.container['image']);
+/** Every image the pod pulls (containers without an image pull nothing and are skipped). */
+export function podImages(pod: PodView): PodImage[] {
+  const fromContainers = pod.containers.flatMap((c) => {
+    const image = asString(c.container['image']);
     return image === undefined || image === ''
       ? []
-      : [{ container, image, path: [...container.path, 'image'] }];
+      : [{ label: describeContainer(c), image, path: [...c.path, 'image'] }];
   });
+  const fromVolumes = asArray(pod.spec['volumes']).flatMap((raw, i) => {
+    const volume = asRecord(raw);
+    const image = asString(asRecord(volume?.['image'])?.['reference']);
+    if (image === undefined || image === '') return [];
+    const name = asString(volume?.['name']) ?? `volumes[${i}]`;
+    return [
+      { label: `image volume "${name}"`, image, path: [...pod.specPath, 'volumes', i, 'image', 'reference'] },
+    ];
+  });
+  return [...fromContainers, ...fromVolumes];
 }
 
 /**

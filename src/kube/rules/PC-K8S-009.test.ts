@@ -36,4 +36,20 @@ spec:
     lines: [8],
     messageContains: ['init container "init"'],
   },
+  {
+    name: 'image volumes are pulled too',
+    yaml: `apiVersion: v1
+kind: Pod
+metadata:
+  name: p
+spec:
+  containers: [{ name: a, image: "a:1" }]
+  volumes:
+    - name: models
+      image:
+        reference: registry.example.com/models
+`,
+    lines: [10],
+    messageContains: ['image volume "models"'],
+  },
 ]);

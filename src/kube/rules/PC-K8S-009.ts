@@ -1,5 +1,5 @@
 import { tryParseImageRef } from '../../imageref/index.js';
-import { containerImages, describeContainer, podOf } from '../pod.js';
+import { podImages, podOf } from '../pod.js';
 import type { ObjectRule, RuleHit } from '../types.js';
 
 /** Images that name no tag, or `latest`, and no digest: what runs changes under the same manifest. */
@@ -20,14 +20,14 @@ export const imageLatest: ObjectRule = {
   *check(object) {
     const pod = podOf(object.resource.kind, object.object);
     if (pod === undefined) return;
-    for (const { container, image, path } of containerImages(pod)) {
+    for (const { label, image, path } of podImages(pod)) {
       const ref = tryParseImageRef(image);
       // An unparsable reference fails at pull time; nothing to say about its tag.
       if (ref === undefined || ref.digest !== undefined) continue;
       if (ref.tag !== undefined && ref.tag !== 'latest') continue;
       yield {
         path,
-        message: `${describeContainer(container)} runs ${image}, ${ref.tag === undefined ? 'which has no tag (latest)' : 'tagged latest'} and no digest`,
+        message: `${label} runs ${image}, ${ref.tag === undefined ? 'which has no tag (latest)' : 'tagged latest'} and no digest`,
       } satisfies RuleHit;
     }
   },

@@ -1,5 +1,5 @@
 import { matchesRepositoryPrefix } from '../../imageref/index.js';
-import { containerImages, describeContainer, podOf } from '../pod.js';
+import { podImages, podOf } from '../pod.js';
 import type { ObjectRule, RuleHit } from '../types.js';
 import { allowedRegistries } from './policy-lists.js';
 
@@ -18,11 +18,11 @@ export const imageRegistryNotAllowed: ObjectRule = {
     if (allowed === undefined) return;
     const pod = podOf(object.resource.kind, object.object);
     if (pod === undefined) return;
-    for (const { container, image, path } of containerImages(pod)) {
+    for (const { label, image, path } of podImages(pod)) {
       if (allowed.some((p) => matchesRepositoryPrefix(image, p))) continue;
       yield {
         path,
-        message: `${describeContainer(container)} runs ${image}, which is outside the allowed registries (${allowed.join(', ') || 'none'})`,
+        message: `${label} runs ${image}, which is outside the allowed registries (${allowed.join(', ') || 'none'})`,
       } satisfies RuleHit;
     }
   },

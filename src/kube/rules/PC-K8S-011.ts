@@ -1,5 +1,5 @@
 import { matchesRepositoryPrefix } from '../../imageref/index.js';
-import { containerImages, describeContainer, podOf, referenceNames, serviceAccountName } from '../pod.js';
+import { podImages, podOf, referenceNames, serviceAccountName } from '../pod.js';
 import type { AuditContext, LoadedObject, ObjectRule, RuleHit } from '../types.js';
 import { findObjects } from './bundle-index.js';
 import { pullSecretRegistries } from './policy-lists.js';
@@ -28,12 +28,12 @@ export const missingPullSecret: ObjectRule = {
     if (pod === undefined || referenceNames(pod.spec['imagePullSecrets']).length > 0) return;
     const account = serviceAccountName(pod);
     if (serviceAccountPullSecrets(object, account, context).length > 0) return;
-    for (const { container, image, path } of containerImages(pod)) {
+    for (const { label, image, path } of podImages(pod)) {
       const from = registries.find((p) => matchesRepositoryPrefix(image, p));
       if (from === undefined) continue;
       yield {
         path,
-        message: `${describeContainer(container)} pulls ${image} from ${from}, but neither the pod nor its ServiceAccount ${account} has imagePullSecrets`,
+        message: `${label} pulls ${image} from ${from}, but neither the pod nor its ServiceAccount ${account} has imagePullSecrets`,
       } satisfies RuleHit;
     }
   },
