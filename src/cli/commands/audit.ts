@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { isPortcullisError, writeFileAtomic, type Logger } from '../../core/index.js';
@@ -20,9 +19,10 @@ import {
   POLICY_FILE_NAME,
   type Policy,
 } from '../../policy/index.js';
-import { isAtLeast, SEVERITIES, tryParseSeverity, type Severity } from '../../report/index.js';
+import { isAtLeast } from '../../report/index.js';
 import { ExitCode, exitCodeFor } from '../exit-codes.js';
 import { UsageError, writeLine, type CliIO } from '../io.js';
+import { parseFailOn, selectPolicyFile } from '../report-flags.js';
 import { toolInfo } from '../tool.js';
 
 export const auditHelp = `Usage: portcullis audit PATH... | - [--format text|json|sarif] [--fail-on SEVERITY]
@@ -62,26 +62,14 @@ Exit codes: 0 no finding at or above the threshold, 1 one is, 2 invalid input, 6
 const FORMATS = ['text', 'json', 'sarif'] as const;
 type Format = (typeof FORMATS)[number];
 
-function parseFailOn(raw: string | undefined): Severity | undefined {
-  if (raw === undefined) return undefined;
-  const severity = tryParseSeverity(raw);
-  if (severity === undefined) {
-    throw new UsageError(`unknown --fail-on "${raw.slice(0, 20)}": expected ${SEVERITIES.join(', ')}`);
-  }
-  return severity;
-}
-
 /** --policy FILE, else ./portcullis.yaml when present, else none; audit rule ids are checked. */
 async function readPolicy(
   io: CliIO,
   policyArg: string | undefined,
   noPolicy: boolean,
 ): Promise<Policy | undefined> {
-  if (noPolicy && policyArg !== undefined)
-    throw new UsageError('--policy and --no-policy exclude each other');
-  if (noPolicy) return undefined;
-  const resolved = path.resolve(io.cwd, policyArg ?? POLICY_FILE_NAME);
-  if (policyArg === undefined && !existsSync(resolved)) return undefined;
+  const resolved = selectPolicyFile(io.cwd, { policy: policyArg, noPolicy }, POLICY_FILE_NAME);
+  if (resolved === undefined) return undefined;
   const policy = await loadPolicyFile(resolved);
   assertKnownAuditRuleIds(
     policy,

@@ -1,20 +1,12 @@
-import { countBySeverity, type LintJsonDocument, type Severity, type ToolInfo } from '../../report/index.js';
+import { countBySeverity, type LintJsonDocument, type ToolInfo } from '../../report/index.js';
 import type { AuditReport, ExpiredIgnore, Suppression } from '../engine/audit.js';
-import type { AuditFinding, KubeResource } from '../types.js';
+import type { AuditFinding } from '../types.js';
 
-/** One finding in the audit JSON document (docs/audit-json.schema.json). */
-export type AuditJsonFinding = {
-  readonly ruleId: string;
-  readonly severity: Severity;
-  readonly title: string;
-  readonly message: string;
-  readonly hint: string;
-  readonly resource: KubeResource;
-  readonly objectPath: string;
-  readonly file: string;
-  readonly line: number;
-  readonly chain?: readonly string[];
-};
+/**
+ * One finding in the audit JSON document (docs/audit-json.schema.json): an {@link AuditFinding}'s
+ * fields, copied one by one so the document never carries fields a rule happened to attach.
+ */
+export type AuditJsonFinding = AuditFinding;
 
 /** Version 1 of `portcullis audit --format json`; docs/audit.md and docs/audit-json.schema.json describe it. */
 export type AuditJsonDocument = {
