@@ -51,6 +51,17 @@ describe('the audit on malformed objects', () => {
     expect(() => auditBundle(objects, { rules: KUBE_RULES })).not.toThrow();
   });
 
+  it('never throws on deeply nested values that still parse', () => {
+    const deep = (n: number) => `${'{a: '.repeat(n)}x${'}'.repeat(n)}`;
+    const text = KINDS.map(
+      (kind) =>
+        `kind: ${kind}\nmetadata: {name: d, annotations: {x: ${JSON.stringify(JSON.stringify(JSON.parse(`${'{"a":'.repeat(800)}1${'}'.repeat(800)}`)))}}}\ndata: ${deep(800)}\nspec: {containers: [{name: c, image: i, env: [{name: X_PASSWORD, value: ${deep(800)}}]}]}\n`,
+    ).join('---\n');
+    const objects = loadManifests([{ file: 'deep.yaml', text }]);
+    expect(objects).toHaveLength(KINDS.length);
+    expect(() => auditBundle(objects, { rules: KUBE_RULES })).not.toThrow();
+  });
+
   it('never throws on a bundle of all of them together (cross-object rules)', () => {
     const inputs = KINDS.flatMap((kind) =>
       variants(kind).map((text, i) => ({ file: `${kind}-${i}.yaml`, text })),

@@ -170,6 +170,12 @@ items: []
     expect(err.message).toMatch(/^bad\.yaml document 1: .*alias/i);
   });
 
+  it('refuses nesting deep enough to exhaust the parser stack as invalid, naming the file and document', () => {
+    const err = loadError(`kind: ConfigMap\ndata: ${'['.repeat(50_000)}${']'.repeat(50_000)}\n`);
+    expect(err.code).toBe('MANIFESTS_INVALID');
+    expect(err.message).toMatch(/^bad\.yaml document 1: /);
+  });
+
   it('enforces the byte, document and object caps', () => {
     expect(loadError('kind: Pod\n'.repeat(1), { maxBytes: 5 }).code).toBe('MANIFESTS_TOO_LARGE');
     expect(loadError('kind: Pod\n---\nkind: Pod\n---\nkind: Pod\n', { maxDocuments: 2 }).message).toMatch(
