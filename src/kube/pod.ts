@@ -221,3 +221,12 @@ export function podImages(pod: PodView): PodImage[] {
 export function sameNamespace(a: string | undefined, b: string | undefined): boolean {
   return a === undefined || b === undefined || a === b;
 }
+
+/**
+ * True for a Windows pod (`spec.os.name: windows`): the Linux security settings (runAsNonRoot,
+ * allowPrivilegeEscalation, readOnlyRootFilesystem, capabilities) do not apply to it, and the
+ * Pod Security Standards exempt it from them.
+ */
+export function isWindowsPod(pod: PodView): boolean {
+  return asString(asRecord(pod.spec['os'])?.['name']) === 'windows';
+}

@@ -51,4 +51,9 @@ describeRuleCases(runsAsRoot, [
     ),
     lines: [11],
   },
+  {
+    name: 'Windows pods have no runAsNonRoot to set',
+    yaml: 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: w\nspec:\n  os: { name: windows }\n  containers: [{ name: a, image: "a:1" }]\n',
+    lines: [],
+  },
 ]);

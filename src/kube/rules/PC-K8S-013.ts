@@ -1,4 +1,4 @@
-import { asBoolean, asInteger, describeContainer, effectiveSetting, podOf } from '../pod.js';
+import { asBoolean, asInteger, describeContainer, effectiveSetting, podOf, isWindowsPod } from '../pod.js';
 import type { ObjectRule, RuleHit } from '../types.js';
 
 /** Containers that run as root, or may (the image's USER decides, and most images say root). */
@@ -19,7 +19,7 @@ export const runsAsRoot: ObjectRule = {
   },
   *check(object) {
     const pod = podOf(object.resource.kind, object.object);
-    if (pod === undefined) return;
+    if (pod === undefined || isWindowsPod(pod)) return;
     for (const c of pod.containers) {
       // The effective settings are what the kubelet applies: the container's, else the pod's.
       const user = effectiveSetting(pod, c, 'runAsUser');

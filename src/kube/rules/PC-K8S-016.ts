@@ -1,4 +1,4 @@
-import { asBoolean, describeContainer, podOf } from '../pod.js';
+import { asBoolean, describeContainer, podOf, isWindowsPod } from '../pod.js';
 import type { ObjectRule, RuleHit } from '../types.js';
 
 /** Containers whose root filesystem is writable: tools and payloads can be dropped into it. */
@@ -19,7 +19,7 @@ export const writableRootFilesystem: ObjectRule = {
   },
   *check(object) {
     const pod = podOf(object.resource.kind, object.object);
-    if (pod === undefined) return;
+    if (pod === undefined || isWindowsPod(pod)) return;
     for (const c of pod.containers) {
       const value = asBoolean(c.securityContext['readOnlyRootFilesystem']);
       if (value === true) continue;

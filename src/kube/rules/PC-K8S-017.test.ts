@@ -38,4 +38,9 @@ describeRuleCases(addedCapabilities, [
     lines: [7],
     severities: ['low'],
   },
+  {
+    name: 'Windows pods have no Linux capabilities',
+    yaml: 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: w\nspec:\n  os: { name: windows }\n  containers: [{ name: a, image: "a:1" }]\n',
+    lines: [],
+  },
 ]);

@@ -1,4 +1,4 @@
-import { asArray, asRecord, asString, describeContainer, podOf } from '../pod.js';
+import { asArray, asRecord, asString, describeContainer, podOf, isWindowsPod } from '../pod.js';
 import type { ObjectRule, RuleHit } from '../types.js';
 
 // Capabilities that amount to root on the node or break isolation (Polaris's dangerous list plus
@@ -41,7 +41,7 @@ export const addedCapabilities: ObjectRule = {
   },
   *check(object) {
     const pod = podOf(object.resource.kind, object.object);
-    if (pod === undefined) return;
+    if (pod === undefined || isWindowsPod(pod)) return;
     for (const c of pod.containers) {
       const caps = asRecord(c.securityContext['capabilities']);
       const capsPath = [...c.path, 'securityContext', 'capabilities'];
