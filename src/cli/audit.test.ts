@@ -148,6 +148,15 @@ describe('portcullis audit', () => {
     expect(doc.findings.map((f) => [f.file, f.line])).toEqual([['-', 9]]);
   });
 
+  it('says so when there is nothing to audit, and exits 0', async () => {
+    const r = await audit(['-', '--fail-on', 'info'], {
+      stdin: '---\n# Source: chart/templates/none.yaml\n',
+    });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('portcullis: note: no Kubernetes objects found\n');
+    expect(r.stdout).toBe('0 finding(s) in 0 object(s)\n');
+  });
+
   it('walks directories for *.yaml, *.yml and *.json in sorted order, skipping non-objects with a note', async () => {
     const r = await audit(['tree', '--format', 'json']);
     expect(r.code).toBe(0);

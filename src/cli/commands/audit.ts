@@ -136,6 +136,8 @@ async function runManifestAudit(argv: string[], io: CliIO): Promise<number> {
     onSkipped: (message) => skipped.push(message),
   });
   reportSkipped(io, skipped);
+  // Not an error (an empty Helm render is legitimate), but a wrong path deserves a word.
+  if (objects.length === 0) writeLine(io.stderr, 'portcullis: note: no Kubernetes objects found');
   const report = auditBundle(objects, { rules: KUBE_RULES, ...(policy === undefined ? {} : { policy }) });
   const out = render(format, report, objects.length);
   if (values.output === undefined) io.stdout.write(out);
