@@ -36,6 +36,7 @@ import { podExec } from './PC-K8S-044.js';
 import { nodesProxy } from './PC-K8S-045.js';
 import { wildcardRoles } from './PC-K8S-046.js';
 import { clusterAdminBindings } from './PC-K8S-047.js';
+import { apiServerWithoutEncryption } from '../encryption/apiserver-flag.js'; // PC-K8S-095
 
 /** Every audit rule, sorted by id. */
 export const KUBE_RULES: readonly AuditRule[] = [
@@ -68,4 +69,5 @@ export const KUBE_RULES: readonly AuditRule[] = [
   nodesProxy, // PC-K8S-045
   wildcardRoles, // PC-K8S-046
   clusterAdminBindings, // PC-K8S-047
+  apiServerWithoutEncryption, // PC-K8S-095
 ];
