@@ -1,0 +1,142 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { digestOf, type Digest } from '../../core/index.js';
+import { RegistryError } from '../errors.js';
+import { FilesystemBlobStore } from './filesystem.js';
+
+async function readAll(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+function pieces(data: Buffer, size = 1000): Readable {
+  const parts: Buffer[] = [];
+  for (let i = 0; i < data.length; i += size) parts.push(data.subarray(i, i + size));
+  return Readable.from(parts);
+}
+
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
+  return entries.filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
+}
+
+let root: string;
+let store: FilesystemBlobStore;
+
+beforeEach(async () => {
+  root = await mkdtemp(path.join(os.tmpdir(), 'portcullis-blobstore-'));
+  store = new FilesystemBlobStore(root);
+});
+
+afterEach(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+describe('FilesystemBlobStore', () => {
+  it.each(['sha256', 'sha512'] as const)(
+    'stores a %s blob after verifying it and reads it back whole or by range',
+    async (alg) => {
+      const data = randomBytes(50_000);
+      const digest = digestOf(data, alg);
+      expect(await store.put(digest, pieces(data), data.length)).toEqual({ digest, size: data.length });
+      expect(await store.stat(digest)).toEqual({ digest, size: data.length });
+      expect((await readAll(await store.open(digest))).equals(data)).toBe(true);
+      const part = await readAll(await store.open(digest, { start: 100, end: 199 }));
+      expect(part.equals(data.subarray(100, 200))).toBe(true);
+    },
+  );
+
+  it('refuses content that does not hash to the digest and leaves no file behind', async () => {
+    const digest = digestOf('expected');
+    await expect(store.put(digest, Readable.from([Buffer.from('tampered')]))).rejects.toMatchObject({
+      code: 'DIGEST_INVALID',
+    });
+    expect(await store.stat(digest)).toBeUndefined();
+    expect(await filesUnder(path.join(root, 'blobs'))).toEqual([]);
+  });
+
+  it('refuses content of the wrong size', async () => {
+    const data = Buffer.from('twelve bytes');
+    await expect(store.put(digestOf(data), Readable.from([data]), 5)).rejects.toMatchObject({
+      code: 'SIZE_INVALID',
+    });
+    expect(await store.stat(digestOf(data))).toBeUndefined();
+  });
+
+  it('refuses a range outside the blob and an unknown blob', async () => {
+    const data = Buffer.from('0123456789');
+    const digest = digestOf(data);
+    await store.put(digest, Readable.from([data]));
+    await expect(store.open(digest, { start: 5, end: 10 })).rejects.toMatchObject({ code: 'RANGE_INVALID' });
+    await expect(store.open(digestOf('absent'))).rejects.toMatchObject({ code: 'BLOB_UNKNOWN' });
+  });
+
+  it('keeps one correct blob when the same content is pushed many times at once', async () => {
+    const data = randomBytes(300_000);
+    const digest = digestOf(data);
+    const results = await Promise.all(
+      Array.from({ length: 12 }, () => store.put(digest, pieces(data, 4096))),
+    );
+    expect(results.every((r) => r.size === data.length)).toBe(true);
+    expect((await readAll(await store.open(digest))).equals(data)).toBe(true);
+    expect(await filesUnder(path.join(root, 'blobs'))).toHaveLength(1);
+  });
+
+  it('assembles chunked uploads in order, refuses chunks out of order, and survives a restart', async () => {
+    const data = randomBytes(10_000);
+    const digest = digestOf(data);
+    const s = await store.startUpload('team/app');
+    expect(s.size).toBe(0);
+    await store.appendUpload('team/app', s.id, Readable.from([data.subarray(0, 4000)]), 0);
+    await expect(
+      store.appendUpload('team/app', s.id, Readable.from([data.subarray(6000)]), 6000),
+    ).rejects.toMatchObject({ code: 'RANGE_INVALID' });
+
+    // A new store over the same directory (a restarted server) knows the session and its size.
+    const restarted = new FilesystemBlobStore(root);
+    expect((await restarted.uploadStatus('team/app', s.id)).size).toBe(4000);
+    await restarted.appendUpload('team/app', s.id, Readable.from([data.subarray(4000)]), 4000);
+    expect(await restarted.commitUpload('team/app', s.id, digest)).toEqual({ digest, size: data.length });
+    expect((await readAll(await restarted.open(digest))).equals(data)).toBe(true);
+    await expect(restarted.uploadStatus('team/app', s.id)).rejects.toMatchObject({
+      code: 'BLOB_UPLOAD_UNKNOWN',
+    });
+    expect(await filesUnder(path.join(root, 'uploads'))).toEqual([]);
+  });
+
+  it('discards an upload whose content does not match the digest on commit', async () => {
+    const s = await store.startUpload('team/app');
+    await store.appendUpload('team/app', s.id, Readable.from([Buffer.from('some bytes')]));
+    const wrong = digestOf('other bytes');
+    await expect(store.commitUpload('team/app', s.id, wrong)).rejects.toMatchObject({
+      code: 'DIGEST_INVALID',
+    });
+    expect(await store.stat(wrong)).toBeUndefined();
+    await expect(store.uploadStatus('team/app', s.id)).rejects.toBeInstanceOf(RegistryError);
+  });
+
+  it('keeps sessions to their repository and refuses ids that are not its own', async () => {
+    const s = await store.startUpload('team/app');
+    await expect(store.uploadStatus('team/other', s.id)).rejects.toMatchObject({
+      code: 'BLOB_UPLOAD_UNKNOWN',
+    });
+    await expect(store.uploadStatus('team/app', '../../blobs')).rejects.toMatchObject({
+      code: 'BLOB_UPLOAD_UNKNOWN',
+    });
+    await store.cancelUpload('team/app', s.id);
+    await expect(store.uploadStatus('team/app', s.id)).rejects.toMatchObject({ code: 'BLOB_UPLOAD_UNKNOWN' });
+  });
+
+  it('deletes a blob and says whether it was there', async () => {
+    const digest: Digest = digestOf('gone');
+    await store.put(digest, Readable.from([Buffer.from('gone')]));
+    expect(await store.delete(digest)).toBe(true);
+    expect(await store.delete(digest)).toBe(false);
+    expect(await store.stat(digest)).toBeUndefined();
+  });
+});
