@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AdmissionError } from './errors.js';
+import { POD_TEMPLATE_PATHS } from '../policy/index.js';
 
 /** Where in the pod an image is pulled for. */
 export type ImageSiteKind = 'container' | 'initContainer' | 'ephemeralContainer' | 'volume';
@@ -35,21 +36,8 @@ export type PodImages = {
   readonly images: readonly ImageSite[];
 };
 
-// Where each kind keeps its pod spec and pod labels. A CronJob nests a Job template.
-const POD_SPEC_PATHS: Readonly<Record<string, readonly string[]>> = {
-  Pod: [],
-  Deployment: ['spec', 'template'],
-  ReplicaSet: ['spec', 'template'],
-  StatefulSet: ['spec', 'template'],
-  DaemonSet: ['spec', 'template'],
-  Job: ['spec', 'template'],
-  ReplicationController: ['spec', 'template'],
-  PodTemplate: ['template'],
-  CronJob: ['spec', 'jobTemplate', 'spec', 'template'],
-};
-
 /** The kinds whose pods {@link extractPodImages} reads. */
-export const WORKLOAD_KINDS: readonly string[] = Object.keys(POD_SPEC_PATHS);
+export const WORKLOAD_KINDS: readonly string[] = Object.keys(POD_TEMPLATE_PATHS);
 
 const securityContextSchema = z
   .looseObject({
@@ -106,7 +94,7 @@ function pointer(parts: readonly (string | number)[]): string {
  * @throws AdmissionError ADMISSION_OBJECT_INVALID when the object does not have its kind's shape.
  */
 export function extractPodImages(kind: string, object: unknown): PodImages | undefined {
-  const templatePath = POD_SPEC_PATHS[kind];
+  const templatePath = POD_TEMPLATE_PATHS[kind];
   if (templatePath === undefined) return undefined;
   let template: unknown = object;
   for (const key of templatePath) template = child(template, key);

@@ -1,7 +1,9 @@
 // Walking the pod spec of every workload kind, for the workload rules (PC-K8S-001..039).
 // admission/images.ts has its own, narrower walk (images only, zod-validated, throws on bad
 // shapes); kube may not import admission, and an audit must never throw on a malformed object,
-// so this one reads any JSON value and skips what does not have the expected shape.
+// so this one reads any JSON value and skips what does not have the expected shape. Which kinds
+// have pods, and where, is one table for both: POD_TEMPLATE_PATHS in policy.
+import { POD_TEMPLATE_PATHS } from '../policy/index.js';
 import type { PathSegment } from './types.js';
 
 /** A plain JSON object, or undefined for anything else. */
@@ -41,22 +43,8 @@ export function valueAt(value: unknown, path: readonly PathSegment[]): unknown {
   return v;
 }
 
-// Where each kind keeps its pod template (the object holding metadata and spec). A CronJob nests
-// a Job template; a Pod is its own template.
-const TEMPLATE_PATHS: Readonly<Record<string, readonly string[]>> = {
-  Pod: [],
-  Deployment: ['spec', 'template'],
-  ReplicaSet: ['spec', 'template'],
-  StatefulSet: ['spec', 'template'],
-  DaemonSet: ['spec', 'template'],
-  Job: ['spec', 'template'],
-  ReplicationController: ['spec', 'template'],
-  PodTemplate: ['template'],
-  CronJob: ['spec', 'jobTemplate', 'spec', 'template'],
-};
-
 /** The kinds whose pods {@link podOf} reads. */
-export const POD_KINDS: readonly string[] = Object.keys(TEMPLATE_PATHS);
+export const POD_KINDS: readonly string[] = Object.keys(POD_TEMPLATE_PATHS);
 
 /** Which list of the pod spec a container sits in. */
 export type ContainerList = 'containers' | 'initContainers' | 'ephemeralContainers';
@@ -97,7 +85,7 @@ export type PodView = {
  * pod spec. Never throws: containers that are not objects are skipped.
  */
 export function podOf(kind: string, object: unknown): PodView | undefined {
-  const templatePath = TEMPLATE_PATHS[kind];
+  const templatePath = POD_TEMPLATE_PATHS[kind];
   if (templatePath === undefined) return undefined;
   const template = asRecord(valueAt(object, templatePath));
   const spec = asRecord(template?.['spec']);

@@ -18,3 +18,4 @@ export { auditSettings, unknownAuditRuleIds, assertKnownAuditRuleIds } from './a
 export type { AuditSettings, AuditIgnoreEntry } from './audit.js';
 export type { LintSettings, UnknownRuleId } from './lint.js';
 export { policyJsonSchema } from './json-schema.js';
+export { POD_TEMPLATE_PATHS } from './workloads.js';
