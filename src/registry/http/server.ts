@@ -1,0 +1,49 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Logger } from '../../core/index.js';
+import type { MetadataStore } from '../metadata/metadata-store.js';
+import type { BlobStore } from '../storage/blob-store.js';
+import { registerDistributionRoutes } from './routes.js';
+
+/** How to start the registry's HTTP server. */
+export type RegistryServerOptions = {
+  readonly host: string;
+  readonly port: number;
+  readonly blobs: BlobStore;
+  readonly metadata: MetadataStore;
+  readonly logger?: Logger | undefined;
+};
+
+/** A running registry server. */
+export type RegistryServer = {
+  /** `http://host:port`, with the port actually bound. */
+  readonly url: string;
+  readonly app: FastifyInstance;
+  /** Stops accepting, lets in-flight requests finish, then resolves. */
+  close(): Promise<void>;
+};
+
+/** Builds the fastify app serving the distribution API (not listening). */
+export function createRegistryApp(opts: Omit<RegistryServerOptions, 'host' | 'port'>): FastifyInstance {
+  // Blob uploads can run long; fastify's request timeout stays off (Node's default headers
+  // timeout still applies), and bodies are streamed by the routes, never buffered by fastify.
+  const app = Fastify({ logger: false, maxParamLength: 1024, return503OnClosing: true });
+  registerDistributionRoutes(app, opts);
+  return app;
+}
+
+/**
+ * Starts the registry on `host:port` (port 0 picks a free one).
+ * @throws the listen error (EADDRINUSE, EACCES...).
+ */
+export async function startRegistryServer(opts: RegistryServerOptions): Promise<RegistryServer> {
+  const app = createRegistryApp(opts);
+  await app.listen({ host: opts.host, port: opts.port });
+  const addr = app.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : opts.port;
+  const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
+  return {
+    url: `http://${host}:${port}`,
+    app,
+    close: () => app.close(),
+  };
+}
