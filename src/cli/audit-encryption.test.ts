@@ -117,7 +117,7 @@ describe('portcullis audit encryption-config', () => {
       expect.stringContaining('[ENCRYPTION_CONFIG_UNREADABLE]'),
     ]);
     for (const [argv, message] of [
-      [['05-kms-v2-first.yaml', '--fail-on', 'severe'], '--fail-on must be one of'],
+      [['05-kms-v2-first.yaml', '--fail-on', 'severe'], 'unknown --fail-on "severe"'],
       [['05-kms-v2-first.yaml', '--format', 'xml'], '--format must be one of'],
       [[], 'exactly one FILE'],
     ] as const) {

@@ -11,9 +11,10 @@ import {
   loadEncryptionConfigFile,
   type AuditReport,
 } from '../../kube/index.js';
-import { isAtLeast, SEVERITIES, tryParseSeverity } from '../../report/index.js';
+import { isAtLeast } from '../../report/index.js';
 import { ExitCode, exitCodeFor } from '../exit-codes.js';
 import { UsageError, writeLine, type CliIO } from '../io.js';
+import { parseFailOn } from '../report-flags.js';
 import { toolInfo } from '../tool.js';
 
 export const auditEncryptionHelp = `Usage: portcullis audit encryption-config FILE [--format text|json|sarif]
@@ -75,12 +76,7 @@ async function run(argv: string[], io: CliIO): Promise<number> {
       `--format must be one of ${FORMATS.join(', ')}, got ${JSON.stringify(values.format.slice(0, 20))}`,
     );
   }
-  const failOn = tryParseSeverity(values['fail-on']);
-  if (failOn === undefined) {
-    throw new UsageError(
-      `--fail-on must be one of ${SEVERITIES.join(', ')}, got ${JSON.stringify(values['fail-on'].slice(0, 20))}`,
-    );
-  }
+  const failOn = parseFailOn(values['fail-on']) ?? 'high';
   // Messages and findings name the file as it was given, like the manifest audit.
   const findings = auditEncryptionConfig(await loadEncryptionConfigFile(path.resolve(io.cwd, file), file));
   const report: AuditReport = { findings, suppressed: [], expiredIgnores: [] };

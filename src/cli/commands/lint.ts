@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -17,14 +16,12 @@ import {
   formatLintSarif,
   formatLintText,
   isAtLeast,
-  SEVERITIES,
-  tryParseSeverity,
   type RuleMeta,
-  type Severity,
 } from '../../report/index.js';
 import { ExitCode } from '../exit-codes.js';
 import { imageTargetHelp, imageTargetOptions, type ImageTargetFlags } from '../image-target-flags.js';
 import { UsageError, writeLine, type CliIO } from '../io.js';
+import { parseFailOn, selectPolicyFile } from '../report-flags.js';
 import { toolInfo } from '../tool.js';
 
 /**
@@ -79,29 +76,14 @@ async function knownRules(): Promise<readonly RuleMeta[]> {
   return [...allRules, ...(await loadImageRules())];
 }
 
-function parseFailOn(raw: string | undefined): Severity | undefined {
-  if (raw === undefined) return undefined;
-  const severity = tryParseSeverity(raw);
-  if (severity === undefined) {
-    throw new UsageError(`unknown --fail-on "${raw.slice(0, 20)}": expected ${SEVERITIES.join(', ')}`);
-  }
-  return severity;
-}
-
 /** The policy's lint settings: --policy FILE, else ./portcullis.yaml when present, else none. */
 async function readPolicySettings(
   io: CliIO,
   policyArg: string | undefined,
   noPolicy: boolean,
 ): Promise<LintSettings | undefined> {
-  if (noPolicy && policyArg !== undefined)
-    throw new UsageError('--policy and --no-policy exclude each other');
-  if (noPolicy) return undefined;
-  const file = policyArg ?? DEFAULT_POLICY_FILE;
-  const resolved = path.resolve(io.cwd, file);
-  if (policyArg === undefined && !existsSync(resolved)) return undefined;
-  // Resolved against the command's working directory (not the process's), so errors name the
-  // absolute path: unambiguous whichever directory the user ran from.
+  const resolved = selectPolicyFile(io.cwd, { policy: policyArg, noPolicy }, DEFAULT_POLICY_FILE);
+  if (resolved === undefined) return undefined;
   const { assertKnownRuleIds, lintSettings, loadPolicyFile } = await import('../../policy/index.js');
   const policy = await loadPolicyFile(resolved);
   assertKnownRuleIds(
