@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { mkdir } from 'node:fs/promises';
 import { isIPv4 } from 'node:net';
 import path from 'node:path';
@@ -87,17 +88,9 @@ export async function runServe(argv: string[], io: CliIO, logger: Logger): Promi
       return ExitCode.network;
     }
     writeLine(io.stderr, `portcullis registry listening on ${server.url} (data in ${dataDir})`);
-    await new Promise<void>((resolve) => {
-      if (stop === undefined) return; // runs until the process ends
-      if (stop.aborted) resolve();
-      stop.addEventListener(
-        'abort',
-        () => {
-          resolve();
-        },
-        { once: true },
-      );
-    });
+    if (stop === undefined)
+      await new Promise<never>(() => undefined); // runs until the process ends
+    else if (!stop.aborted) await once(stop, 'abort');
     writeLine(io.stderr, 'stopping: finishing in-flight requests');
     return ExitCode.ok;
   } finally {
