@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { authorize, authorizeMount, filterCatalog, grantedActions, ROLE_ACTIONS } from './authorize.js';
+import {
+  authorize,
+  authorizeMount,
+  authorizeProjectAdmin,
+  filterCatalog,
+  grantedActions,
+  ROLE_ACTIONS,
+} from './authorize.js';
 import {
   ANONYMOUS,
   PROJECT_ROLES,
@@ -252,5 +259,72 @@ describe('mounts, grants and the catalog', () => {
       'theirs/c',
       'ghost/d',
     ]);
+  });
+});
+
+describe('decisions as audit records', () => {
+  it('carry subject, action and repository alongside the reason', () => {
+    expect(authorize(user('alice'), 'push', 'team/app', facts('team', false, 'guest'))).toEqual({
+      allowed: false,
+      reason: 'role-insufficient',
+      subject: 'user alice',
+      action: 'push',
+      repository: 'team/app',
+      message: 'user alice denied push on team/app: role guest does not allow push',
+    });
+    const long = authorize(ANONYMOUS, 'pull', `team/${'a'.repeat(5000)}`, undefined);
+    expect(long.repository.length).toBe(300);
+    expect(long.message.length).toBeLessThan(400);
+  });
+});
+
+describe('project administration', () => {
+  it.each([
+    { who: 'project admin', s: user('a'), role: 'admin' as const, allowed: true, reason: 'project-role' },
+    {
+      who: 'maintainer',
+      s: user('a'),
+      role: 'maintainer' as const,
+      allowed: false,
+      reason: 'role-insufficient',
+    },
+    { who: 'guest', s: user('a'), role: 'guest' as const, allowed: false, reason: 'role-insufficient' },
+    { who: 'non-member', s: user('a'), role: undefined, allowed: false, reason: 'not-member' },
+    {
+      who: 'system admin',
+      s: user('r', { systemAdmin: true }),
+      role: undefined,
+      allowed: true,
+      reason: 'system-admin',
+    },
+    {
+      who: 'disabled admin',
+      s: user('a', { disabled: true }),
+      role: 'admin' as const,
+      allowed: false,
+      reason: 'disabled',
+    },
+    { who: 'anonymous', s: ANONYMOUS, role: undefined, allowed: false, reason: 'anonymous' },
+  ])('$who: $reason', ({ s, role, allowed, reason }) => {
+    expect(authorizeProjectAdmin(s, facts('team', true, role), 'team')).toMatchObject({
+      allowed,
+      reason,
+      action: 'manage',
+    });
+  });
+
+  it('robots never manage projects, and facts for another project are not trusted', () => {
+    const robot: Subject = {
+      kind: 'robot',
+      name: 'robot$team+ci',
+      project: 'team',
+      permissions: [{ project: 'team', actions: ['pull', 'push', 'delete'] }],
+      expiresAt: undefined,
+      disabled: false,
+    };
+    expect(authorizeProjectAdmin(robot, facts('team', false), 'team').allowed).toBe(false);
+    expect(authorizeProjectAdmin(user('a'), facts('other', false, 'admin'), 'team').reason).toBe(
+      'no-project',
+    );
   });
 });

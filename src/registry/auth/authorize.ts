@@ -39,10 +39,16 @@ export type DecisionReason =
   /** Denied: no robot permission covers the action on this repository. */
   | 'out-of-scope';
 
-/** The outcome of one authorization check. */
+/** The outcome of one authorization check, with what the audit log records. */
 export type Decision = {
   readonly allowed: boolean;
   readonly reason: DecisionReason;
+  /** `anonymous`, `user NAME` or `robot NAME`. */
+  readonly subject: string;
+  /** `pull`, `push`, `delete`; `mount` for {@link authorizeMount}; `manage` for {@link authorizeProjectAdmin}. */
+  readonly action: RepositoryAction | 'mount' | 'manage';
+  /** The repository as asked (cut at 300 characters), or the project for `manage`. */
+  readonly repository: string;
   /** One sentence for logs and audit records (names only, no secrets). */
   readonly message: string;
 };
@@ -61,12 +67,18 @@ export type AuthorizeOptions = {
   readonly now?: number;
 };
 
-function allow(reason: DecisionReason, message: string): Decision {
-  return { allowed: true, reason, message };
-}
-
-function deny(reason: DecisionReason, message: string): Decision {
-  return { allowed: false, reason, message };
+function decision(
+  allowed: boolean,
+  reason: DecisionReason,
+  subject: Subject,
+  action: Decision['action'],
+  repository: string,
+  why: string,
+): Decision {
+  const who = subjectLabel(subject);
+  const repo = repository.slice(0, 300);
+  const message = `${who} ${allowed ? 'allowed' : 'denied'} ${action} on ${repo}: ${why}`;
+  return { allowed, reason, subject: who, action, repository: repo, message };
 }
 
 function subjectLabel(subject: Subject): string {
@@ -108,53 +120,70 @@ export function authorize(
   project: ProjectFacts | undefined,
   options: AuthorizeOptions = {},
 ): Decision {
-  const who = subjectLabel(subject);
-  const what = `${action} on ${repository.slice(0, 300)}`;
+  const decide = (allowed: boolean, reason: DecisionReason, why: string): Decision =>
+    decision(allowed, reason, subject, action, repository, why);
   const projectName = projectOfRepository(repository);
   if (projectName === undefined) {
-    return deny(
-      'invalid-repository',
-      `${who} denied ${action}: invalid repository name or no project component`,
-    );
+    return decide(false, 'invalid-repository', 'invalid repository name or no project component');
   }
   // Facts about another project than the repository's would be a wiring bug; refuse rather than trust them.
   const facts = project?.name === projectName ? project : undefined;
-  if (subject.kind !== 'anonymous' && subject.disabled)
-    return deny('disabled', `${who} denied ${what}: account disabled`);
+  if (subject.kind !== 'anonymous' && subject.disabled) return decide(false, 'disabled', `account disabled`);
   if (subject.kind === 'robot' && isExpired(subject.expiresAt, options.now ?? Date.now())) {
-    return deny('expired', `${who} denied ${what}: robot expired`);
+    return decide(false, 'expired', `robot expired`);
   }
   if (subject.kind === 'user' && subject.systemAdmin)
-    return allow('system-admin', `${who} allowed ${what}: system administrator`);
-  if (facts === undefined)
-    return deny('no-project', `${who} denied ${what}: project ${projectName} does not exist`);
+    return decide(true, 'system-admin', `system administrator`);
+  if (facts === undefined) return decide(false, 'no-project', `project ${projectName} does not exist`);
   switch (subject.kind) {
     case 'anonymous':
-      if (action === 'pull' && facts.public)
-        return allow('public-project', `${who} allowed ${what}: public project`);
-      return deny('anonymous', `${who} denied ${what}: authentication required`);
+      if (action === 'pull' && facts.public) return decide(true, 'public-project', `public project`);
+      return decide(false, 'anonymous', `authentication required`);
     case 'robot': {
       const inOwnProject = subject.project === undefined || subject.project === projectName;
       if (
         inOwnProject &&
         subject.permissions.some((p) => robotPermissionCovers(p, action, repository, projectName))
       ) {
-        return allow('robot-permission', `${who} allowed ${what}: robot permission`);
+        return decide(true, 'robot-permission', `robot permission`);
       }
-      return deny('out-of-scope', `${who} denied ${what}: outside the robot's permissions`);
+      return decide(false, 'out-of-scope', `outside the robot's permissions`);
     }
     case 'user': {
       const role = facts.role;
       if (role !== undefined && ROLE_ACTIONS[role].includes(action)) {
-        return allow('project-role', `${who} allowed ${what}: project role ${role}`);
+        return decide(true, 'project-role', `project role ${role}`);
       }
-      if (action === 'pull' && facts.public)
-        return allow('public-project', `${who} allowed ${what}: public project`);
-      if (role === undefined)
-        return deny('not-member', `${who} denied ${what}: not a member of project ${projectName}`);
-      return deny('role-insufficient', `${who} denied ${what}: role ${role} does not allow ${action}`);
+      if (action === 'pull' && facts.public) return decide(true, 'public-project', `public project`);
+      if (role === undefined) return decide(false, 'not-member', `not a member of project ${projectName}`);
+      return decide(false, 'role-insufficient', `role ${role} does not allow ${action}`);
     }
   }
+}
+
+/**
+ * Decides whether `subject` may manage `project` (members, robots, visibility, policies):
+ * system administrators and the project's admins. The decision's `repository` is the project name.
+ */
+export function authorizeProjectAdmin(
+  subject: Subject,
+  project: ProjectFacts | undefined,
+  projectName: string,
+): Decision {
+  const decide = (allowed: boolean, reason: DecisionReason, why: string): Decision =>
+    decision(allowed, reason, subject, 'manage', projectName, why);
+  if (subject.kind === 'anonymous') return decide(false, 'anonymous', 'authentication required');
+  if (subject.disabled) return decide(false, 'disabled', 'account disabled');
+  if (subject.kind === 'user' && subject.systemAdmin)
+    return decide(true, 'system-admin', 'system administrator');
+  // Robots automate pushes and pulls; they never administer projects.
+  if (subject.kind === 'robot') return decide(false, 'out-of-scope', 'robots cannot manage projects');
+  if (project?.name !== projectName)
+    return decide(false, 'no-project', `project ${projectName.slice(0, 100)} does not exist`);
+  if (project.role === 'admin') return decide(true, 'project-role', 'project role admin');
+  if (project.role === undefined)
+    return decide(false, 'not-member', `not a member of project ${projectName.slice(0, 100)}`);
+  return decide(false, 'role-insufficient', `role ${project.role} cannot manage the project`);
 }
 
 /** The repository actions out of `requested` that `subject` may do, in canonical order. */
@@ -183,8 +212,16 @@ export function authorizeMount(
   const push = authorize(subject, 'push', target.repository, target.project, options);
   if (!push.allowed) return push;
   const pull = authorize(subject, 'pull', source.repository, source.project, options);
+  // The denial names the source repository, which is what the caller lacked.
   if (!pull.allowed) return pull;
-  return allow(push.reason, `${subjectLabel(subject)} allowed mount from ${source.repository.slice(0, 300)}`);
+  return decision(
+    true,
+    push.reason,
+    subject,
+    'mount',
+    target.repository,
+    `push allowed, and pull on ${source.repository.slice(0, 300)}`,
+  );
 }
 
 /**

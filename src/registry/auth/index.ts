@@ -34,6 +34,7 @@ export {
   ROLE_ACTIONS,
   authorize,
   authorizeMount,
+  authorizeProjectAdmin,
   grantedActions,
   filterCatalog,
   robotPermissionCovers,
