@@ -6,7 +6,13 @@ import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { digestOf } from '../../core/index.js';
 import { MediaType, RegistryClient, type ImageManifest } from '../../oci/index.js';
-import { buildTestImages, layoutDescriptor, pushLayoutTag, runCommand } from '../../testing/oci-images.js';
+import {
+  addIndexToLayout,
+  buildTestImages,
+  layoutDescriptor,
+  pushLayoutTag,
+  runCommand,
+} from '../../testing/oci-images.js';
 import { SqliteMetadataStore } from '../metadata/sqlite.js';
 import { FilesystemBlobStore } from '../storage/filesystem.js';
 import { startRegistryServer, type RegistryServer } from './server.js';
@@ -68,6 +74,25 @@ describe('skopeo', () => {
     ]);
     expect((await layoutDescriptor(out, 'v1')).digest).toBe(pushed.digest);
 
+    // A multi-platform index with skopeo --all: the children go first, then the index.
+    await buildTestImages(
+      layout,
+      [{ tag: 'arm', files: { 'etc/arch': 'arm64\n' }, architecture: 'arm64' }],
+      work,
+    );
+    const index = await addIndexToLayout(layout, 'multi', [
+      { tag: 'v1', platform: { os: 'linux', architecture: 'amd64' } },
+      { tag: 'arm', platform: { os: 'linux', architecture: 'arm64' } },
+    ]);
+    await pushLayoutTag(layout, 'multi', `${host}/team/skopeo:multi`, { all: true });
+    const rawIndex = await runCommand('skopeo', [
+      'inspect',
+      '--raw',
+      '--tls-verify=false',
+      `docker://${host}/team/skopeo:multi`,
+    ]);
+    expect(digestOf(rawIndex)).toBe(index.digest);
+
     // A second push of the same image finds every blob present and changes nothing.
     await pushLayoutTag(layout, 'v1', `${host}/team/skopeo:v1-again`);
     const tags = await runCommand('skopeo', [
@@ -75,7 +100,7 @@ describe('skopeo', () => {
       '--tls-verify=false',
       `docker://${host}/team/skopeo`,
     ]);
-    expect((JSON.parse(tags) as { Tags: string[] }).Tags).toEqual(['v1', 'v1-again']);
+    expect((JSON.parse(tags) as { Tags: string[] }).Tags).toEqual(['multi', 'v1', 'v1-again']);
   });
 });
 

@@ -17,7 +17,7 @@ function request(
   base: string,
   method: string,
   pathAndQuery: string,
-  opts: { headers?: Record<string, string>; body?: Buffer | string } = {},
+  opts: { headers?: Record<string, string>; body?: Buffer | string | undefined } = {},
 ): Promise<Res> {
   const url = new URL(base);
   return new Promise((resolve, reject) => {
@@ -464,6 +464,58 @@ describe('distribution API: manifests, tags, referrers, catalog', () => {
     const none = await request(base, 'GET', `/v2/team/refs/referrers/${digestOf('nothing refers here')}`);
     expect((none.json() as { manifests: unknown[] }).manifests).toEqual([]);
   });
+
+  it('tags a manifest pushed by digest with ?tag= parameters', async () => {
+    const index = Buffer.from(
+      JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [] }),
+    );
+    const digest = digestOf(index);
+    const res = await request(base, 'PUT', `/v2/team/tagparam/manifests/${digest}?tag=a&tag=b`, {
+      headers: { 'content-type': MediaType.ociIndex },
+      body: index,
+    });
+    expect(res.status).toBe(201);
+    expect(res.headers['oci-tag']).toBe('a, b');
+    expect((await request(base, 'GET', '/v2/team/tagparam/tags/list')).json()).toEqual({
+      name: 'team/tagparam',
+      tags: ['a', 'b'],
+    });
+  });
+
+  it('stores a Docker schema 2 manifest and serves it with its media type', async () => {
+    const config = Buffer.from('{"architecture":"amd64","os":"linux"}');
+    const configDigest = await pushBlob('team/docker', config);
+    const body = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: MediaType.dockerManifest,
+        config: { mediaType: MediaType.dockerConfig, digest: configDigest, size: config.length },
+        layers: [],
+      }),
+    );
+    const put = await request(base, 'PUT', '/v2/team/docker/manifests/v1', {
+      headers: { 'content-type': MediaType.dockerManifest },
+      body,
+    });
+    expect(put.status).toBe(201);
+    const get = await request(base, 'GET', '/v2/team/docker/manifests/v1', {
+      headers: { accept: `${MediaType.ociManifest}, ${MediaType.dockerManifest}` },
+    });
+    expect(get.headers['content-type']).toBe(MediaType.dockerManifest);
+    expect(get.body.equals(body)).toBe(true);
+  });
+
+  it.each(['GET', 'PUT'])(
+    'answers %s of a malformed digest reference with DIGEST_INVALID',
+    async (method) => {
+      const res = await request(base, method, '/v2/team/app/manifests/sha256:not-hex', {
+        headers: { 'content-type': MediaType.ociIndex },
+        body: method === 'PUT' ? '{}' : undefined,
+      });
+      expect(res.status).toBe(400);
+      expect(errorCode(res)).toBe('DIGEST_INVALID');
+    },
+  );
 
   it('deletes a tag, then the manifest by digest', async () => {
     const { digest } = await pushImage('team/gone', 'v1');

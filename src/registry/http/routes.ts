@@ -79,6 +79,24 @@ function decodeSegment(s: string): string {
   }
 }
 
+/**
+ * A manifest reference: a digest when it has a colon (which no tag can), else a tag.
+ * @throws RegistryError DIGEST_INVALID or TAG_INVALID.
+ */
+function parseReference(
+  reference: string,
+): { digest: Digest; tag?: undefined } | { digest?: undefined; tag: string } {
+  const ref = decodeSegment(reference);
+  if (ref.includes(':')) return { digest: checkDigest(ref) };
+  if (!isValidTag(ref)) {
+    throw new RegistryError(
+      'TAG_INVALID',
+      `invalid tag "${truncateForMessage(ref, 100)}": expected [A-Za-z0-9_][A-Za-z0-9._-]{0,127}`,
+    );
+  }
+  return { tag: ref };
+}
+
 function checkDigest(s: string, what = 'digest'): Digest {
   const d = tryParseDigest(decodeSegment(s));
   if (d === undefined) {
@@ -230,7 +248,7 @@ class Handlers {
       case 'manifest': {
         const name = checkName(route.name);
         if (method === 'GET' || method === 'HEAD') return this.getManifest(req, reply, name, route.reference);
-        if (method === 'PUT') return this.putManifest(req, reply, name, route.reference);
+        if (method === 'PUT') return this.putManifest(req, reply, name, route.reference, q);
         if (method === 'DELETE') return this.deleteManifest(reply, name, route.reference);
         break;
       }
@@ -295,24 +313,12 @@ class Handlers {
   }
 
   async #resolve(name: string, reference: string): Promise<ManifestRecord> {
-    const ref = decodeSegment(reference);
-    let digest = tryParseDigest(ref);
-    if (digest === undefined) {
-      if (!isValidTag(ref)) {
-        throw new RegistryError(
-          'MANIFEST_UNKNOWN',
-          `"${truncateForMessage(ref, 100)}" is neither a valid tag nor a digest`,
-        );
-      }
-      digest = await this.#meta.resolveTag(name, ref);
-    }
+    const ref = parseReference(reference);
+    const digest = ref.digest ?? (await this.#meta.resolveTag(name, ref.tag));
     const record = digest === undefined ? undefined : await this.#meta.getManifest(name, digest);
     if (record === undefined) {
       if (!(await this.#meta.hasRepository(name))) throw unknownName(name);
-      throw new RegistryError(
-        'MANIFEST_UNKNOWN',
-        `manifest ${truncateForMessage(ref, 100)} is not in ${name}`,
-      );
+      throw new RegistryError('MANIFEST_UNKNOWN', `manifest ${ref.digest ?? ref.tag} is not in ${name}`);
     }
     return record;
   }
@@ -345,16 +351,14 @@ class Handlers {
     reply: FastifyReply,
     name: string,
     reference: string,
+    q: URLSearchParams,
   ): Promise<FastifyReply> {
-    const ref = decodeSegment(reference);
-    const byDigest = tryParseDigest(ref);
-    if (byDigest === undefined && !isValidTag(ref)) {
-      req.raw.resume();
-      throw new RegistryError(
-        'TAG_INVALID',
-        `invalid tag "${truncateForMessage(ref, 100)}": expected [A-Za-z0-9_][A-Za-z0-9._-]{0,127}`,
-      );
-    }
+    const ref = parseReference(reference);
+    const byDigest = ref.digest;
+    // `?tag=` on a push by digest tags it in the same step (distribution spec main, end-7b).
+    const tags = byDigest === undefined ? [ref.tag] : q.getAll('tag').map((t) => parseReference(t).tag ?? '');
+    if (tags.some((t) => t === ''))
+      throw new RegistryError('TAG_INVALID', 'a ?tag= parameter holds a digest, not a tag');
     const length = Number(header(req, 'content-length') ?? '0');
     if (length > MAX_MANIFEST_BYTES) {
       req.raw.resume();
@@ -407,9 +411,10 @@ class Handlers {
         configMediaType: checked.configMediaType,
         annotations: checked.annotations,
       },
-      byDigest === undefined ? ref : undefined,
+      tags,
     );
     if (checked.subject !== undefined) void reply.header('oci-subject', checked.subject);
+    if (byDigest !== undefined && tags.length > 0) void reply.header('oci-tag', tags);
     return reply
       .code(201)
       .header('location', `/v2/${name}/manifests/${digest}`)
@@ -419,18 +424,14 @@ class Handlers {
   }
 
   async deleteManifest(reply: FastifyReply, name: string, reference: string): Promise<FastifyReply> {
-    const ref = decodeSegment(reference);
-    const digest = tryParseDigest(ref);
+    const ref = parseReference(reference);
     const deleted =
-      digest === undefined
-        ? await this.#meta.deleteTag(name, ref)
-        : await this.#meta.deleteManifest(name, digest);
+      ref.digest === undefined
+        ? await this.#meta.deleteTag(name, ref.tag)
+        : await this.#meta.deleteManifest(name, ref.digest);
     if (!deleted) {
       if (!(await this.#meta.hasRepository(name))) throw unknownName(name);
-      throw new RegistryError(
-        'MANIFEST_UNKNOWN',
-        `manifest ${truncateForMessage(ref, 100)} is not in ${name}`,
-      );
+      throw new RegistryError('MANIFEST_UNKNOWN', `manifest ${ref.digest ?? ref.tag} is not in ${name}`);
     }
     return reply.code(202).send();
   }

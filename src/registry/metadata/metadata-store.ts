@@ -33,8 +33,8 @@ export interface MetadataStore {
   hasBlobLink(repository: string, digest: Digest): Promise<boolean>;
   /** False when the blob was not linked there. */
   unlinkBlob(repository: string, digest: Digest): Promise<boolean>;
-  /** Records a manifest (creating the repository), pointing `tag` at it when given. */
-  putManifest(repository: string, manifest: ManifestRecord, tag?: string): Promise<void>;
+  /** Records a manifest (creating the repository) and points `tags` at it, in one transaction. */
+  putManifest(repository: string, manifest: ManifestRecord, tags?: readonly string[]): Promise<void>;
   getManifest(repository: string, digest: Digest): Promise<ManifestRecord | undefined>;
   resolveTag(repository: string, tag: string): Promise<Digest | undefined>;
   /** Removes the manifest and every tag that points at it; false when it was not there. */

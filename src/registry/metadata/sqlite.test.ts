@@ -40,17 +40,17 @@ afterEach(async () => {
 
 describe('SqliteMetadataStore', () => {
   it('records manifests and tags, and moves a tag to a new manifest', async () => {
-    await store.putManifest('team/app', image, 'v1');
+    await store.putManifest('team/app', image, ['v1']);
     expect(await store.resolveTag('team/app', 'v1')).toBe(image.digest);
     expect(await store.getManifest('team/app', image.digest)).toEqual(image);
     const other = { ...image, digest: digestOf('other') };
-    await store.putManifest('team/app', other, 'v1');
+    await store.putManifest('team/app', other, ['v1']);
     expect(await store.resolveTag('team/app', 'v1')).toBe(other.digest);
     expect(await store.getManifest('team/other', image.digest)).toBeUndefined();
   });
 
   it('lists tags and repositories in pages after a given name', async () => {
-    for (const t of ['c', 'a', 'e', 'b', 'd']) await store.putManifest('team/app', image, t);
+    for (const t of ['c', 'a', 'e', 'b', 'd']) await store.putManifest('team/app', image, [t]);
     expect(await store.listTags('team/app')).toEqual(['a', 'b', 'c', 'd', 'e']);
     expect(await store.listTags('team/app', { n: 2 })).toEqual(['a', 'b']);
     expect(await store.listTags('team/app', { n: 2, last: 'b' })).toEqual(['c', 'd']);
@@ -60,8 +60,8 @@ describe('SqliteMetadataStore', () => {
   });
 
   it('deletes a manifest together with the tags pointing at it', async () => {
-    await store.putManifest('team/app', image, 'v1');
-    await store.putManifest('team/app', image, 'latest');
+    await store.putManifest('team/app', image, ['v1']);
+    await store.putManifest('team/app', image, ['latest']);
     expect(await store.deleteManifest('team/app', image.digest)).toBe(true);
     expect(await store.listTags('team/app')).toEqual([]);
     expect(await store.deleteManifest('team/app', image.digest)).toBe(false);
@@ -69,7 +69,7 @@ describe('SqliteMetadataStore', () => {
   });
 
   it('indexes referrers by subject and filters them by artifact type', async () => {
-    await store.putManifest('team/app', image, 'v1');
+    await store.putManifest('team/app', image, ['v1']);
     const sig = referrer('sig', 'application/vnd.dev.cosign.artifact.sig.v1+json');
     const sbom = referrer('sbom', 'application/spdx+json');
     await store.putManifest('team/app', sig);
@@ -90,7 +90,7 @@ describe('SqliteMetadataStore', () => {
   });
 
   it('keeps what it recorded across a reopen and passes an integrity check', async () => {
-    await store.putManifest('team/app', image, 'v1');
+    await store.putManifest('team/app', image, ['v1']);
     await store.close();
     store = SqliteMetadataStore.open(path.join(dir, 'registry.db'));
     expect(await store.resolveTag('team/app', 'v1')).toBe(image.digest);

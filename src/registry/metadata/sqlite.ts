@@ -178,7 +178,7 @@ export class SqliteMetadataStore implements MetadataStore {
     return Promise.resolve(r.changes > 0);
   }
 
-  putManifest(repository: string, m: ManifestRecord, tag?: string): Promise<void> {
+  putManifest(repository: string, m: ManifestRecord, tags: readonly string[] = []): Promise<void> {
     const now = new Date().toISOString();
     this.#db.transaction(() => {
       this.#ensure(repository);
@@ -200,7 +200,7 @@ export class SqliteMetadataStore implements MetadataStore {
           m.annotations === undefined ? undefined : JSON.stringify(m.annotations),
           now,
         );
-      if (tag !== undefined) {
+      for (const tag of tags) {
         this.#db
           .prepare(
             `INSERT INTO tags (repository, tag, digest, updated_at) VALUES (?, ?, ?, ?)
