@@ -83,3 +83,5 @@ export {
 } from './accounts.js';
 export type { AuthenticationResult, AuthenticationFailure } from './authenticate.js';
 export { authenticateBasic, loadProjectFacts, checkAccess, grantAccess } from './authenticate.js';
+export type { TokenServiceOptions, TokenRequest, TokenResponseBody, TokenOutcome } from './token-service.js';
+export { answerTokenRequest } from './token-service.js';

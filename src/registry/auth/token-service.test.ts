@@ -1,0 +1,101 @@
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addProject, addRobot, addUser } from './accounts.js';
+import { parseAuthorization } from './http-auth.js';
+import { SqliteAccountStore } from './sqlite-store.js';
+import { createTokenSigner, createTokenVerifier, generateSigningKey, verifyToken } from './token.js';
+import { answerTokenRequest, type TokenServiceOptions } from './token-service.js';
+
+const SERVICE = 'registry.test';
+const signer = createTokenSigner({ privateKey: generateSigningKey(), issuer: 'portcullis' });
+const verifier = createTokenVerifier({
+  publicKeys: [signer.publicKey],
+  issuer: 'portcullis',
+  audience: SERVICE,
+});
+const db = new Database(':memory:');
+const store = new SqliteAccountStore(db);
+const opts: TokenServiceOptions = { store, signer, service: SERVICE };
+let robotToken = '';
+
+const basic = (user: string, pw: string) =>
+  parseAuthorization(`Basic ${Buffer.from(`${user}:${pw}`).toString('base64')}`);
+
+beforeAll(async () => {
+  await addProject(store, { name: 'team' });
+  await addProject(store, { name: 'pub', public: true });
+  await addUser(store, { name: 'dev', password: 'dev-password-1' });
+  await store.setMember('team', 'dev', 'developer');
+  robotToken = (
+    await addRobot(store, {
+      name: 'ci',
+      project: 'team',
+      permissions: [{ project: 'team', actions: ['pull'] }],
+      expiresAt: new Date(Date.now() + 3_600_000),
+    })
+  ).token;
+});
+
+afterAll(() => {
+  db.close();
+});
+
+describe('answerTokenRequest', () => {
+  it('issues a verifiable token with only the granted actions', async () => {
+    const out = await answerTokenRequest(opts, {
+      credentials: basic('dev', 'dev-password-1'),
+      service: SERVICE,
+      scopes: ['repository:team/app:pull,push,delete'],
+    });
+    if (!out.ok) throw new Error(out.message);
+    expect(out.body.token).toBe(out.body.access_token);
+    expect(out.body.expires_in).toBe(300);
+    const claims = await verifyToken(verifier, out.body.token);
+    expect(claims.sub).toBe('dev');
+    expect(claims.access).toEqual([{ type: 'repository', name: 'team/app', actions: ['pull', 'push'] }]);
+  });
+
+  it('gives anonymous callers public pulls only, and robots their scope', async () => {
+    const anon = await answerTokenRequest(opts, {
+      credentials: undefined,
+      service: undefined,
+      scopes: ['repository:pub/base:pull,push repository:team/app:pull'],
+    });
+    expect(anon).toMatchObject({
+      ok: true,
+      access: [{ type: 'repository', name: 'pub/base', actions: ['pull'] }],
+    });
+    const robot = await answerTokenRequest(opts, {
+      credentials: basic('robot$team+ci', robotToken),
+      service: SERVICE,
+      scopes: ['repository:team/app:pull,push'],
+    });
+    expect(robot).toMatchObject({
+      ok: true,
+      access: [{ type: 'repository', name: 'team/app', actions: ['pull'] }],
+    });
+  });
+
+  it.each([
+    [{ credentials: basic('dev', 'wrong-password'), service: SERVICE, scopes: [] }, 401, 'invalid_client'],
+    [{ credentials: basic('nobody', 'whatever-pw'), service: SERVICE, scopes: [] }, 401, 'invalid_client'],
+    [{ credentials: undefined, service: 'other', scopes: [] }, 400, 'invalid_request'],
+    [
+      { credentials: undefined, service: SERVICE, scopes: ['repository:team/app:sudo'] },
+      400,
+      'invalid_scope',
+    ],
+    [{ credentials: parseAuthorization('Bearer abc'), service: SERVICE, scopes: [] }, 400, 'invalid_request'],
+  ])(
+    'refuses case %# with %i %s, telling the client nothing about the account',
+    async (req, status, error) => {
+      const out = await answerTokenRequest(opts, req);
+      expect(out).toMatchObject({ ok: false, status, error });
+      if (!out.ok && status === 401) {
+        expect(out.message).toBe('authentication failed');
+        expect(out.failure?.reason).toMatch(/wrong-secret|unknown-account/);
+        expect(JSON.stringify(out)).not.toMatch(/wrong-password|whatever-pw/);
+      }
+    },
+  );
+});
