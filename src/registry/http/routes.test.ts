@@ -160,6 +160,45 @@ describe('distribution API: blobs', () => {
     expect(bad.status).toBe(416);
   });
 
+  it.each([
+    ['bytes=500-1499', 206, 'bytes 500-1499/3000'],
+    ['bytes=500-', 206, 'bytes 500-2999/3000'],
+    ['bytes=-500', 206, 'bytes 2500-2999/3000'],
+    ['bytes=2000-5000', 206, 'bytes 2000-2999/3000'],
+    ['bytes=500-0', 416, undefined],
+    ['bytes=5000-10000', 416, undefined],
+  ])('answers Range %s with %i', async (range, status, contentRange) => {
+    const data = Buffer.alloc(3000, 7);
+    data.write('range test', 0);
+    const digest = await pushBlob('team/ranges', data);
+    const res = await request(base, 'GET', `/v2/team/ranges/blobs/${digest}`, { headers: { range } });
+    expect(res.status).toBe(status);
+    expect(res.headers['content-range']).toBe(contentRange);
+    if (status === 416) expect(errorCode(res)).toBe('RANGE_INVALID');
+  });
+
+  it('stores empty blobs and the empty JSON blob', async () => {
+    for (const data of [Buffer.alloc(0), Buffer.from('{}')]) {
+      const digest = await pushBlob('team/empty', data);
+      const get = await request(base, 'GET', `/v2/team/empty/blobs/${digest}`);
+      expect(get.status).toBe(200);
+      expect(get.body.equals(data)).toBe(true);
+    }
+  });
+
+  it('accepts a streamed upload: one PATCH without Content-Range, then PUT', async () => {
+    const data = randomBytes(70_000);
+    const post = await request(base, 'POST', '/v2/team/stream/blobs/uploads/');
+    const location = post.headers.location ?? '';
+    const patch = await request(base, 'PATCH', location, {
+      headers: { 'transfer-encoding': 'chunked' },
+      body: data,
+    });
+    expect(patch.status).toBe(202);
+    expect(patch.headers.range).toBe('0-69999');
+    expect((await request(base, 'PUT', `${location}?digest=${digestOf(data)}`)).status).toBe(201);
+  });
+
   it('does not show a blob in a repository it was not pushed to', async () => {
     const digest = await pushBlob('team/blobs', Buffer.from('only here'));
     const res = await request(base, 'HEAD', `/v2/team/elsewhere/blobs/${digest}`);
