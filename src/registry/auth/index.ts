@@ -55,6 +55,8 @@ export {
   MAX_TOKEN_TTL_SECONDS,
   DEFAULT_CLOCK_SKEW_SECONDS,
   generateSigningKey,
+  formatSigningKeyPem,
+  parseSigningKeyPem,
   libtrustKeyId,
   createTokenSigner,
   createTokenVerifier,

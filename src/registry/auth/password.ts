@@ -59,5 +59,6 @@ let dummyHash: Promise<string> | undefined;
  */
 export async function burnPasswordCheck(password: string): Promise<void> {
   dummyHash ??= hash('portcullis-dummy-password', { algorithm: ARGON2ID });
-  await verifyPassword(await dummyHash, password.slice(0, MAX_PASSWORD_BYTES));
+  // The same function as the real check, so an overlong password is refused as fast either way.
+  await verifyPassword(await dummyHash, password);
 }

@@ -4,9 +4,11 @@ import {
   accessAllows,
   createTokenSigner,
   createTokenVerifier,
+  formatSigningKeyPem,
   generateSigningKey,
   issueToken,
   libtrustKeyId,
+  parseSigningKeyPem,
   verifyToken,
 } from './token.js';
 
@@ -194,5 +196,32 @@ describe('keys', () => {
       const { token } = await issueToken(s, { subject: 'x', audience: SERVICE, access });
       expect((await verifyToken(verifier, token)).sub).toBe('x');
     }
+  });
+});
+
+describe('signing key files', () => {
+  it('round-trip through PEM and keep their key id', () => {
+    const key = generateSigningKey();
+    const again = parseSigningKeyPem(formatSigningKeyPem(key));
+    expect(createTokenSigner({ privateKey: again, issuer: ISSUER }).keyId).toBe(
+      createTokenSigner({ privateKey: key, issuer: ISSUER }).keyId,
+    );
+  });
+
+  it('refuse unreadable PEM and RSA keys without quoting them', () => {
+    const garbage = '-----BEGIN PRIVATE KEY-----\nc2VjcmV0LWtleS1tYXRlcmlhbA==\n-----END PRIVATE KEY-----\n';
+    expect(() => parseSigningKeyPem(garbage)).toThrow(
+      expect.objectContaining({ code: 'KEY_INVALID' }) as Error,
+    );
+    try {
+      parseSigningKeyPem(garbage);
+    } catch (err) {
+      expect((err as Error).message).not.toContain('c2VjcmV0');
+    }
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({
+      type: 'pkcs8',
+      format: 'pem',
+    });
+    expect(() => parseSigningKeyPem(rsa.toString())).toThrow(/P-256/);
   });
 });

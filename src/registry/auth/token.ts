@@ -1,4 +1,11 @@
-import { createHash, createPublicKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  randomBytes,
+  type KeyObject,
+} from 'node:crypto';
 import { errors as joseErrors, jwtVerify, SignJWT, type JWTHeaderParameters } from 'jose';
 import { z } from 'zod';
 import { RegistryAuthError } from './errors.js';
@@ -72,6 +79,26 @@ function assertP256(key: KeyObject, type: 'private' | 'public'): void {
 /** A new P-256 private key for signing tokens. */
 export function generateSigningKey(): KeyObject {
   return generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey;
+}
+
+/** The PKCS#8 PEM of a signing key, for a file the caller writes with mode 0600. */
+export function formatSigningKeyPem(privateKey: KeyObject): string {
+  assertP256(privateKey, 'private');
+  return privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+}
+
+/** Reads a signing key from PEM (PKCS#8 or SEC1). Throws KEY_INVALID, never quoting the PEM. */
+export function parseSigningKeyPem(pem: string): KeyObject {
+  let key: KeyObject;
+  try {
+    key = createPrivateKey(pem);
+  } catch (err) {
+    throw new RegistryAuthError('KEY_INVALID', 'the token signing key is not a readable PEM private key', {
+      cause: err,
+    });
+  }
+  assertP256(key, 'private');
+  return key;
 }
 
 const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
