@@ -9,13 +9,14 @@ import {
   type Digest,
   type Logger,
 } from '../../core/index.js';
-import { isValidRepositoryPath, isValidTag } from '../../imageref/index.js';
+import { isValidTag } from '../../imageref/index.js';
 import { MediaType } from '../../oci/index.js';
 import { RegistryError } from '../errors.js';
 import { checkManifest, MAX_MANIFEST_BYTES } from '../manifest.js';
 import type { ManifestRecord, MetadataStore } from '../metadata/metadata-store.js';
 import type { BlobStore, UploadStatus } from '../storage/blob-store.js';
 import { ERROR_RESPONSES, type ErrorBody } from './errors.js';
+import { checkName, matchRoute, splitUrl } from './paths.js';
 
 /** What the distribution routes work on. */
 export type RegistryRoutesOptions = {
@@ -24,52 +25,9 @@ export type RegistryRoutesOptions = {
   readonly logger?: Logger | undefined;
 };
 
-type Route =
-  | { readonly kind: 'ping' }
-  | { readonly kind: 'catalog' }
-  | { readonly kind: 'tags'; readonly name: string }
-  | { readonly kind: 'manifest'; readonly name: string; readonly reference: string }
-  | { readonly kind: 'blob'; readonly name: string; readonly digest: string }
-  | { readonly kind: 'uploads'; readonly name: string; readonly id: string }
-  | { readonly kind: 'referrers'; readonly name: string; readonly digest: string };
-
-// Paths of the distribution spec ("Endpoints"); the name is everything before the last
-// keyword, checked against the name grammar afterwards.
-const ROUTES: readonly [RegExp, (m: RegExpExecArray) => Route][] = [
-  [/^\/v2\/?$/, () => ({ kind: 'ping' })],
-  [/^\/v2\/_catalog$/, () => ({ kind: 'catalog' })],
-  [/^\/v2\/(.+)\/tags\/list$/, (m) => ({ kind: 'tags', name: m[1] ?? '' })],
-  [
-    /^\/v2\/(.+)\/manifests\/([^/]+)$/,
-    (m) => ({ kind: 'manifest', name: m[1] ?? '', reference: m[2] ?? '' }),
-  ],
-  [/^\/v2\/(.+)\/blobs\/uploads\/([^/]*)$/, (m) => ({ kind: 'uploads', name: m[1] ?? '', id: m[2] ?? '' })],
-  [/^\/v2\/(.+)\/blobs\/([^/]+)$/, (m) => ({ kind: 'blob', name: m[1] ?? '', digest: m[2] ?? '' })],
-  [/^\/v2\/(.+)\/referrers\/([^/]+)$/, (m) => ({ kind: 'referrers', name: m[1] ?? '', digest: m[2] ?? '' })],
-];
-
 const MAX_URL_LENGTH = 8192;
 const OCTET_STREAM = 'application/octet-stream';
 const JSON_TYPE = 'application/json';
-
-function matchRoute(pathname: string): Route | undefined {
-  for (const [re, make] of ROUTES) {
-    const m = re.exec(pathname);
-    if (m) return make(m);
-  }
-  return undefined;
-}
-
-/** The path is matched undecoded, so `%2e%2e` or `%2f` can never form a valid name. */
-function checkName(name: string): string {
-  if (!isValidRepositoryPath(name) || name !== name.toLowerCase()) {
-    throw new RegistryError(
-      'NAME_INVALID',
-      `invalid repository name "${truncateForMessage(name, 100)}": expected lower-case path components as in the distribution spec`,
-    );
-  }
-  return name;
-}
 
 function decodeSegment(s: string): string {
   try {
@@ -224,10 +182,7 @@ class Handlers {
   async dispatch(req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     if (req.url.length > MAX_URL_LENGTH)
       throw new RegistryError('NAME_INVALID', 'the request URL is too long');
-    // Split by hand: WHATWG URL parsing would resolve "../" and "%2e%2e" before the name check.
-    const queryAt = req.url.indexOf('?');
-    const pathname = queryAt < 0 ? req.url : req.url.slice(0, queryAt);
-    const q = new URLSearchParams(queryAt < 0 ? '' : req.url.slice(queryAt + 1));
+    const { pathname, query: q } = splitUrl(req.url);
     const route = matchRoute(pathname);
     const method = req.method;
     if (route === undefined)
