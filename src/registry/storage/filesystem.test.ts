@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -130,6 +130,26 @@ describe('FilesystemBlobStore', () => {
     });
     await store.cancelUpload('team/app', s.id);
     await expect(store.uploadStatus('team/app', s.id)).rejects.toMatchObject({ code: 'BLOB_UPLOAD_UNKNOWN' });
+  });
+
+  it('never serves what a crash left behind: a temporary blob file or a session without its info', async () => {
+    const data = Buffer.from('half written');
+    const digest = digestOf(data);
+    const hex = digest.slice('sha256:'.length);
+    const blobDir = path.join(root, 'blobs', 'sha256', hex.slice(0, 2));
+    await mkdir(blobDir, { recursive: true });
+    await writeFile(path.join(blobDir, `.tmp-${hex}-abcdef`), data.subarray(0, 4));
+    expect(await store.stat(digest)).toBeUndefined();
+    await expect(store.open(digest)).rejects.toMatchObject({ code: 'BLOB_UNKNOWN' });
+
+    const id = '0b0a3a53-5a38-4bb1-9a8e-1c2f3e4d5a6b';
+    await mkdir(path.join(root, 'uploads', id), { recursive: true });
+    await writeFile(path.join(root, 'uploads', id, 'data'), data);
+    await expect(store.uploadStatus('team/app', id)).rejects.toMatchObject({ code: 'BLOB_UPLOAD_UNKNOWN' });
+    await expect(store.commitUpload('team/app', id, digest)).rejects.toMatchObject({
+      code: 'BLOB_UPLOAD_UNKNOWN',
+    });
+    expect(await store.stat(digest)).toBeUndefined();
   });
 
   it('deletes a blob and says whether it was there', async () => {
