@@ -43,6 +43,8 @@ export {
   authorize,
   authorizeMount,
   authorizeProjectAdmin,
+  subjectLabel,
+  makeDecision,
   grantedActions,
   filterCatalog,
   robotPermissionCovers,
@@ -84,6 +86,8 @@ export {
   checkAccess,
   grantAccess,
   answerTokenRequest,
+  authenticateRequest,
+  authorizeRequest,
 } from './auth/index.js';
 export type {
   RegistryAuthErrorCode,
@@ -118,4 +122,5 @@ export type {
   TokenRequest,
   TokenResponseBody,
   TokenOutcome,
+  RequestIdentity,
 } from './auth/index.js';

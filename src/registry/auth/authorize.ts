@@ -37,7 +37,11 @@ export type DecisionReason =
   /** Denied: the user's role does not include the action. */
   | 'role-insufficient'
   /** Denied: no robot permission covers the action on this repository. */
-  | 'out-of-scope';
+  | 'out-of-scope'
+  /** Allowed: the bearer token's access claim grants the action. */
+  | 'token-access'
+  /** Denied: the bearer token's access claim does not grant the action. */
+  | 'token-insufficient';
 
 /** The outcome of one authorization check, with what the audit log records. */
 export type Decision = {
@@ -67,21 +71,22 @@ export type AuthorizeOptions = {
   readonly now?: number;
 };
 
-function decision(
+/** Builds a decision; exported for the bearer-token path, which decides from claims. */
+export function makeDecision(
   allowed: boolean,
   reason: DecisionReason,
-  subject: Subject,
+  who: string,
   action: Decision['action'],
   repository: string,
   why: string,
 ): Decision {
-  const who = subjectLabel(subject);
   const repo = repository.slice(0, 300);
   const message = `${who} ${allowed ? 'allowed' : 'denied'} ${action} on ${repo}: ${why}`;
   return { allowed, reason, subject: who, action, repository: repo, message };
 }
 
-function subjectLabel(subject: Subject): string {
+/** How a subject is named in decisions and audit records: `anonymous`, `user NAME`, `robot NAME`. */
+export function subjectLabel(subject: Subject): string {
   return subject.kind === 'anonymous' ? 'anonymous' : `${subject.kind} ${subject.name}`;
 }
 
@@ -121,7 +126,7 @@ export function authorize(
   options: AuthorizeOptions = {},
 ): Decision {
   const decide = (allowed: boolean, reason: DecisionReason, why: string): Decision =>
-    decision(allowed, reason, subject, action, repository, why);
+    makeDecision(allowed, reason, subjectLabel(subject), action, repository, why);
   const projectName = projectOfRepository(repository);
   if (projectName === undefined) {
     return decide(false, 'invalid-repository', 'invalid repository name or no project component');
@@ -171,7 +176,7 @@ export function authorizeProjectAdmin(
   projectName: string,
 ): Decision {
   const decide = (allowed: boolean, reason: DecisionReason, why: string): Decision =>
-    decision(allowed, reason, subject, 'manage', projectName, why);
+    makeDecision(allowed, reason, subjectLabel(subject), 'manage', projectName, why);
   if (subject.kind === 'anonymous') return decide(false, 'anonymous', 'authentication required');
   if (subject.disabled) return decide(false, 'disabled', 'account disabled');
   if (subject.kind === 'user' && subject.systemAdmin)
@@ -214,10 +219,10 @@ export function authorizeMount(
   const pull = authorize(subject, 'pull', source.repository, source.project, options);
   // The denial names the source repository, which is what the caller lacked.
   if (!pull.allowed) return pull;
-  return decision(
+  return makeDecision(
     true,
     push.reason,
-    subject,
+    subjectLabel(subject),
     'mount',
     target.repository,
     `push allowed, and pull on ${source.repository.slice(0, 300)}`,

@@ -35,6 +35,8 @@ export {
   authorize,
   authorizeMount,
   authorizeProjectAdmin,
+  subjectLabel,
+  makeDecision,
   grantedActions,
   filterCatalog,
   robotPermissionCovers,
@@ -87,3 +89,5 @@ export type { AuthenticationResult, AuthenticationFailure } from './authenticate
 export { authenticateBasic, loadProjectFacts, checkAccess, grantAccess } from './authenticate.js';
 export type { TokenServiceOptions, TokenRequest, TokenResponseBody, TokenOutcome } from './token-service.js';
 export { answerTokenRequest } from './token-service.js';
+export type { RequestIdentity } from './request-auth.js';
+export { authenticateRequest, authorizeRequest } from './request-auth.js';

@@ -1,43 +1,25 @@
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addProject, addRobot, addUser } from './accounts.js';
 import { parseAuthorization } from './http-auth.js';
-import { SqliteAccountStore } from './sqlite-store.js';
-import { createTokenSigner, createTokenVerifier, generateSigningKey, verifyToken } from './token.js';
+import {
+  basicHeader,
+  createAccountsFixture,
+  FIXTURE_SERVICE as SERVICE,
+  type AccountsFixture,
+} from './testdata/accounts.js';
+import { verifyToken } from './token.js';
 import { answerTokenRequest, type TokenServiceOptions } from './token-service.js';
 
-const SERVICE = 'registry.test';
-const signer = createTokenSigner({ privateKey: generateSigningKey(), issuer: 'portcullis' });
-const verifier = createTokenVerifier({
-  publicKeys: [signer.publicKey],
-  issuer: 'portcullis',
-  audience: SERVICE,
-});
-const db = new Database(':memory:');
-const store = new SqliteAccountStore(db);
-const opts: TokenServiceOptions = { store, signer, service: SERVICE };
-let robotToken = '';
-
-const basic = (user: string, pw: string) =>
-  parseAuthorization(`Basic ${Buffer.from(`${user}:${pw}`).toString('base64')}`);
+let fx: AccountsFixture;
+let opts: TokenServiceOptions;
+const basic = (user: string, pw: string) => parseAuthorization(basicHeader(user, pw));
 
 beforeAll(async () => {
-  await addProject(store, { name: 'team' });
-  await addProject(store, { name: 'pub', public: true });
-  await addUser(store, { name: 'dev', password: 'dev-password-1' });
-  await store.setMember('team', 'dev', 'developer');
-  robotToken = (
-    await addRobot(store, {
-      name: 'ci',
-      project: 'team',
-      permissions: [{ project: 'team', actions: ['pull'] }],
-      expiresAt: new Date(Date.now() + 3_600_000),
-    })
-  ).token;
+  fx = await createAccountsFixture();
+  opts = { store: fx.store, signer: fx.signer, service: SERVICE };
 });
 
 afterAll(() => {
-  db.close();
+  fx.close();
 });
 
 describe('answerTokenRequest', () => {
@@ -50,7 +32,7 @@ describe('answerTokenRequest', () => {
     if (!out.ok) throw new Error(out.message);
     expect(out.body.token).toBe(out.body.access_token);
     expect(out.body.expires_in).toBe(300);
-    const claims = await verifyToken(verifier, out.body.token);
+    const claims = await verifyToken(fx.verifier, out.body.token);
     expect(claims.sub).toBe('dev');
     expect(claims.access).toEqual([{ type: 'repository', name: 'team/app', actions: ['pull', 'push'] }]);
   });
@@ -66,7 +48,7 @@ describe('answerTokenRequest', () => {
       access: [{ type: 'repository', name: 'pub/base', actions: ['pull'] }],
     });
     const robot = await answerTokenRequest(opts, {
-      credentials: basic('robot$team+ci', robotToken),
+      credentials: basic('robot$team+ci', fx.robotToken),
       service: SERVICE,
       scopes: ['repository:team/app:pull,push'],
     });
