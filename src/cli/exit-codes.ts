@@ -112,6 +112,7 @@ const BY_CODE: Readonly<Record<string, ExitCode>> = {
   PULL_SECRET_INVALID: ExitCode.usage,
   PULL_SECRET_NO_CREDENTIALS: ExitCode.auth,
   PULL_SECRET_CREDENTIAL_UNSUPPORTED: ExitCode.usage,
+  STORAGE_FAILED: ExitCode.internal,
 };
 
 /** The exit code for an error thrown by a command. */

@@ -30,6 +30,7 @@ Commands:
                      audit encryption-config FILE: the API server's encryption at rest
   gen <subcommand>   encryption-config: a fresh EncryptionConfiguration (rotation kept);
                      pull-secret: a kubernetes.io/dockerconfigjson Secret
+  serve              run the OCI registry (distribution v1.1; loopback only until auth lands)
 
 Run 'portcullis <command> --help' for a command's options.
 Exit codes: 0 ok, 1 findings, 2 usage or invalid input, 3 not found, 4 authentication,
@@ -54,6 +55,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   admission: async () => (await import('./commands/admission.js')).runAdmission,
   audit: async () => (await import('./commands/audit.js')).runAudit,
   gen: async () => (await import('./commands/gen.js')).runGen,
+  serve: async () => (await import('./commands/serve.js')).runServe,
 };
 
 /** The names `runCli` dispatches on, in the order of the help text. */
