@@ -6,7 +6,9 @@ import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, requireCommand } from '../../testing/registry.js';
-import { addProject, addUser } from './accounts.js';
+import { addProject, addRobot, addUser } from './accounts.js';
+import { parseAuthorization } from './http-auth.js';
+import { answerTokenRequest } from './token-service.js';
 import { authenticateBasic, grantAccess } from './authenticate.js';
 import { parseScopes } from './scope.js';
 import { SqliteAccountStore } from './sqlite-store.js';
@@ -28,6 +30,7 @@ let base: string;
 let signer: TokenSigner;
 let db: Database.Database;
 let store: SqliteAccountStore;
+let robotToken: string;
 
 // exitCode is null in Node's API while the process runs.
 const hasExited = (proc: ChildProcess): boolean =>
@@ -105,6 +108,13 @@ beforeAll(async () => {
   await addUser(store, { name: 'dev', password: 'dev-password-1' });
   await store.setMember('team', 'guest', 'guest');
   await store.setMember('team', 'dev', 'developer');
+  robotToken = (
+    await addRobot(store, {
+      name: 'ci',
+      project: 'team',
+      permissions: [{ project: 'team', actions: ['pull'] }],
+    })
+  ).token;
 }, 60_000);
 
 afterAll(async () => {
@@ -181,5 +191,21 @@ describe('tokens we issue, checked by distribution', () => {
   it('the catalog scope is accepted', async () => {
     const token = await tokenFor(await login('dev', 'dev-password-1'), ['registry:catalog:*']);
     expect((await call('GET', '/v2/_catalog', token)).status).toBe(200);
+  });
+
+  it('a robot token from the /token decision pulls and cannot push', async () => {
+    const out = await answerTokenRequest(
+      { store, signer, service: SERVICE },
+      {
+        credentials: parseAuthorization(
+          `Basic ${Buffer.from(`robot$team+ci:${robotToken}`).toString('base64')}`,
+        ),
+        service: SERVICE,
+        scopes: ['repository:team/app:pull,push'],
+      },
+    );
+    if (!out.ok) throw new Error(out.message);
+    expect((await call('GET', '/v2/team/app/tags/list', out.body.token)).status).toBe(404);
+    expect((await call('POST', '/v2/team/app/blobs/uploads/', out.body.token)).status).toBe(401);
   });
 });
