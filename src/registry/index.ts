@@ -124,3 +124,5 @@ export type {
   TokenOutcome,
   RequestIdentity,
 } from './auth/index.js';
+export { requiredAccess } from './http/access.js';
+export type { RequiredAccess } from './http/access.js';
