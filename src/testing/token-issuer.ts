@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
-import { generateKeyPairSync, randomBytes, sign, timingSafeEqual } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { generateKeyPairSync, randomBytes, sign, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -103,16 +103,18 @@ function readBodyText(req: http.IncomingMessage): Promise<string> {
 }
 
 /**
- * A Docker token service (distribution docs/spec/auth/token.md) for tests: checks Basic
- * credentials or refresh tokens, then issues ES256 JWTs whose `x5c` header carries a
- * self-signed certificate made with the openssl command line. The registry trusts that
- * certificate through its `rootcertbundle`. Listens on 127.0.0.1 only.
+ * A self-signed certificate for `key`, made with the openssl command line (what distribution's
+ * `rootcertbundle` trusts for token signatures), as PEM and the file holding it. The key is written to `dir` only for
+ * openssl's sake and removed after.
  */
-export async function startTokenIssuer(opts: TokenIssuerOptions): Promise<TokenIssuer> {
-  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-  const keyPath = path.join(opts.dir, 'issuer-key.pem');
-  const certPath = path.join(opts.dir, 'issuer-cert.pem');
-  await writeFile(keyPath, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+export async function selfSignedCertificate(
+  key: KeyObject,
+  dir: string,
+  commonName: string,
+): Promise<{ certPath: string; certPem: string }> {
+  const keyPath = path.join(dir, `${commonName}-key.pem`);
+  const certPath = path.join(dir, `${commonName}-cert.pem`);
+  await writeFile(keyPath, key.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
   await execFileP('openssl', [
     'req',
     '-x509',
@@ -120,13 +122,25 @@ export async function startTokenIssuer(opts: TokenIssuerOptions): Promise<TokenI
     '-key',
     keyPath,
     '-subj',
-    '/CN=portcullis-test-issuer',
+    `/CN=${commonName}`,
     '-days',
     '1',
     '-out',
     certPath,
   ]);
-  const certPem = await readFile(certPath, 'utf8');
+  await rm(keyPath);
+  return { certPath, certPem: await readFile(certPath, 'utf8') };
+}
+
+/**
+ * A Docker token service (distribution docs/spec/auth/token.md) for tests: checks Basic
+ * credentials or refresh tokens, then issues ES256 JWTs whose `x5c` header carries a
+ * self-signed certificate made with the openssl command line. The registry trusts that
+ * certificate through its `rootcertbundle`. Listens on 127.0.0.1 only.
+ */
+export async function startTokenIssuer(opts: TokenIssuerOptions): Promise<TokenIssuer> {
+  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  const { certPath, certPem } = await selfSignedCertificate(privateKey, opts.dir, 'portcullis-test-issuer');
   const certDer = certPem.replace(/-----(BEGIN|END) CERTIFICATE-----/g, '').replace(/\s+/g, '');
   const ttl = opts.ttlSeconds ?? 300;
   const grant =

@@ -1,11 +1,11 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, requireCommand } from '../../testing/registry.js';
+import { selfSignedCertificate } from '../../testing/token-issuer.js';
 import { addProject, addRobot, addUser } from './accounts.js';
 import { parseAuthorization } from './http-auth.js';
 import { answerTokenRequest } from './token-service.js';
@@ -20,7 +20,6 @@ import { ANONYMOUS, type Subject } from './types.js';
 // the actions in their access claim. Tokens carry no x5c, so distribution finds the key by its
 // libtrust key id in the `kid` header, which checks that computation too.
 
-const execFileP = promisify(execFile);
 const SERVICE = 'portcullis-interop';
 const ISSUER = 'portcullis-auth-test';
 
@@ -56,23 +55,7 @@ beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'portcullis-auth-interop-'));
   const key = generateSigningKey();
   signer = createTokenSigner({ privateKey: key, issuer: ISSUER });
-  const keyPath = path.join(dir, 'key.pem');
-  const certPath = path.join(dir, 'cert.pem');
-  await writeFile(keyPath, key.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
-  await execFileP('openssl', [
-    'req',
-    '-x509',
-    '-new',
-    '-key',
-    keyPath,
-    '-subj',
-    '/CN=portcullis',
-    '-days',
-    '1',
-    '-out',
-    certPath,
-  ]);
-  await rm(keyPath);
+  const { certPath } = await selfSignedCertificate(key, dir, 'portcullis');
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
   const config = path.join(dir, 'config.yml');
