@@ -149,4 +149,62 @@ describe('portcullis audit encryption-config', () => {
       expect(JSON.parse(readFileSync(out, 'utf8'))).toMatchObject({ summary: { total: 0 } });
     });
   });
+
+  it('applies the policy audit section: rules off, severities, and ignore entries by kind and file name', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'pc-audit-enc-policy-'));
+    const policyFile = (audit: string) => {
+      const file = path.join(dir, `p${String(Math.random()).slice(2, 8)}.yaml`);
+      writeFileSync(file, `apiVersion: portcullis.dev/v1alpha1\nkind: Policy\naudit:\n${audit}`);
+      return file;
+    };
+    const plain = await auditEnc(['01-identity-first.yaml', '--format', 'json']);
+    expect(plain.code).toBe(1);
+    const ids = (r: { stdout: string }) =>
+      (JSON.parse(r.stdout) as { findings: { ruleId: string; severity: string }[] }).findings.map(
+        (f) => `${f.ruleId}:${f.severity}`,
+      );
+    expect(ids(plain)).toContain('PC-K8S-080:high');
+
+    const ignored = await auditEnc([
+      '01-identity-first.yaml',
+      '--format',
+      'json',
+      '--policy',
+      policyFile(
+        '  ignore:\n    - rule: PC-K8S-080\n      kind: EncryptionConfiguration\n      name: 01-identity-first.yaml\n      reason: migration to KMS v2 in progress\n',
+      ),
+    ]);
+    expect(ids(ignored)).not.toContain('PC-K8S-080:high');
+    const suppressed = (JSON.parse(ignored.stdout) as { suppressed?: { ruleId: string }[] }).suppressed ?? [];
+    expect(suppressed.map((f) => f.ruleId)).toContain('PC-K8S-080');
+
+    const lowered = await auditEnc([
+      '01-identity-first.yaml',
+      '--format',
+      'json',
+      '--policy',
+      policyFile('  rules:\n    PC-K8S-080: low\n'),
+    ]);
+    expect(ids(lowered)).toContain('PC-K8S-080:low');
+
+    const failOn = await auditEnc([
+      '02-aescbc-first-identity-fallback.yaml',
+      '--policy',
+      policyFile('  failOn: medium\n'),
+    ]);
+    expect(failOn.code).toBe(1);
+
+    // One audit section for both commands: the manifest audit accepts the encryption rule ids.
+    const manifests = await runCommandCaptured(
+      runAudit,
+      [
+        '--policy',
+        policyFile('  rules:\n    PC-K8S-085: off\n'),
+        path.join(repoRoot, 'examples', 'portcullis.yaml'),
+      ],
+      { cwd: dir },
+    );
+    expect(manifests.stderr).not.toMatch(/unknown|PC-K8S-085/);
+    expect(manifests.code).toBe(0);
+  });
 });

@@ -32,7 +32,13 @@ export {
 export type { ManifestInput, LoadOptions } from './load/parse.js';
 export { readManifestInputs, MAX_MANIFEST_FILES } from './load/read.js';
 export type { ManifestReadIO, ReadOptions } from './load/read.js';
-export { AuditEngineError, auditBundle, auditObjects, auditRuleMetas } from './engine/audit.js';
+export {
+  AuditEngineError,
+  applyAuditPolicy,
+  auditBundle,
+  auditObjects,
+  auditRuleMetas,
+} from './engine/audit.js';
 export type {
   AuditOptions,
   AuditReport,

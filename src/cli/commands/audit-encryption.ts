@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { isPortcullisError, writeFileAtomic, type Logger } from '../../core/index.js';
 import {
   auditEncryptionConfig,
+  applyAuditPolicy,
   ENCRYPTION_CONFIG_RULES,
   EncryptionConfigError,
   formatAuditJson,
@@ -15,10 +16,13 @@ import { isAtLeast } from '../../report/index.js';
 import { ExitCode, exitCodeFor } from '../exit-codes.js';
 import { UsageError, writeLine, type CliIO } from '../io.js';
 import { parseFailOn } from '../report-flags.js';
+import { readAuditPolicy } from './audit.js';
+import { auditSettings } from '../../policy/index.js';
 import { toolInfo } from '../tool.js';
 
 export const auditEncryptionHelp = `Usage: portcullis audit encryption-config FILE [--format text|json|sarif]
-                                         [--fail-on SEVERITY] [--output FILE]
+                                         [--fail-on SEVERITY] [--policy FILE | --no-policy]
+                                         [--output FILE]
 
 Audits the EncryptionConfiguration given to kube-apiserver with --encryption-provider-config
 (docs/encryption-config.md). The file is first parsed the way the API server parses it: an
@@ -31,7 +35,11 @@ plain-text opt-outs (info). Key material is never printed.
 Options:
   --format text|json|sarif  output (default text; json: docs/audit-json.schema.json)
   --fail-on SEVERITY        exit 1 when a finding is at or above critical|high|medium|low|info
-                            (default high)
+                            (default: the policy's audit.failOn, else high)
+  --policy FILE             the policy file (default ./portcullis.yaml when it exists): its audit
+                            section turns rules off, changes severities and ignores findings
+                            (kind EncryptionConfiguration, name: the file's base name)
+  --no-policy               ignore ./portcullis.yaml
   --output FILE             write the report to FILE (atomically)
 
 Exit codes: 0 no finding at or above the threshold, 1 one is, 2 invalid file or flags.`;
@@ -55,7 +63,9 @@ async function run(argv: string[], io: CliIO): Promise<number> {
     args: argv,
     options: {
       format: { type: 'string', default: 'text' },
-      'fail-on': { type: 'string', default: 'high' },
+      'fail-on': { type: 'string' },
+      policy: { type: 'string' },
+      'no-policy': { type: 'boolean' },
       output: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -76,14 +86,18 @@ async function run(argv: string[], io: CliIO): Promise<number> {
       `--format must be one of ${FORMATS.join(', ')}, got ${JSON.stringify(values.format.slice(0, 20))}`,
     );
   }
-  const failOn = parseFailOn(values['fail-on']) ?? 'high';
+  const policy = await readAuditPolicy(io, values.policy, values['no-policy'] === true);
+  const failOn =
+    parseFailOn(values['fail-on']) ??
+    (policy === undefined ? undefined : auditSettings(policy).failOn) ??
+    'high';
   // Messages and findings name the file as it was given, like the manifest audit.
   const findings = auditEncryptionConfig(await loadEncryptionConfigFile(path.resolve(io.cwd, file), file));
-  const report: AuditReport = { findings, suppressed: [], expiredIgnores: [] };
+  const report: AuditReport = applyAuditPolicy(findings, policy);
   const out = render(report, format);
   if (values.output === undefined) io.stdout.write(out);
   else await writeFileAtomic(path.resolve(io.cwd, values.output), out);
-  return findings.some((f) => isAtLeast(f.severity, failOn)) ? ExitCode.findings : ExitCode.ok;
+  return report.findings.some((f) => isAtLeast(f.severity, failOn)) ? ExitCode.findings : ExitCode.ok;
 }
 
 /**

@@ -4,6 +4,7 @@ import { isPortcullisError, writeFileAtomic, type Logger } from '../../core/inde
 import {
   auditBundle,
   auditRuleMetas,
+  ENCRYPTION_CONFIG_RULES,
   formatAuditJson,
   formatAuditSarif,
   formatAuditText,
@@ -62,8 +63,11 @@ Exit codes: 0 no finding at or above the threshold, 1 one is, 2 invalid input, 6
 const FORMATS = ['text', 'json', 'sarif'] as const;
 type Format = (typeof FORMATS)[number];
 
-/** --policy FILE, else ./portcullis.yaml when present, else none; audit rule ids are checked. */
-async function readPolicy(
+/**
+ * --policy FILE, else ./portcullis.yaml when present, else none. Its audit section serves both
+ * `audit` and `audit encryption-config`, so rule ids of either are accepted.
+ */
+export async function readAuditPolicy(
   io: CliIO,
   policyArg: string | undefined,
   noPolicy: boolean,
@@ -73,7 +77,7 @@ async function readPolicy(
   const policy = await loadPolicyFile(resolved);
   assertKnownAuditRuleIds(
     policy,
-    auditRuleMetas(KUBE_RULES).map((r) => r.id),
+    [...auditRuleMetas(KUBE_RULES), ...ENCRYPTION_CONFIG_RULES].map((r) => r.id),
   );
   return policy;
 }
@@ -128,7 +132,7 @@ async function runManifestAudit(argv: string[], io: CliIO): Promise<number> {
   if (positionals.length === 0) throw new UsageError('audit needs manifest PATHs, or - for stdin');
   if (positionals.filter((p) => p === '-').length > 1) throw new UsageError('stdin (-) may be given once');
   const cliFailOn = parseFailOn(values['fail-on']);
-  const policy = await readPolicy(io, values.policy, values['no-policy'] === true);
+  const policy = await readAuditPolicy(io, values.policy, values['no-policy'] === true);
   const failOn = cliFailOn ?? (policy === undefined ? undefined : auditSettings(policy).failOn);
 
   const skipped: string[] = [];

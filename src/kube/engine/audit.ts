@@ -214,19 +214,37 @@ export function auditBundle(objects: readonly LoadedObject[], options: AuditOpti
     }
   }
 
-  const ignores = settings?.ignore ?? [];
-  const expiredCounts = new Map<AuditIgnoreEntry, number>();
-  const findings: AuditFinding[] = [];
-  const suppressed: SuppressedFinding[] = [];
+  const annotated: SuppressedFinding[] = [];
+  const rest: AuditFinding[] = [];
   for (const { finding, object } of raw) {
     const byAnnotation =
       finding.ruleId === SUPPRESSION_RULE.id
         ? undefined
         : annotationEntries.get(object)?.find((e) => e.ruleIds.includes(finding.ruleId));
-    if (byAnnotation !== undefined) {
-      suppressed.push({ ...finding, suppressedBy: { kind: 'annotation', reason: byAnnotation.reason } });
-      continue;
-    }
+    if (byAnnotation === undefined) rest.push(finding);
+    else annotated.push({ ...finding, suppressedBy: { kind: 'annotation', reason: byAnnotation.reason } });
+  }
+  const byPolicy = applyIgnores(rest, settings?.ignore ?? [], now);
+
+  const fileOrder = new Map<string, number>();
+  for (const o of objects) if (!fileOrder.has(o.source.file)) fileOrder.set(o.source.file, fileOrder.size);
+  return {
+    findings: sortFindings([...byPolicy.findings], fileOrder),
+    suppressed: sortFindings([...annotated, ...byPolicy.suppressed], fileOrder),
+    expiredIgnores: byPolicy.expiredIgnores,
+  };
+}
+
+// The policy's audit.ignore entries: a live match suppresses, an expired one is reported.
+function applyIgnores(
+  findings: readonly AuditFinding[],
+  ignores: readonly AuditIgnoreEntry[],
+  now: Date,
+): AuditReport {
+  const expiredCounts = new Map<AuditIgnoreEntry, number>();
+  const kept: AuditFinding[] = [];
+  const suppressed: SuppressedFinding[] = [];
+  for (const finding of findings) {
     const matching = ignores.filter((e) => ignoreMatches(e, finding));
     const live = matching.find((e) => !isExpired(e.expires, now));
     if (live !== undefined) {
@@ -242,14 +260,11 @@ export function auditBundle(objects: readonly LoadedObject[], options: AuditOpti
       continue;
     }
     for (const e of matching) expiredCounts.set(e, (expiredCounts.get(e) ?? 0) + 1);
-    findings.push(finding);
+    kept.push(finding);
   }
-
-  const fileOrder = new Map<string, number>();
-  for (const o of objects) if (!fileOrder.has(o.source.file)) fileOrder.set(o.source.file, fileOrder.size);
   return {
-    findings: sortFindings(findings, fileOrder),
-    suppressed: sortFindings(suppressed, fileOrder),
+    findings: kept,
+    suppressed,
     expiredIgnores: [...expiredCounts].map(([e, n]) => ({
       rule: e.rule,
       reason: e.reason,
@@ -258,6 +273,28 @@ export function auditBundle(objects: readonly LoadedObject[], options: AuditOpti
       findings: n,
     })),
   };
+}
+
+/**
+ * The policy's `audit` section applied to findings made outside {@link auditBundle} (the
+ * EncryptionConfiguration audit): rules switched off are dropped, severities replaced, and
+ * findings matching a live `audit.ignore` entry moved to `suppressed`.
+ */
+export function applyAuditPolicy(
+  findings: readonly AuditFinding[],
+  policy: Policy | undefined,
+  now: Date = new Date(),
+): AuditReport {
+  if (policy === undefined) return { findings, suppressed: [], expiredIgnores: [] };
+  const settings = auditSettings(policy);
+  const disabled = new Set(settings.disabled);
+  const adjusted = findings
+    .filter((f) => !disabled.has(f.ruleId))
+    .map((f) => {
+      const severity = settings.severityOverrides[f.ruleId];
+      return severity === undefined ? f : { ...f, severity };
+    });
+  return applyIgnores(adjusted, settings.ignore, now);
 }
 
 /** The findings of {@link auditBundle}, without the suppressed ones. */
