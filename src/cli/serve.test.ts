@@ -1,4 +1,5 @@
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -26,6 +27,15 @@ async function waitFor(probe: () => string | undefined, what: string): Promise<s
   throw new Error(`gave up waiting: ${what}`);
 }
 
+/** Starts `serve` on a free loopback port with data in `dir`/`dataDir`; resolves once it listens. */
+async function startServe(dir: string, env: NodeJS.ProcessEnv = {}, dataDir = 'data') {
+  const stop = new AbortController();
+  const c = captureCliIO({ cwd: dir, stop: stop.signal, env });
+  const running = runServe(['--listen', '127.0.0.1:0', '--data-dir', dataDir], c.io, createMemoryLogger());
+  const url = await waitFor(() => /listening on (http:\/\/\S+)/.exec(c.stderr())?.[1], 'the listening line');
+  return { stop, running, url, host: new URL(url).host, stderr: () => c.stderr() };
+}
+
 describe('portcullis serve', () => {
   it('serves the registry from the data directory, keeps what was pushed across a restart, and stops on the signal', async () => {
     const dir = await mkdtemp(path.join(work, 'run-'));
@@ -33,30 +43,38 @@ describe('portcullis serve', () => {
     await buildTestImages(layout, [{ tag: 'v1', files: { 'app.txt': 'served\n' } }], dir);
     const pushed = await layoutDescriptor(layout, 'v1');
 
-    const startServer = async () => {
-      const stop = new AbortController();
-      const c = captureCliIO({ cwd: dir, stop: stop.signal });
-      const running = runServe(['--listen', '127.0.0.1:0', '--data-dir', 'data'], c.io, createMemoryLogger());
-      const url = await waitFor(
-        () => /listening on (http:\/\/\S+)/.exec(c.stderr())?.[1],
-        'the listening line',
-      );
-      return { stop, running, host: new URL(url).host, stderr: () => c.stderr() };
-    };
+    // A test-only password, given the way an operator would: through the environment.
+    const password = `pw-${randomBytes(12).toString('base64url')}`;
+    const startServer = () => startServe(dir, { PORTCULLIS_ADMIN_PASSWORD: password });
 
     const first = await startServer();
-    await pushLayoutTag(layout, 'v1', `${first.host}/team/app:v1`);
+    const authFile = path.join(dir, 'auth.json');
+    const auth = Buffer.from(`admin:${password}`).toString('base64');
+    await writeFile(authFile, JSON.stringify({ auths: { [first.host]: { auth } } }), { mode: 0o600 });
+    await expect(pushLayoutTag(layout, 'v1', `${first.host}/team/app:v1`)).rejects.toThrow();
+    await pushLayoutTag(layout, 'v1', `${first.host}/team/app:v1`, { authFile });
     first.stop.abort();
     expect(await first.running).toBe(0);
     expect(first.stderr()).toContain('stopping');
+    expect(first.stderr()).toContain('created the system administrator "admin"');
+    expect(first.stderr()).not.toContain(password);
     expect((await stat(path.join(dir, 'data', 'registry.db'))).isFile()).toBe(true);
+    const keyFile = path.join(dir, 'data', 'token-key.pem');
+    expect((await stat(keyFile)).mode & 0o777).toBe(0o600);
+    const key = await readFile(keyFile, 'utf8');
 
     const second = await startServer();
     try {
+      expect(second.stderr()).not.toContain('created the system administrator');
+      expect(await readFile(keyFile, 'utf8')).toBe(key);
+      const secondAuth = path.join(dir, 'auth2.json');
+      await writeFile(secondAuth, JSON.stringify({ auths: { [second.host]: { auth } } }), { mode: 0o600 });
       const raw = await runCommand('skopeo', [
         'inspect',
         '--raw',
         '--tls-verify=false',
+        '--authfile',
+        secondAuth,
         `docker://${second.host}/team/app:v1`,
       ]);
       expect(JSON.parse(raw)).toMatchObject({ schemaVersion: 2 });
@@ -65,6 +83,8 @@ describe('portcullis serve', () => {
         'copy',
         '-q',
         '--src-tls-verify=false',
+        '--src-authfile',
+        secondAuth,
         `docker://${second.host}/team/app:v1`,
         `oci:${out}:v1`,
       ]);
@@ -75,9 +95,36 @@ describe('portcullis serve', () => {
     }
   });
 
-  it('refuses a non-loopback listen address because authentication is not implemented yet', async () => {
+  it('creates admin with a random password printed once when PORTCULLIS_ADMIN_PASSWORD is unset', async () => {
+    const dir = await mkdtemp(path.join(work, 'random-'));
+    const start = () => startServe(dir);
+    const first = await start();
+    let password = '';
+    try {
+      password = /shown only this once\): (\S+)/.exec(first.stderr())?.[1] ?? '';
+      expect(password.length).toBeGreaterThanOrEqual(16);
+      const ok = await fetch(`${first.url}/v2/`, {
+        headers: { authorization: `Basic ${Buffer.from(`admin:${password}`).toString('base64')}` },
+      });
+      expect(ok.status).toBe(200);
+      const anonymous = await fetch(`${first.url}/v2/`);
+      expect(anonymous.status).toBe(401);
+      expect(anonymous.headers.get('www-authenticate')).toBe(
+        `Bearer realm="${first.url}/token",service="portcullis"`,
+      );
+    } finally {
+      first.stop.abort();
+      expect(await first.running).toBe(0);
+    }
+    const second = await start();
+    second.stop.abort();
+    expect(await second.running).toBe(0);
+    expect(second.stderr()).not.toContain(password);
+  });
+
+  it('refuses a non-loopback listen address because TLS is not implemented yet', async () => {
     await expect(runCommandCaptured(runServe, ['--listen', '0.0.0.0:5000'], { cwd: work })).rejects.toThrow(
-      /authentication is not implemented yet/,
+      /TLS is not implemented yet/,
     );
     await expect(
       runCommandCaptured(runServe, ['--listen', '192.168.1.10:5000'], { cwd: work }),
@@ -85,13 +132,7 @@ describe('portcullis serve', () => {
   });
 
   it('says so when it cannot listen', async () => {
-    const stop = new AbortController();
-    const c = captureCliIO({ cwd: work, stop: stop.signal });
-    const running = runServe(['--listen', '127.0.0.1:0', '--data-dir', 'busy'], c.io, createMemoryLogger());
-    const url = await waitFor(
-      () => /listening on (http:\/\/\S+)/.exec(c.stderr())?.[1],
-      'the listening line',
-    );
+    const { stop, running, url } = await startServe(work, {}, 'busy');
     const port = new URL(url).port;
     const second = await runCommandCaptured(
       runServe,

@@ -1,12 +1,21 @@
+import type { KeyObject } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { isIPv4 } from 'node:net';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import Database from 'better-sqlite3';
 import { errorMessage, type Logger } from '../../core/index.js';
 import {
   FilesystemBlobStore,
+  SqliteAccountStore,
   SqliteMetadataStore,
+  createTokenSigner,
+  createTokenVerifier,
+  ensureAdmin,
+  formatSigningKeyPem,
+  generateSigningKey,
+  parseSigningKeyPem,
   startRegistryServer,
   type RegistryServer,
 } from '../../registry/index.js';
@@ -16,19 +25,30 @@ import { parseListenAddress } from './admission-serve.js';
 
 export const DEFAULT_DATA_DIR = '.portcullis';
 export const DEFAULT_LISTEN = '127.0.0.1:5000';
+/** The service name in token challenges and the tokens' audience (and issuer). */
+export const DEFAULT_SERVICE = 'portcullis';
+/** The token signing key's file in the data directory. */
+export const TOKEN_KEY_FILE = 'token-key.pem';
 
-export const serveHelp = `Usage: portcullis serve [--data-dir DIR] [--listen ADDR:PORT]
+export const serveHelp = `Usage: portcullis serve [--data-dir DIR] [--listen ADDR:PORT] [--service NAME]
 
 Runs the OCI registry (distribution spec v1.1): blobs on the filesystem and metadata in SQLite
 under --data-dir. Push and pull with any OCI client (skopeo, buildah, docker, oras...) over
 plain HTTP on loopback. SIGTERM or SIGINT stops it after in-flight requests finish; upload
 sessions survive a restart.
 
-Authentication is not implemented yet, so the registry only listens on loopback addresses.
+Every request is authenticated (Basic, or Docker token auth through GET /token) and authorized
+by project role; anonymous callers may only pull from public projects. On the first start the
+system administrator "admin" is created with the password in PORTCULLIS_ADMIN_PASSWORD, or a
+random one printed once here. Tokens are signed with ${TOKEN_KEY_FILE} in the data directory
+(created on the first start, mode 0600).
+
+TLS is not implemented yet, so the registry only listens on loopback addresses.
 
 Options:
-  --data-dir DIR       where blobs, uploads and registry.db live (default ./${DEFAULT_DATA_DIR})
+  --data-dir DIR       where blobs, uploads, registry.db and ${TOKEN_KEY_FILE} live (default ./${DEFAULT_DATA_DIR})
   --listen ADDR:PORT   address to listen on (default ${DEFAULT_LISTEN}; port 0 picks one)
+  --service NAME       service name in token challenges and tokens (default ${DEFAULT_SERVICE})
 
 Exit codes: 0 stopped by a signal, 2 invalid option, 7 cannot listen.`;
 
@@ -47,6 +67,7 @@ export async function runServe(argv: string[], io: CliIO, logger: Logger): Promi
     options: {
       'data-dir': { type: 'string', default: DEFAULT_DATA_DIR },
       listen: { type: 'string', default: DEFAULT_LISTEN },
+      service: { type: 'string', default: DEFAULT_SERVICE },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -60,8 +81,8 @@ export async function runServe(argv: string[], io: CliIO, logger: Logger): Promi
   const listen = parseListenAddress(values.listen);
   if (!isLoopbackHost(listen.host)) {
     throw new UsageError(
-      `refusing to listen on ${listen.host.slice(0, 60)}: authentication is not implemented yet, so the registry ` +
-        'would be open to anyone who can reach it; use a loopback address such as 127.0.0.1',
+      `refusing to listen on ${listen.host.slice(0, 60)}: TLS is not implemented yet, so passwords and tokens ` +
+        'would cross the network in clear text; use a loopback address such as 127.0.0.1',
     );
   }
   const dataDir = path.resolve(io.cwd, values['data-dir']);
@@ -69,9 +90,28 @@ export async function runServe(argv: string[], io: CliIO, logger: Logger): Promi
   // Taken before anything starts: a SIGTERM right after the listening line must stop cleanly.
   const stop = io.stopSignal?.();
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
-  const metadata = SqliteMetadataStore.open(path.join(dataDir, 'registry.db'));
+  const dbFile = path.join(dataDir, 'registry.db');
+  const metadata = SqliteMetadataStore.open(dbFile);
+  // Accounts live in the same database file, on a connection of their own.
+  const accountsDb = new Database(dbFile);
   let server: RegistryServer | undefined;
   try {
+    accountsDb.pragma('busy_timeout = 5000');
+    accountsDb.pragma('foreign_keys = ON');
+    const store = new SqliteAccountStore(accountsDb);
+    const password = io.env.PORTCULLIS_ADMIN_PASSWORD;
+    const boot = await ensureAdmin(store, password === undefined || password === '' ? {} : { password });
+    if (boot.created) {
+      writeLine(
+        io.stderr,
+        boot.generatedPassword === undefined
+          ? `created the system administrator "${boot.user.name}" with the password in PORTCULLIS_ADMIN_PASSWORD`
+          : // Printed once, to the terminal only: it is stored nowhere but as an argon2id hash.
+            `created the system administrator "${boot.user.name}"; its password (shown only this once): ${boot.generatedPassword}`,
+      );
+    }
+    const privateKey = await loadOrCreateSigningKey(path.join(dataDir, TOKEN_KEY_FILE));
+    const service = values.service;
     try {
       server = await startRegistryServer({
         host: listen.host,
@@ -79,6 +119,12 @@ export async function runServe(argv: string[], io: CliIO, logger: Logger): Promi
         blobs: new FilesystemBlobStore(dataDir),
         metadata,
         logger,
+        auth: {
+          store,
+          service,
+          signer: createTokenSigner({ privateKey, issuer: service }),
+          verifier: createTokenVerifier({ publicKeys: [privateKey], issuer: service, audience: service }),
+        },
       });
     } catch (err) {
       writeLine(
@@ -95,6 +141,24 @@ export async function runServe(argv: string[], io: CliIO, logger: Logger): Promi
     return ExitCode.ok;
   } finally {
     await server?.close();
+    accountsDb.close();
     await metadata.close();
+  }
+}
+
+/** Reads the token signing key, or creates it (mode 0600, never overwriting a concurrent one). */
+async function loadOrCreateSigningKey(file: string): Promise<KeyObject> {
+  try {
+    return parseSigningKeyPem(await readFile(file, 'utf8'));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  const key = generateSigningKey();
+  try {
+    await writeFile(file, formatSigningKeyPem(key), { mode: 0o600, flag: 'wx' });
+    return key;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    return parseSigningKeyPem(await readFile(file, 'utf8'));
   }
 }

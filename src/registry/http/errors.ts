@@ -1,7 +1,13 @@
 import type { RegistryErrorCode } from '../errors.js';
 
 /** An OCI error code as it appears in a response body (distribution spec "Error Codes"). */
-export type OciErrorCode = Exclude<RegistryErrorCode, 'MANIFEST_TOO_LARGE' | 'STORAGE_FAILED'> | 'UNKNOWN';
+export type OciErrorCode =
+  | Exclude<RegistryErrorCode, 'MANIFEST_TOO_LARGE' | 'STORAGE_FAILED'>
+  | 'UNKNOWN'
+  /** Authentication required (401, with a challenge). */
+  | 'UNAUTHORIZED'
+  /** Authenticated, but the access is not allowed (403). */
+  | 'DENIED';
 
 /** HTTP status and wire code of each registry error code; the one place that maps them. */
 export const ERROR_RESPONSES: Readonly<Record<RegistryErrorCode, { status: number; code: OciErrorCode }>> = {

@@ -15,6 +15,13 @@ import { RegistryError } from '../errors.js';
 import { checkManifest, MAX_MANIFEST_BYTES } from '../manifest.js';
 import type { ManifestRecord, MetadataStore } from '../metadata/metadata-store.js';
 import type { BlobStore, UploadStatus } from '../storage/blob-store.js';
+import {
+  catalogFilter,
+  checkRegistryRequest,
+  handleTokenRequest,
+  sendDenial,
+  type RegistryAuthConfig,
+} from './auth.js';
 import { ERROR_RESPONSES, type ErrorBody } from './errors.js';
 import { checkName, matchRoute, splitUrl } from './paths.js';
 
@@ -23,9 +30,15 @@ export type RegistryRoutesOptions = {
   readonly blobs: BlobStore;
   readonly metadata: MetadataStore;
   readonly logger?: Logger | undefined;
+  /** Authentication and authorization; without it every request is allowed (tests, loopback tools). */
+  readonly auth?: RegistryAuthConfig | undefined;
 };
 
+/** Keeps the repositories of a catalog page the caller may see. */
+type CatalogFilter = (repositories: readonly string[]) => Promise<string[]>;
+
 const MAX_URL_LENGTH = 8192;
+const CATALOG_BATCH = 1000;
 const OCTET_STREAM = 'application/octet-stream';
 const JSON_TYPE = 'application/json';
 
@@ -179,7 +192,7 @@ class Handlers {
     this.#meta = opts.metadata;
   }
 
-  async dispatch(req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  async dispatch(req: FastifyRequest, reply: FastifyReply, filter?: CatalogFilter): Promise<FastifyReply> {
     if (req.url.length > MAX_URL_LENGTH)
       throw new RegistryError('NAME_INVALID', 'the request URL is too long');
     const { pathname, query: q } = splitUrl(req.url);
@@ -196,7 +209,7 @@ class Handlers {
         return reply.code(200).type(JSON_TYPE).send('{}');
       case 'catalog':
         if (method !== 'GET') break;
-        return this.catalog(reply, q);
+        return this.catalog(reply, q, filter);
       case 'tags':
         if (method !== 'GET') break;
         return this.tags(reply, checkName(route.name), q);
@@ -239,10 +252,24 @@ class Handlers {
     );
   }
 
-  async catalog(reply: FastifyReply, q: URLSearchParams): Promise<FastifyReply> {
+  async catalog(reply: FastifyReply, q: URLSearchParams, filter?: CatalogFilter): Promise<FastifyReply> {
     const n = parseCount(param(q, 'n'));
-    const last = param(q, 'last');
-    const page = await this.#meta.listRepositories({ n: n === undefined ? undefined : n + 1, last });
+    let last = param(q, 'last');
+    const want = n === undefined ? undefined : n + 1;
+    let page: string[];
+    if (filter === undefined) {
+      page = await this.#meta.listRepositories({ n: want, last });
+    } else {
+      // Filtered: read in batches until a page (plus one, to know there is more) is visible.
+      page = [];
+      for (;;) {
+        const batch = await this.#meta.listRepositories({ n: CATALOG_BATCH, last });
+        page.push(...(await filter(batch)));
+        if (batch.length < CATALOG_BATCH || (want !== undefined && page.length >= want)) break;
+        last = batch[batch.length - 1];
+      }
+      if (want !== undefined) page = page.slice(0, want);
+    }
     const shown = n === undefined ? page : page.slice(0, n);
     if (n !== undefined && page.length > n && shown.length > 0) {
       const next = shown[shown.length - 1] ?? '';
@@ -557,26 +584,37 @@ export function registerDistributionRoutes(app: FastifyInstance, opts: RegistryR
   app.removeAllContentTypeParsers();
   // Leave every body unread: the handlers take req.raw.
   app.addContentTypeParser('*', () => Promise.resolve(undefined));
-  app.route({
-    method: ['GET', 'HEAD', 'PUT', 'POST', 'PATCH', 'DELETE'],
-    url: '/v2/*',
-    handler: async (req, reply) => {
-      void reply.header('docker-distribution-api-version', 'registry/2.0');
-      try {
-        return await handlers.dispatch(req, reply);
-      } catch (err) {
-        const { status, body } = errorResponse(err);
-        if (status >= 500)
-          opts.logger?.warn(`registry request failed: ${err instanceof Error ? err.message : String(err)}`);
-        req.raw.resume();
-        return reply.code(status).type(JSON_TYPE).send(JSON.stringify(body));
+  const auth = opts.auth;
+  const serve = async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
+    void reply.header('docker-distribution-api-version', 'registry/2.0');
+    try {
+      if (req.url.length > MAX_URL_LENGTH)
+        throw new RegistryError('NAME_INVALID', 'the request URL is too long');
+      let filter: CatalogFilter | undefined;
+      if (auth !== undefined) {
+        const check = await checkRegistryRequest(auth, req, opts.logger);
+        if (!check.allowed) {
+          req.raw.resume();
+          return await sendDenial(reply, check.denial);
+        }
+        filter = await catalogFilter(auth, check.identity);
       }
-    },
-  });
-  app.route({
-    method: ['GET', 'HEAD'],
-    url: '/v2',
-    handler: async (_req, reply) =>
-      reply.header('docker-distribution-api-version', 'registry/2.0').type(JSON_TYPE).send('{}'),
-  });
+      return await handlers.dispatch(req, reply, filter);
+    } catch (err) {
+      const { status, body } = errorResponse(err);
+      if (status >= 500)
+        opts.logger?.warn(`registry request failed: ${err instanceof Error ? err.message : String(err)}`);
+      req.raw.resume();
+      return reply.code(status).type(JSON_TYPE).send(JSON.stringify(body));
+    }
+  };
+  app.route({ method: ['GET', 'HEAD', 'PUT', 'POST', 'PATCH', 'DELETE'], url: '/v2/*', handler: serve });
+  app.route({ method: ['GET', 'HEAD'], url: '/v2', handler: serve });
+  if (auth !== undefined) {
+    app.route({
+      method: 'GET',
+      url: '/token',
+      handler: async (req, reply) => await handleTokenRequest(auth, req, reply, opts.logger),
+    });
+  }
 }

@@ -2,7 +2,10 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from '../../core/index.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
 import type { BlobStore } from '../storage/blob-store.js';
+import type { RegistryAuthConfig } from './auth.js';
 import { registerDistributionRoutes } from './routes.js';
+
+export type { RegistryAuthConfig } from './auth.js';
 
 /** How to start the registry's HTTP server. */
 export type RegistryServerOptions = {
@@ -11,6 +14,8 @@ export type RegistryServerOptions = {
   readonly blobs: BlobStore;
   readonly metadata: MetadataStore;
   readonly logger?: Logger | undefined;
+  /** Authentication and authorization (and the `/token` endpoint); absent, every request is allowed. */
+  readonly auth?: RegistryAuthConfig | undefined;
 };
 
 /** A running registry server. */

@@ -1,0 +1,320 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { digestOf } from '../../core/index.js';
+import {
+  MediaType,
+  RegistryClient,
+  createStaticCredentialStore,
+  type ImageManifest,
+} from '../../oci/index.js';
+import { buildTestImages, layoutDescriptor, pushLayoutTag, runCommand } from '../../testing/oci-images.js';
+import { addProject, addUser } from '../auth/accounts.js';
+import { SqliteAccountStore } from '../auth/sqlite-store.js';
+import { createTokenSigner, createTokenVerifier, generateSigningKey } from '../auth/token.js';
+import { SqliteMetadataStore } from '../metadata/sqlite.js';
+import { FilesystemBlobStore } from '../storage/filesystem.js';
+import { startRegistryServer, type RegistryServer } from './server.js';
+
+// Authentication and authorization on the distribution routes, with real clients: skopeo
+// (containers/image: challenge, then the token flow), our RegistryClient, and raw HTTP.
+
+const SERVICE = 'portcullis-test';
+// Test-only passwords; generated so no fixed secret sits in the repository.
+const PW = {
+  admin: `a-${randomBytes(9).toString('base64url')}`,
+  dev: `d-${randomBytes(9).toString('base64url')}`,
+  guest: `g-${randomBytes(9).toString('base64url')}`,
+  outsider: `o-${randomBytes(9).toString('base64url')}`,
+};
+
+let work: string;
+let server: RegistryServer;
+let metadata: SqliteMetadataStore;
+let db: Database.Database;
+let base: string;
+let host: string;
+
+const basic = (user: keyof typeof PW): string =>
+  `Basic ${Buffer.from(`${user}:${PW[user]}`).toString('base64')}`;
+
+async function token(user: keyof typeof PW | undefined, scope: string): Promise<string> {
+  const res = await fetch(`${base}/token?service=${SERVICE}&scope=${encodeURIComponent(scope)}`, {
+    headers: user === undefined ? {} : { authorization: basic(user) },
+  });
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { token: string }).token;
+}
+
+async function authFile(user: keyof typeof PW): Promise<string> {
+  const file = path.join(work, `auth-${user}.json`);
+  const auth = Buffer.from(`${user}:${PW[user]}`).toString('base64');
+  await writeFile(file, JSON.stringify({ auths: { [host]: { auth } } }), { mode: 0o600 });
+  return file;
+}
+
+function client(user: keyof typeof PW | undefined): RegistryClient {
+  return new RegistryClient({
+    retryDelayMs: { base: 10, max: 1000 },
+    retries: 0,
+    ...(user === undefined
+      ? {}
+      : {
+          credentials: createStaticCredentialStore(host, {
+            kind: 'basic',
+            username: user,
+            password: PW[user],
+          }),
+        }),
+  });
+}
+
+function blob(data: Buffer, mediaType: string) {
+  return { mediaType, digest: digestOf(data), size: data.length, bytes: data };
+}
+
+/** Pushes a one-layer image with RegistryClient; returns its manifest digest. */
+async function pushImage(c: RegistryClient, repository: string, tag: string): Promise<string> {
+  const repo = { registry: host, repository };
+  const layer = blob(randomBytes(1024), MediaType.ociLayerTar);
+  const config = blob(
+    Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux' })),
+    MediaType.ociConfig,
+  );
+  await c.pushBlob(repo, layer, () => Readable.from([layer.bytes]));
+  await c.pushBlob(repo, config, () => config.bytes);
+  const manifest: ImageManifest = {
+    schemaVersion: 2,
+    mediaType: MediaType.ociManifest,
+    config: { mediaType: config.mediaType, digest: config.digest, size: config.size },
+    layers: [{ mediaType: layer.mediaType, digest: layer.digest, size: layer.size }],
+  };
+  return c.putManifest({ ...repo, tag }, Buffer.from(JSON.stringify(manifest)), MediaType.ociManifest);
+}
+
+beforeAll(async () => {
+  work = await mkdtemp(path.join(os.tmpdir(), 'portcullis-registry-auth-'));
+  const dbFile = path.join(work, 'data', 'registry.db');
+  metadata = SqliteMetadataStore.open(dbFile);
+  db = new Database(dbFile);
+  const store = new SqliteAccountStore(db);
+  await addUser(store, { name: 'admin', password: PW.admin, systemAdmin: true });
+  for (const u of ['dev', 'guest', 'outsider'] as const) await addUser(store, { name: u, password: PW[u] });
+  await addProject(store, { name: 'team' });
+  await addProject(store, { name: 'secret' });
+  await addProject(store, { name: 'pub', public: true });
+  await store.setMember('team', 'dev', 'developer');
+  await store.setMember('team', 'guest', 'guest');
+  const key = generateSigningKey();
+  server = await startRegistryServer({
+    host: '127.0.0.1',
+    port: 0,
+    blobs: new FilesystemBlobStore(path.join(work, 'data')),
+    metadata,
+    auth: {
+      store,
+      service: SERVICE,
+      signer: createTokenSigner({ privateKey: key, issuer: SERVICE }),
+      verifier: createTokenVerifier({ publicKeys: [key], issuer: SERVICE, audience: SERVICE }),
+    },
+  });
+  base = server.url;
+  host = new URL(base).host;
+});
+
+afterAll(async () => {
+  await server.close();
+  db.close();
+  await metadata.close();
+  await rm(work, { recursive: true, force: true });
+});
+
+describe('challenges and tokens', () => {
+  it('answers /v2/ without credentials with 401 and a Bearer challenge naming the token realm', async () => {
+    const res = await fetch(`${base}/v2/`);
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toBe(`Bearer realm="${base}/token",service="${SERVICE}"`);
+    expect(((await res.json()) as { errors: { code: string }[] }).errors[0]?.code).toBe('UNAUTHORIZED');
+  });
+
+  it('names the scope a request needs in the challenge', async () => {
+    const pull = await fetch(`${base}/v2/team/app/tags/list`);
+    expect(pull.status).toBe(401);
+    expect(pull.headers.get('www-authenticate')).toBe(
+      `Bearer realm="${base}/token",service="${SERVICE}",scope="repository:team/app:pull"`,
+    );
+    const push = await fetch(`${base}/v2/team/app/blobs/uploads/`, { method: 'POST' });
+    expect(push.status).toBe(401);
+    expect(push.headers.get('www-authenticate')).toContain('scope="repository:team/app:pull,push"');
+  });
+
+  it('accepts Basic credentials on /v2 and a token from /token, and refuses a wrong password', async () => {
+    expect((await fetch(`${base}/v2/`, { headers: { authorization: basic('dev') } })).status).toBe(200);
+    const t = await token('dev', 'repository:team/app:pull');
+    expect((await fetch(`${base}/v2/`, { headers: { authorization: `Bearer ${t}` } })).status).toBe(200);
+
+    const wrong = `Basic ${Buffer.from('dev:not-the-password').toString('base64')}`;
+    const refused = await fetch(`${base}/token?service=${SERVICE}&scope=repository:team/app:pull`, {
+      headers: { authorization: wrong },
+    });
+    expect(refused.status).toBe(401);
+    const text = await refused.text();
+    expect(text).not.toContain('not-the-password');
+    expect(text).not.toMatch(/"token"/);
+    expect((await fetch(`${base}/v2/`, { headers: { authorization: wrong } })).status).toBe(401);
+    // A token for another service is refused.
+    expect(
+      (await fetch(`${base}/token?service=elsewhere`, { headers: { authorization: basic('dev') } })).status,
+    ).toBe(400);
+  });
+
+  it('refuses a tampered token with invalid_token', async () => {
+    const t = await token('dev', 'repository:team/app:pull');
+    const res = await fetch(`${base}/v2/team/app/tags/list`, {
+      headers: { authorization: `Bearer ${t.slice(0, -4)}AAAA` },
+    });
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toContain('error="invalid_token"');
+  });
+});
+
+describe('authorization', () => {
+  it('lets a guest pull but not push: insufficient_scope with a token, DENIED with Basic', async () => {
+    const t = await token('guest', 'repository:team/app:pull,push');
+    const pull = await fetch(`${base}/v2/team/app/tags/list`, { headers: { authorization: `Bearer ${t}` } });
+    expect(pull.status).toBe(404); // allowed; the repository does not exist yet
+    const push = await fetch(`${base}/v2/team/app/blobs/uploads/`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${t}` },
+    });
+    expect(push.status).toBe(401);
+    expect(push.headers.get('www-authenticate')).toContain('error="insufficient_scope"');
+    expect(push.headers.get('www-authenticate')).toContain('scope="repository:team/app:pull,push"');
+
+    const basicPush = await fetch(`${base}/v2/team/app/blobs/uploads/`, {
+      method: 'POST',
+      headers: { authorization: basic('guest') },
+    });
+    expect(basicPush.status).toBe(403);
+    expect(((await basicPush.json()) as { errors: { code: string }[] }).errors[0]?.code).toBe('DENIED');
+
+    await expect(pushImage(client('guest'), 'team/app', 'v1')).rejects.toThrow();
+  });
+
+  it('serves a public project anonymously and keeps private ones closed', async () => {
+    const admin = client('admin');
+    const dev = client('dev');
+    try {
+      const pubDigest = await pushImage(admin, 'pub/tool', 'v1');
+      await pushImage(dev, 'team/app', 'v1');
+      await pushImage(admin, 'secret/vault', 'v1');
+
+      const anon = await fetch(`${base}/v2/pub/tool/manifests/v1`, {
+        headers: { accept: MediaType.ociManifest },
+      });
+      expect(anon.status).toBe(200);
+      expect(anon.headers.get('docker-content-digest')).toBe(pubDigest);
+      const anonClient = client(undefined);
+      try {
+        expect(
+          (await anonClient.getManifest({ registry: host, repository: 'pub/tool', tag: 'v1' })).digest,
+        ).toBe(pubDigest);
+        await expect(
+          anonClient.getManifest({ registry: host, repository: 'team/app', tag: 'v1' }),
+        ).rejects.toThrow();
+      } finally {
+        anonClient.close();
+      }
+      expect((await fetch(`${base}/v2/team/app/manifests/v1`)).status).toBe(401);
+      // An anonymous token grants nothing on a private project.
+      const t = await token(undefined, 'repository:team/app:pull');
+      expect(
+        (await fetch(`${base}/v2/team/app/manifests/v1`, { headers: { authorization: `Bearer ${t}` } }))
+          .status,
+      ).toBe(401);
+      // Anonymous callers never push, even to a public project.
+      expect((await fetch(`${base}/v2/pub/tool/blobs/uploads/`, { method: 'POST' })).status).toBe(401);
+      // A user outside the project cannot pull it.
+      expect(
+        (await fetch(`${base}/v2/secret/vault/tags/list`, { headers: { authorization: basic('dev') } }))
+          .status,
+      ).toBe(403);
+    } finally {
+      admin.close();
+      dev.close();
+    }
+  });
+
+  it('filters the catalog to what the caller may pull', async () => {
+    const list = async (auth: string | undefined): Promise<string[]> => {
+      const res = await fetch(`${base}/v2/_catalog`, {
+        headers: auth === undefined ? {} : { authorization: auth },
+      });
+      expect(res.status).toBe(200);
+      return ((await res.json()) as { repositories: string[] }).repositories;
+    };
+    const all = await list(basic('admin'));
+    expect(all).toEqual(expect.arrayContaining(['pub/tool', 'secret/vault', 'team/app']));
+    expect(await list(undefined)).toEqual(all.filter((r) => r.startsWith('pub/')));
+    expect(await list(basic('outsider'))).toEqual(all.filter((r) => r.startsWith('pub/')));
+    const guestToken = await token('guest', 'registry:catalog:*');
+    expect(await list(`Bearer ${guestToken}`)).toEqual(all.filter((r) => /^(pub|team)\//.test(r)));
+    // Pagination counts only what the caller sees.
+    const paged = await fetch(`${base}/v2/_catalog?n=1`, { headers: { authorization: basic('guest') } });
+    expect(((await paged.json()) as { repositories: string[] }).repositories).toEqual(['pub/tool']);
+    expect(paged.headers.get('link')).toContain('last=pub%2Ftool');
+  });
+
+  it('needs pull on the source of a cross-repository mount', async () => {
+    const admin = client('admin');
+    try {
+      const layer = blob(randomBytes(512), MediaType.ociLayerTar);
+      await admin.pushBlob({ registry: host, repository: 'secret/vault' }, layer, () => layer.bytes);
+      const url = `${base}/v2/team/app/blobs/uploads/?mount=${layer.digest}&from=secret/vault`;
+      const denied = await fetch(url, { method: 'POST', headers: { authorization: basic('dev') } });
+      expect(denied.status).toBe(403);
+      const t = await token('dev', 'repository:team/app:pull,push');
+      const noScope = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${t}` } });
+      expect(noScope.status).toBe(401);
+      expect(noScope.headers.get('www-authenticate')).toContain('repository:secret/vault:pull');
+      const mounted = await fetch(url, { method: 'POST', headers: { authorization: basic('admin') } });
+      expect(mounted.status).toBe(201);
+    } finally {
+      admin.close();
+    }
+  });
+});
+
+describe('skopeo with credentials', () => {
+  it('pushes and pulls with credentials (token flow) and is refused without them', async () => {
+    const layout = path.join(work, 'layout');
+    await buildTestImages(layout, [{ tag: 'v1', files: { 'etc/hello.txt': 'hello auth\n' } }], work);
+    const pushed = await layoutDescriptor(layout, 'v1');
+    await expect(pushLayoutTag(layout, 'v1', `${host}/team/skopeo:v1`)).rejects.toThrow(
+      /401|unauthorized|authentication/i,
+    );
+    await pushLayoutTag(layout, 'v1', `${host}/team/skopeo:v1`, { authFile: await authFile('dev') });
+
+    const out = path.join(work, 'pulled');
+    const pull = (extra: string[]) =>
+      runCommand('skopeo', [
+        'copy',
+        '-q',
+        '--src-tls-verify=false',
+        ...extra,
+        `docker://${host}/team/skopeo:v1`,
+        `oci:${out}:v1`,
+      ]);
+    await expect(pull([])).rejects.toThrow(/401|unauthorized|authentication|denied/i);
+    await pull(['--src-authfile', await authFile('guest')]);
+    expect((await layoutDescriptor(out, 'v1')).digest).toBe(pushed.digest);
+    // The guest's token does not let it push.
+    await expect(
+      pushLayoutTag(layout, 'v1', `${host}/team/skopeo:v2`, { authFile: await authFile('guest') }),
+    ).rejects.toThrow();
+  });
+});
