@@ -1,11 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryLogger } from '../core/index.js';
+import { generateSigningKey, formatSigningKeyPem } from '../registry/index.js';
 import { captureCliIO, runCommandCaptured } from '../testing/cli.js';
 import { buildTestImages, layoutDescriptor, pushLayoutTag, runCommand } from '../testing/oci-images.js';
+import { selfSignedCertificate } from '../testing/token-issuer.js';
 import { isLoopbackHost, runServe } from './commands/serve.js';
 import { UsageError } from './io.js';
 
@@ -28,11 +31,18 @@ async function waitFor(probe: () => string | undefined, what: string): Promise<s
 }
 
 /** Starts `serve` on a free loopback port with data in `dir`/`dataDir`; resolves once it listens. */
-async function startServe(dir: string, env: NodeJS.ProcessEnv = {}, dataDir = 'data') {
+async function startServe(dir: string, env: NodeJS.ProcessEnv = {}, dataDir = 'data', extra: string[] = []) {
   const stop = new AbortController();
   const c = captureCliIO({ cwd: dir, stop: stop.signal, env });
-  const running = runServe(['--listen', '127.0.0.1:0', '--data-dir', dataDir], c.io, createMemoryLogger());
-  const url = await waitFor(() => /listening on (http:\/\/\S+)/.exec(c.stderr())?.[1], 'the listening line');
+  const running = runServe(
+    ['--listen', '127.0.0.1:0', '--data-dir', dataDir, ...extra],
+    c.io,
+    createMemoryLogger(),
+  );
+  const url = await waitFor(
+    () => /listening on (https?:\/\/\S+)/.exec(c.stderr())?.[1],
+    'the listening line',
+  );
   return { stop, running, url, host: new URL(url).host, stderr: () => c.stderr() };
 }
 
@@ -122,9 +132,66 @@ describe('portcullis serve', () => {
     expect(second.stderr()).not.toContain(password);
   });
 
-  it('refuses a non-loopback listen address because TLS is not implemented yet', async () => {
+  it('serves HTTPS with --tls-cert and --tls-key, which go together', async () => {
+    const dir = await mkdtemp(path.join(work, 'tls-'));
+    const key = generateSigningKey();
+    const { certPath, certPem } = await selfSignedCertificate(key, dir, 'localhost');
+    const keyPath = path.join(dir, 'tls-key.pem');
+    await writeFile(keyPath, formatSigningKeyPem(key), { mode: 0o600 });
+    await expect(
+      runCommandCaptured(runServe, ['--listen', '0.0.0.0:5000', '--tls-cert', certPath], { cwd: dir }),
+    ).rejects.toThrow(/go together/);
+    await expect(
+      runCommandCaptured(runServe, ['--tls-cert', certPath, '--tls-key', path.join(dir, 'missing.pem')], {
+        cwd: dir,
+      }),
+    ).rejects.toThrow(/cannot read --tls-key/);
+
+    const password = `pw-${randomBytes(12).toString('base64url')}`;
+    const s = await startServe(dir, { PORTCULLIS_ADMIN_PASSWORD: password }, 'data', [
+      '--tls-cert',
+      certPath,
+      '--tls-key',
+      keyPath,
+    ]);
+    try {
+      expect(s.url).toMatch(/^https:\/\//);
+      // Verified TLS: the test certificate is trusted and its name (localhost) checked.
+      const res = await new Promise<{ status: number; challenge: string }>((resolve, reject) => {
+        https
+          .get(
+            {
+              host: '127.0.0.1',
+              port: new URL(s.url).port,
+              path: '/v2/',
+              ca: certPem,
+              servername: 'localhost',
+            },
+            (r) => {
+              r.resume();
+              resolve({ status: r.statusCode ?? 0, challenge: String(r.headers['www-authenticate']) });
+            },
+          )
+          .on('error', reject);
+      });
+      expect(res.status).toBe(401);
+      expect(res.challenge).toContain(`realm="https://${s.host}/token"`);
+      // The port speaks TLS only, so skopeo's push (token flow included) went over HTTPS.
+      const layout = path.join(dir, 'layout');
+      await buildTestImages(layout, [{ tag: 'v1', files: { 'tls.txt': 'tls\n' } }], dir);
+      const authFile = path.join(dir, 'auth.json');
+      const auth = Buffer.from(`admin:${password}`).toString('base64');
+      await writeFile(authFile, JSON.stringify({ auths: { [s.host]: { auth } } }), { mode: 0o600 });
+      await pushLayoutTag(layout, 'v1', `${s.host}/team/tls:v1`, { authFile });
+    } finally {
+      s.stop.abort();
+      expect(await s.running).toBe(0);
+    }
+  });
+
+  it('refuses plain HTTP on a non-loopback listen address', async () => {
     await expect(runCommandCaptured(runServe, ['--listen', '0.0.0.0:5000'], { cwd: work })).rejects.toThrow(
-      /TLS is not implemented yet/,
+      /over plain HTTP/,
     );
     await expect(
       runCommandCaptured(runServe, ['--listen', '192.168.1.10:5000'], { cwd: work }),

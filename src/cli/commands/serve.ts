@@ -31,11 +31,12 @@ export const DEFAULT_SERVICE = 'portcullis';
 export const TOKEN_KEY_FILE = 'token-key.pem';
 
 export const serveHelp = `Usage: portcullis serve [--data-dir DIR] [--listen ADDR:PORT] [--service NAME]
+                        [--tls-cert FILE --tls-key FILE]
 
 Runs the OCI registry (distribution spec v1.1): blobs on the filesystem and metadata in SQLite
 under --data-dir. Push and pull with any OCI client (skopeo, buildah, docker, oras...) over
-plain HTTP on loopback. SIGTERM or SIGINT stops it after in-flight requests finish; upload
-sessions survive a restart.
+HTTPS with --tls-cert/--tls-key, or plain HTTP on loopback. SIGTERM or SIGINT stops it after
+in-flight requests finish; upload sessions survive a restart.
 
 Every request is authenticated (Basic, or Docker token auth through GET /token) and authorized
 by project role; anonymous callers may only pull from public projects. On the first start the
@@ -43,12 +44,15 @@ system administrator "admin" is created with the password in PORTCULLIS_ADMIN_PA
 random one printed once here. Tokens are signed with ${TOKEN_KEY_FILE} in the data directory
 (created on the first start, mode 0600).
 
-TLS is not implemented yet, so the registry only listens on loopback addresses.
+Without TLS the registry only listens on loopback addresses: passwords and tokens must not
+cross a network in clear text.
 
 Options:
   --data-dir DIR       where blobs, uploads, registry.db and ${TOKEN_KEY_FILE} live (default ./${DEFAULT_DATA_DIR})
   --listen ADDR:PORT   address to listen on (default ${DEFAULT_LISTEN}; port 0 picks one)
   --service NAME       service name in token challenges and tokens (default ${DEFAULT_SERVICE})
+  --tls-cert FILE      serve HTTPS with this PEM certificate chain (with --tls-key)
+  --tls-key FILE       the certificate's PEM private key
 
 Exit codes: 0 stopped by a signal, 2 invalid option, 7 cannot listen.`;
 
@@ -68,6 +72,8 @@ export async function runServe(argv: string[], io: CliIO, logger: Logger): Promi
       'data-dir': { type: 'string', default: DEFAULT_DATA_DIR },
       listen: { type: 'string', default: DEFAULT_LISTEN },
       service: { type: 'string', default: DEFAULT_SERVICE },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -79,10 +85,20 @@ export async function runServe(argv: string[], io: CliIO, logger: Logger): Promi
     throw new UsageError(`serve takes no arguments, got "${positionals[0]?.slice(0, 40) ?? ''}"`);
   }
   const listen = parseListenAddress(values.listen);
-  if (!isLoopbackHost(listen.host)) {
+  if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined)) {
+    throw new UsageError('--tls-cert and --tls-key go together');
+  }
+  const tls =
+    values['tls-cert'] === undefined || values['tls-key'] === undefined
+      ? undefined
+      : {
+          cert: await readOption(path.resolve(io.cwd, values['tls-cert']), '--tls-cert'),
+          key: await readOption(path.resolve(io.cwd, values['tls-key']), '--tls-key'),
+        };
+  if (tls === undefined && !isLoopbackHost(listen.host)) {
     throw new UsageError(
-      `refusing to listen on ${listen.host.slice(0, 60)}: TLS is not implemented yet, so passwords and tokens ` +
-        'would cross the network in clear text; use a loopback address such as 127.0.0.1',
+      `refusing to listen on ${listen.host.slice(0, 60)} over plain HTTP: passwords and tokens ` +
+        'would cross the network in clear text; give --tls-cert and --tls-key, or use a loopback address such as 127.0.0.1',
     );
   }
   const dataDir = path.resolve(io.cwd, values['data-dir']);
@@ -119,6 +135,7 @@ export async function runServe(argv: string[], io: CliIO, logger: Logger): Promi
         blobs: new FilesystemBlobStore(dataDir),
         metadata,
         logger,
+        tls,
         auth: {
           store,
           service,
@@ -143,6 +160,15 @@ export async function runServe(argv: string[], io: CliIO, logger: Logger): Promi
     await server?.close();
     accountsDb.close();
     await metadata.close();
+  }
+}
+
+/** Reads a file named by an option; an unreadable one is a usage error naming the option. */
+async function readOption(file: string, option: string): Promise<Buffer> {
+  try {
+    return await readFile(file);
+  } catch (err) {
+    throw new UsageError(`cannot read ${option} ${file.slice(-120)}: ${errorMessage(err)}`);
   }
 }
 

@@ -1,4 +1,5 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import { createServer as createHttpsServer } from 'node:https';
+import Fastify, { type FastifyInstance, type FastifyServerFactory } from 'fastify';
 import type { Logger } from '../../core/index.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
 import type { BlobStore } from '../storage/blob-store.js';
@@ -16,11 +17,13 @@ export type RegistryServerOptions = {
   readonly logger?: Logger | undefined;
   /** Authentication and authorization (and the `/token` endpoint); absent, every request is allowed. */
   readonly auth?: RegistryAuthConfig | undefined;
+  /** Serve HTTPS with this certificate chain and key (PEM); plain HTTP without. */
+  readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer } | undefined;
 };
 
 /** A running registry server. */
 export type RegistryServer = {
-  /** `http://host:port`, with the port actually bound. */
+  /** `http://host:port` (`https://` with TLS), with the port actually bound. */
   readonly url: string;
   readonly app: FastifyInstance;
   /** Stops accepting, lets in-flight requests finish, then resolves. */
@@ -31,7 +34,16 @@ export type RegistryServer = {
 export function createRegistryApp(opts: Omit<RegistryServerOptions, 'host' | 'port'>): FastifyInstance {
   // Blob uploads can run long; fastify's request timeout stays off (Node's default headers
   // timeout still applies), and bodies are streamed by the routes, never buffered by fastify.
-  const app = Fastify({ logger: false, maxParamLength: 1024, return503OnClosing: true });
+  const tls = opts.tls;
+  // https.Server is an http.Server to fastify; a factory keeps the app's type the same either way.
+  const https: FastifyServerFactory | undefined =
+    tls === undefined ? undefined : (handler) => createHttpsServer({ cert: tls.cert, key: tls.key }, handler);
+  const app = Fastify({
+    logger: false,
+    maxParamLength: 1024,
+    return503OnClosing: true,
+    ...(https === undefined ? {} : { serverFactory: https }),
+  });
   registerDistributionRoutes(app, opts);
   return app;
 }
@@ -47,7 +59,7 @@ export async function startRegistryServer(opts: RegistryServerOptions): Promise<
   const port = typeof addr === 'object' && addr ? addr.port : opts.port;
   const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
   return {
-    url: `http://${host}:${port}`,
+    url: `${opts.tls === undefined ? 'http' : 'https'}://${host}:${port}`,
     app,
     close: () => app.close(),
   };
