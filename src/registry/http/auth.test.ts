@@ -13,9 +13,15 @@ import {
   type ImageManifest,
 } from '../../oci/index.js';
 import { buildTestImages, layoutDescriptor, pushLayoutTag, runCommand } from '../../testing/oci-images.js';
-import { addProject, addUser } from '../auth/accounts.js';
+import { addProject, addRobot, addUser } from '../auth/accounts.js';
 import { SqliteAccountStore } from '../auth/sqlite-store.js';
-import { createTokenSigner, createTokenVerifier, generateSigningKey } from '../auth/token.js';
+import {
+  createTokenSigner,
+  createTokenVerifier,
+  generateSigningKey,
+  issueToken,
+  type TokenSigner,
+} from '../auth/token.js';
 import { SqliteMetadataStore } from '../metadata/sqlite.js';
 import { FilesystemBlobStore } from '../storage/filesystem.js';
 import { startRegistryServer, type RegistryServer } from './server.js';
@@ -36,6 +42,8 @@ let work: string;
 let server: RegistryServer;
 let metadata: SqliteMetadataStore;
 let db: Database.Database;
+let store: SqliteAccountStore;
+let signer: TokenSigner;
 let base: string;
 let host: string;
 
@@ -58,18 +66,16 @@ async function authFile(user: keyof typeof PW): Promise<string> {
 }
 
 function client(user: keyof typeof PW | undefined): RegistryClient {
+  return user === undefined ? clientAs(undefined) : clientAs({ username: user, password: PW[user] });
+}
+
+function clientAs(login: { username: string; password: string } | undefined): RegistryClient {
   return new RegistryClient({
     retryDelayMs: { base: 10, max: 1000 },
     retries: 0,
-    ...(user === undefined
+    ...(login === undefined
       ? {}
-      : {
-          credentials: createStaticCredentialStore(host, {
-            kind: 'basic',
-            username: user,
-            password: PW[user],
-          }),
-        }),
+      : { credentials: createStaticCredentialStore(host, { kind: 'basic', ...login }) }),
   });
 }
 
@@ -101,7 +107,7 @@ beforeAll(async () => {
   const dbFile = path.join(work, 'data', 'registry.db');
   metadata = SqliteMetadataStore.open(dbFile);
   db = new Database(dbFile);
-  const store = new SqliteAccountStore(db);
+  store = new SqliteAccountStore(db);
   await addUser(store, { name: 'admin', password: PW.admin, systemAdmin: true });
   for (const u of ['dev', 'guest', 'outsider'] as const) await addUser(store, { name: u, password: PW[u] });
   await addProject(store, { name: 'team' });
@@ -110,6 +116,7 @@ beforeAll(async () => {
   await store.setMember('team', 'dev', 'developer');
   await store.setMember('team', 'guest', 'guest');
   const key = generateSigningKey();
+  signer = createTokenSigner({ privateKey: key, issuer: SERVICE });
   server = await startRegistryServer({
     host: '127.0.0.1',
     port: 0,
@@ -118,7 +125,7 @@ beforeAll(async () => {
     auth: {
       store,
       service: SERVICE,
-      signer: createTokenSigner({ privateKey: key, issuer: SERVICE }),
+      signer,
       verifier: createTokenVerifier({ publicKeys: [key], issuer: SERVICE, audience: SERVICE }),
     },
   });
@@ -286,6 +293,61 @@ describe('authorization', () => {
     } finally {
       admin.close();
     }
+  });
+});
+
+describe('robots and token limits', () => {
+  it('lets a robot push only where its permission reaches, and refuses an expired robot', async () => {
+    const ci = await addRobot(store, {
+      name: 'ci',
+      project: 'team',
+      permissions: [{ project: 'team', repository: 'team/ci/*', actions: ['pull', 'push'] }],
+    });
+    const robot = clientAs({ username: ci.robot.name, password: ci.token });
+    try {
+      await pushImage(robot, 'team/ci/app', 'v1');
+      await expect(pushImage(robot, 'team/other', 'v1')).rejects.toThrow();
+    } finally {
+      robot.close();
+    }
+    const old = await addRobot(store, {
+      name: 'old',
+      project: 'team',
+      permissions: [{ project: 'team', actions: ['pull'] }],
+      expiresAt: new Date(Date.now() - 60_000),
+    });
+    const refused = await fetch(`${base}/token?service=${SERVICE}&scope=repository:team/app:pull`, {
+      headers: { authorization: `Basic ${Buffer.from(`${old.robot.name}:${old.token}`).toString('base64')}` },
+    });
+    expect(refused.status).toBe(401);
+  });
+
+  it('refuses expired tokens and tokens used beyond their scope', async () => {
+    const expired = await issueToken(signer, {
+      subject: 'dev',
+      audience: SERVICE,
+      access: [{ type: 'repository', name: 'team/app', actions: ['pull'] }],
+      ttlSeconds: 60,
+      now: Date.now() - 3_600_000,
+    });
+    const late = await fetch(`${base}/v2/team/app/tags/list`, {
+      headers: { authorization: `Bearer ${expired.token}` },
+    });
+    expect(late.status).toBe(401);
+    expect(late.headers.get('www-authenticate')).toContain('error="invalid_token"');
+
+    const t = await token('dev', 'repository:team/app:pull');
+    const other = await fetch(`${base}/v2/team/other/tags/list`, {
+      headers: { authorization: `Bearer ${t}` },
+    });
+    expect(other.status).toBe(401);
+    expect(other.headers.get('www-authenticate')).toContain('error="insufficient_scope"');
+    // Asking for more than the role allows is granted only what it allows.
+    const escalated = await token('dev', 'repository:secret/vault:pull,push,delete');
+    const denied = await fetch(`${base}/v2/secret/vault/tags/list`, {
+      headers: { authorization: `Bearer ${escalated}` },
+    });
+    expect(denied.status).toBe(401);
   });
 });
 
