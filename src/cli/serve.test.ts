@@ -126,10 +126,15 @@ describe('portcullis serve', () => {
       first.stop.abort();
       expect(await first.running).toBe(0);
     }
-    const second = await start();
-    second.stop.abort();
-    expect(await second.running).toBe(0);
-    expect(second.stderr()).not.toContain(password);
+    const second = await startServe(dir, {}, 'data', ['--token-realm', 'https://registry.example/token']);
+    try {
+      expect(second.stderr()).not.toContain(password);
+      const challenge = (await fetch(`${second.url}/v2/`)).headers.get('www-authenticate');
+      expect(challenge).toBe('Bearer realm="https://registry.example/token",service="portcullis"');
+    } finally {
+      second.stop.abort();
+      expect(await second.running).toBe(0);
+    }
   });
 
   it('serves HTTPS with --tls-cert and --tls-key, which go together', async () => {
@@ -193,6 +198,15 @@ describe('portcullis serve', () => {
     await expect(runCommandCaptured(runServe, ['--listen', '0.0.0.0:5000'], { cwd: work })).rejects.toThrow(
       /over plain HTTP/,
     );
+    // Explicitly allowed, it goes on to listen: 192.0.2.1 (TEST-NET-1) is on no interface here,
+    // so the listen fails instead of opening a port to the network.
+    const allowed = await runCommandCaptured(
+      runServe,
+      ['--listen', '192.0.2.1:5000', '--allow-plain-http', '--data-dir', 'plain'],
+      { cwd: work },
+    );
+    expect(allowed.code).toBe(7);
+    expect(allowed.stderr).toContain('cannot listen');
     await expect(
       runCommandCaptured(runServe, ['--listen', '192.168.1.10:5000'], { cwd: work }),
     ).rejects.toBeInstanceOf(UsageError);

@@ -31,7 +31,7 @@ export const DEFAULT_SERVICE = 'portcullis';
 export const TOKEN_KEY_FILE = 'token-key.pem';
 
 export const serveHelp = `Usage: portcullis serve [--data-dir DIR] [--listen ADDR:PORT] [--service NAME]
-                        [--tls-cert FILE --tls-key FILE]
+                        [--tls-cert FILE --tls-key FILE | --allow-plain-http]
 
 Runs the OCI registry (distribution spec v1.1): blobs on the filesystem and metadata in SQLite
 under --data-dir. Push and pull with any OCI client (skopeo, buildah, docker, oras...) over
@@ -44,8 +44,8 @@ system administrator "admin" is created with the password in PORTCULLIS_ADMIN_PA
 random one printed once here. Tokens are signed with ${TOKEN_KEY_FILE} in the data directory
 (created on the first start, mode 0600).
 
-Without TLS the registry only listens on loopback addresses: passwords and tokens must not
-cross a network in clear text.
+Without TLS the registry only listens on loopback addresses, since passwords and tokens must not
+cross a network in clear text, unless --allow-plain-http says a proxy in front terminates TLS.
 
 Options:
   --data-dir DIR       where blobs, uploads, registry.db and ${TOKEN_KEY_FILE} live (default ./${DEFAULT_DATA_DIR})
@@ -53,6 +53,9 @@ Options:
   --service NAME       service name in token challenges and tokens (default ${DEFAULT_SERVICE})
   --tls-cert FILE      serve HTTPS with this PEM certificate chain (with --tls-key)
   --tls-key FILE       the certificate's PEM private key
+  --allow-plain-http   listen on a non-loopback address without TLS (behind a TLS-terminating proxy)
+  --token-realm URL    the token endpoint named in challenges (default <scheme>://<Host header>/token;
+                       set it behind a proxy)
 
 Exit codes: 0 stopped by a signal, 2 invalid option, 7 cannot listen.`;
 
@@ -74,6 +77,8 @@ export async function runServe(argv: string[], io: CliIO, logger: Logger): Promi
       service: { type: 'string', default: DEFAULT_SERVICE },
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
+      'allow-plain-http': { type: 'boolean' },
+      'token-realm': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -95,10 +100,11 @@ export async function runServe(argv: string[], io: CliIO, logger: Logger): Promi
           cert: await readOption(path.resolve(io.cwd, values['tls-cert']), '--tls-cert'),
           key: await readOption(path.resolve(io.cwd, values['tls-key']), '--tls-key'),
         };
-  if (tls === undefined && !isLoopbackHost(listen.host)) {
+  if (tls === undefined && !isLoopbackHost(listen.host) && values['allow-plain-http'] !== true) {
     throw new UsageError(
       `refusing to listen on ${listen.host.slice(0, 60)} over plain HTTP: passwords and tokens ` +
-        'would cross the network in clear text; give --tls-cert and --tls-key, or use a loopback address such as 127.0.0.1',
+        'would cross the network in clear text; give --tls-cert and --tls-key, use a loopback address such as 127.0.0.1, ' +
+        'or accept the risk with --allow-plain-http (behind a TLS-terminating proxy)',
     );
   }
   const dataDir = path.resolve(io.cwd, values['data-dir']);
@@ -139,6 +145,7 @@ export async function runServe(argv: string[], io: CliIO, logger: Logger): Promi
         auth: {
           store,
           service,
+          ...(values['token-realm'] === undefined ? {} : { realm: values['token-realm'] }),
           signer: createTokenSigner({ privateKey, issuer: service }),
           verifier: createTokenVerifier({ publicKeys: [privateKey], issuer: service, audience: service }),
         },
