@@ -13,7 +13,7 @@ export type { RegistryRoutesOptions } from './http/routes.js';
 export { ERROR_RESPONSES } from './http/errors.js';
 export type { OciErrorCode, ErrorBody } from './http/errors.js';
 export { createRegistryApp, startRegistryServer } from './http/server.js';
-export type { RegistryServer, RegistryServerOptions } from './http/server.js';
+export type { RegistryAuthConfig, RegistryServer, RegistryServerOptions } from './http/server.js';
 
 // Authentication and authorization (accounts, roles, robots, Docker token auth): src/registry/auth.
 export {
