@@ -126,3 +126,24 @@ export type {
 } from './auth/index.js';
 export { requiredAccess } from './http/access.js';
 export type { RequiredAccess } from './http/access.js';
+
+// The audit log (pushes, pulls, deletes, logins, token requests, denials): src/registry/audit.
+export {
+  AUDIT_ACTIONS,
+  DEFAULT_AUDIT_LIMIT,
+  MAX_AUDIT_LIMIT,
+  AuditError,
+  SqliteAuditLog,
+  migrateAuditSchema,
+  AUDIT_SCHEMA_VERSION,
+} from './audit/index.js';
+export type {
+  AuditAction,
+  AuditActorKind,
+  AuditEvent,
+  AuditLog,
+  AuditQuery,
+  AuditResult,
+  StoredAuditEvent,
+  AuditErrorCode,
+} from './audit/index.js';

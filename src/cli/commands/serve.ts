@@ -9,6 +9,7 @@ import { errorMessage, type Logger } from '../../core/index.js';
 import {
   FilesystemBlobStore,
   SqliteAccountStore,
+  SqliteAuditLog,
   SqliteMetadataStore,
   createTokenSigner,
   createTokenVerifier,
@@ -121,6 +122,8 @@ export async function runServe(argv: string[], io: CliIO, logger: Logger): Promi
     accountsDb.pragma('busy_timeout = 5000');
     accountsDb.pragma('foreign_keys = ON');
     const store = new SqliteAccountStore(accountsDb);
+    // The audit log shares the accounts' connection (its own tables and schema version).
+    const audit = new SqliteAuditLog(accountsDb);
     const password = io.env.PORTCULLIS_ADMIN_PASSWORD;
     const boot = await ensureAdmin(store, password === undefined || password === '' ? {} : { password });
     if (boot.created) {
@@ -144,6 +147,7 @@ export async function runServe(argv: string[], io: CliIO, logger: Logger): Promi
         tls,
         auth: {
           store,
+          audit,
           service,
           ...(values['token-realm'] === undefined ? {} : { realm: values['token-realm'] }),
           signer: createTokenSigner({ privateKey, issuer: service }),

@@ -22,7 +22,9 @@ import {
   type TokenSigner,
   type TokenVerifier,
 } from '../auth/index.js';
+import type { AuditEvent, AuditLog } from '../audit/index.js';
 import { requiredAccess } from './access.js';
+import { actorOfFailedLogin, actorOfIdentity, actorOfSubject, recordAudit, requestFacts } from './audit.js';
 import type { ErrorBody } from './errors.js';
 import { matchRoute, splitUrl } from './paths.js';
 
@@ -41,6 +43,8 @@ export type RegistryAuthConfig = {
   /** Absolute URL of the token endpoint; default `<scheme>://<Host header>/token`. */
   readonly realm?: string;
   readonly ttlSeconds?: number;
+  /** Where logins, token requests and denials are recorded; absent, they are only logged. */
+  readonly audit?: AuditLog | undefined;
 };
 
 /** A request that may not go on: status, headers and the spec's error body. */
@@ -52,7 +56,12 @@ export type AuthDenial = {
 
 /** The outcome of checking a /v2 request: denied, or allowed with who asked. */
 export type AuthCheck =
-  | { readonly allowed: false; readonly denial: AuthDenial }
+  | {
+      readonly allowed: false;
+      readonly denial: AuthDenial;
+      /** The audit record's who, action and reason; absent for the ping's bare challenge. */
+      readonly event?: Pick<AuditEvent, 'actorKind' | 'actor' | 'action' | 'reason'>;
+    }
   | { readonly allowed: true; readonly identity: Exclude<RequestIdentity, { kind: 'failed' }> };
 
 function realmOf(cfg: RegistryAuthConfig, req: FastifyRequest): string {
@@ -86,7 +95,10 @@ export async function checkRegistryRequest(
     name: r.name,
     actions: [...r.actions],
   }));
-  const unauthorized = (message: string, error?: 'invalid_token' | 'insufficient_scope'): AuthCheck => ({
+  const unauthorized = (
+    message: string,
+    error?: 'invalid_token' | 'insufficient_scope',
+  ): Extract<AuthCheck, { allowed: false }> => ({
     allowed: false,
     denial: {
       status: 401,
@@ -106,7 +118,10 @@ export async function checkRegistryRequest(
       username: identity.username,
     });
     const hadToken = header(req, 'authorization')?.toLowerCase().startsWith('bearer ') === true;
-    return unauthorized('authentication required', hadToken ? 'invalid_token' : undefined);
+    return {
+      ...unauthorized('authentication required', hadToken ? 'invalid_token' : undefined),
+      event: { ...actorOfFailedLogin(identity.username), action: 'login', reason: identity.reason },
+    };
   }
   const route = matchRoute(splitUrl(req.url).pathname);
   if (route?.kind === 'ping' && identity.kind === 'anonymous') {
@@ -118,12 +133,17 @@ export async function checkRegistryRequest(
       if (decision.allowed) continue;
       // Denials are audit records; until the audit log exists they go to the logger.
       logger?.info('registry access denied', { decision: decision.message, reason: decision.reason });
-      if (identity.kind === 'anonymous') return unauthorized('authentication required');
+      const event = { ...actorOfIdentity(identity), action: 'denied', reason: decision.message } as const;
+      if (identity.kind === 'anonymous') return { ...unauthorized('authentication required'), event };
       if (identity.kind === 'bearer') {
-        return unauthorized(`the token does not grant ${action} on ${need.name}`, 'insufficient_scope');
+        return {
+          ...unauthorized(`the token does not grant ${action} on ${need.name}`, 'insufficient_scope'),
+          event,
+        };
       }
       return {
         allowed: false,
+        event,
         denial: {
           status: 403,
           challenge: undefined,
@@ -216,7 +236,39 @@ export async function handleTokenRequest(
     { credentials, service: query.get('service') ?? undefined, scopes: query.getAll('scope') },
   );
   void reply.header('cache-control', 'no-store');
-  if (outcome.ok) return sendJson(reply, 200, outcome.body);
+  // One record per token request: what was granted (scopes name no secret), or why not.
+  const facts = requestFacts(req);
+  if (outcome.ok) {
+    const granted = outcome.access.map((a) => `${a.type}:${a.name}:${a.actions.join(',')}`).join(' ');
+    recordAudit(
+      cfg.audit,
+      {
+        ...facts,
+        ...actorOfSubject(outcome.subject),
+        action: 'token',
+        repository: outcome.access.find((a) => a.type === 'repository')?.name,
+        result: 'success',
+        reason: granted === '' ? 'no access granted' : `granted ${granted}`,
+        status: 200,
+      },
+      logger,
+    );
+    return sendJson(reply, 200, outcome.body);
+  }
+  recordAudit(
+    cfg.audit,
+    {
+      ...facts,
+      ...actorOfFailedLogin(
+        outcome.failure?.username ?? (credentials?.kind === 'basic' ? credentials.username : undefined),
+      ),
+      action: outcome.failure === undefined ? 'token' : 'login',
+      result: 'failure',
+      reason: outcome.failure?.reason ?? outcome.message,
+      status: outcome.status,
+    },
+    logger,
+  );
   if (outcome.failure !== undefined) {
     logger?.info('registry login failed', {
       reason: outcome.failure.reason,

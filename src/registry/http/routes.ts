@@ -22,6 +22,7 @@ import {
   sendDenial,
   type RegistryAuthConfig,
 } from './auth.js';
+import { actorOfIdentity, auditDenial, auditRequest, registerAuditApi, type AuditActor } from './audit.js';
 import { ERROR_RESPONSES, type ErrorBody } from './errors.js';
 import { checkName, matchRoute, splitUrl } from './paths.js';
 
@@ -587,6 +588,9 @@ export function registerDistributionRoutes(app: FastifyInstance, opts: RegistryR
   const auth = opts.auth;
   const serve = async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
     void reply.header('docker-distribution-api-version', 'registry/2.0');
+    // Set once the request is allowed: the audit record written when it is answered.
+    let actor: AuditActor | undefined;
+    let failure: string | undefined;
     try {
       if (req.url.length > MAX_URL_LENGTH)
         throw new RegistryError('NAME_INVALID', 'the request URL is too long');
@@ -595,17 +599,23 @@ export function registerDistributionRoutes(app: FastifyInstance, opts: RegistryR
         const check = await checkRegistryRequest(auth, req, opts.logger);
         if (!check.allowed) {
           req.raw.resume();
+          if (check.event !== undefined)
+            auditDenial(auth.audit, req, check.event, check.denial.status, opts.logger);
           return await sendDenial(reply, check.denial);
         }
+        actor = actorOfIdentity(check.identity);
         filter = await catalogFilter(auth, check.identity);
       }
       return await handlers.dispatch(req, reply, filter);
     } catch (err) {
       const { status, body } = errorResponse(err);
+      failure = body.errors.map((e) => `${e.code}: ${e.message}`).join('; ');
       if (status >= 500)
         opts.logger?.warn(`registry request failed: ${err instanceof Error ? err.message : String(err)}`);
       req.raw.resume();
-      return reply.code(status).type(JSON_TYPE).send(JSON.stringify(body));
+      return await reply.code(status).type(JSON_TYPE).send(JSON.stringify(body));
+    } finally {
+      if (actor !== undefined) auditRequest(auth?.audit, req, reply, actor, failure, opts.logger);
     }
   };
   app.route({ method: ['GET', 'HEAD', 'PUT', 'POST', 'PATCH', 'DELETE'], url: '/v2/*', handler: serve });
@@ -616,5 +626,13 @@ export function registerDistributionRoutes(app: FastifyInstance, opts: RegistryR
       url: '/token',
       handler: async (req, reply) => await handleTokenRequest(auth, req, reply, opts.logger),
     });
+    if (auth.audit !== undefined) {
+      registerAuditApi(app, {
+        audit: auth.audit,
+        store: auth.store,
+        verifier: auth.verifier,
+        logger: opts.logger,
+      });
+    }
   }
 }
