@@ -21,7 +21,7 @@ export const userHelp = `Usage: portcullis user add NAME [--admin] --password-st
        portcullis user disable|enable|remove NAME
 
 Manages the registry's user accounts in <data-dir>/registry.db, also while the server runs.
-Passwords are read from standard input only (one line; at least 12 characters) and stored as
+Passwords are read from standard input only (one line; at least 8 characters) and stored as
 argon2id hashes; they are never printed. Disabled users cannot log in. The last active system
 administrator cannot be disabled or removed.
 
