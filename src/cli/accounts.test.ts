@@ -144,6 +144,28 @@ describe('portcullis project', () => {
   });
 });
 
+describe('account command usage', () => {
+  it.each([
+    ['user', runUser],
+    ['project', runProject],
+    ['robot', runRobot],
+  ] as const)(
+    '%s prints its help with --help (exit 0) and without a subcommand (exit 2)',
+    async (name, command) => {
+      const help = await runCommandCaptured(command, ['--help'], { cwd: work });
+      expect(help).toMatchObject({ code: 0, stderr: '' });
+      expect(help.stdout).toContain(`Usage: portcullis ${name} `);
+      expect(help.stdout).toContain('--data-dir DIR');
+      const none = await runCommandCaptured(command, [], { cwd: work });
+      expect(none).toMatchObject({ code: 2, stdout: '' });
+      expect(none.stderr).toContain(`Usage: portcullis ${name} `);
+      await expect(runCommandCaptured(command, ['frob'], { cwd: work })).rejects.toThrow(
+        new RegExp(`unknown ${name} subcommand "frob"`),
+      );
+    },
+  );
+});
+
 describe('portcullis robot options', () => {
   const now = new Date('2026-01-01T00:00:00Z');
   it.each([
