@@ -216,6 +216,23 @@ describe('audit log', () => {
     expect(denied[0]?.reason).toMatch(/system administrator/);
   });
 
+  it('records a delete by digest, and a delete refused to a developer', async () => {
+    const extra = await push('dev', 'team/app', 'v3');
+    expect(extra.status).toBe(201);
+    const url = `${base}/v2/team/app/manifests/${extra.digest ?? ''}`;
+    expect((await fetch(url, { method: 'DELETE', headers: { authorization: basic('dev') } })).status).toBe(
+      403,
+    );
+    expect((await fetch(url, { method: 'DELETE', headers: { authorization: basic('admin') } })).status).toBe(
+      202,
+    );
+    const [e] = await events('action=delete');
+    expect(e).toMatchObject({ actor: 'admin', digest: extra.digest, result: 'success', status: 202 });
+    const [d] = await events('action=denied&actor=dev&repository=team/app');
+    expect(d).toMatchObject({ reference: extra.digest, status: 403 });
+    expect(d?.reason).toMatch(/delete/);
+  });
+
   it('exports JSON lines, oldest first, matching the query', async () => {
     const res = await fetch(`${base}/api/v1/audit/export`, { headers: { authorization: basic('admin') } });
     expect(res.status).toBe(200);
@@ -232,7 +249,7 @@ describe('audit log', () => {
       headers: { authorization: basic('admin') },
     });
     const pushLines = (await pushes.text()).trimEnd().split('\n');
-    expect(pushLines.map((l) => (JSON.parse(l) as StoredAuditEvent).action)).toEqual(['push']);
+    expect(pushLines.map((l) => (JSON.parse(l) as StoredAuditEvent).action)).toEqual(['push', 'push']);
   });
 
   it('never records a password, token or Authorization header value', () => {
