@@ -17,8 +17,15 @@ export const REGISTRY_DB_FILE = 'registry.db';
 /** The `--data-dir` option, as parseArgs takes it. */
 export const DATA_DIR_OPTION = { 'data-dir': { type: 'string', default: DEFAULT_DATA_DIR } } as const;
 
-/** The account store on `<dataDir>/registry.db`, with the connection to close. */
-export type OpenAccounts = { readonly store: SqliteAccountStore; close(): void };
+/**
+ * The account store on `<dataDir>/registry.db` and its connection (which other stores of the
+ * same file, such as the audit log, may share); `close` closes the connection.
+ */
+export type OpenAccounts = {
+  readonly store: SqliteAccountStore;
+  readonly db: Database.Database;
+  close(): void;
+};
 
 /**
  * Opens the account store on `<dataDir>/registry.db` on a connection of its own. WAL and a busy
@@ -43,7 +50,7 @@ export async function openAccountStore(
     // WAL persists in the file; the server's metadata store sets it too, whichever opens first.
     db.pragma('journal_mode = WAL');
     db.pragma('foreign_keys = ON');
-    return { store: new SqliteAccountStore(db), close: () => db.close() };
+    return { store: new SqliteAccountStore(db), db, close: () => db.close() };
   } catch (err) {
     db.close();
     throw err;
