@@ -113,6 +113,12 @@ const BY_CODE: Readonly<Record<string, ExitCode>> = {
   PULL_SECRET_NO_CREDENTIALS: ExitCode.auth,
   PULL_SECRET_CREDENTIAL_UNSUPPORTED: ExitCode.usage,
   STORAGE_FAILED: ExitCode.internal,
+  NAME_INVALID: ExitCode.usage,
+  PASSWORD_INVALID: ExitCode.usage,
+  PERMISSION_INVALID: ExitCode.usage,
+  ALREADY_EXISTS: ExitCode.usage,
+  NOT_FOUND: ExitCode.notFound,
+  STORE_INCOMPATIBLE: ExitCode.usage,
 };
 
 /** The exit code for an error thrown by a command. */

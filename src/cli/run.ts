@@ -30,7 +30,11 @@ Commands:
                      audit encryption-config FILE: the API server's encryption at rest
   gen <subcommand>   encryption-config: a fresh EncryptionConfiguration (rotation kept);
                      pull-secret: a kubernetes.io/dockerconfigjson Secret
-  serve              run the OCI registry (distribution v1.1; loopback only until auth lands)
+  serve              run the private OCI registry (distribution v1.1, authentication, roles)
+  user <subcommand>  add, passwd, list, disable, enable, remove registry users (password on stdin)
+  project <subcommand>
+                     add, list, remove registry projects; member add|remove, members
+  robot <subcommand> add (prints its token once on stdout), list, remove robot accounts for CI
 
 Run 'portcullis <command> --help' for a command's options.
 Exit codes: 0 ok, 1 findings, 2 usage or invalid input, 3 not found, 4 authentication,
@@ -56,6 +60,9 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   audit: async () => (await import('./commands/audit.js')).runAudit,
   gen: async () => (await import('./commands/gen.js')).runGen,
   serve: async () => (await import('./commands/serve.js')).runServe,
+  user: async () => (await import('./commands/user.js')).runUser,
+  project: async () => (await import('./commands/project.js')).runProject,
+  robot: async () => (await import('./commands/robot.js')).runRobot,
 };
 
 /** The names `runCli` dispatches on, in the order of the help text. */
