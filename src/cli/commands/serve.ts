@@ -1,14 +1,12 @@
 import type { KeyObject } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { isIPv4 } from 'node:net';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import Database from 'better-sqlite3';
 import { errorMessage, type Logger } from '../../core/index.js';
 import {
   FilesystemBlobStore,
-  SqliteAccountStore,
   SqliteAuditLog,
   SqliteMetadataStore,
   createTokenSigner,
@@ -22,9 +20,9 @@ import {
 } from '../../registry/index.js';
 import { ExitCode } from '../exit-codes.js';
 import { UsageError, writeLine, type CliIO } from '../io.js';
+import { DEFAULT_DATA_DIR, openAccountStore, REGISTRY_DB_FILE } from '../registry-data.js';
 import { parseListenAddress } from './admission-serve.js';
 
-export const DEFAULT_DATA_DIR = '.portcullis';
 export const DEFAULT_LISTEN = '127.0.0.1:5000';
 /** The service name in token challenges and the tokens' audience (and issuer). */
 export const DEFAULT_SERVICE = 'portcullis';
@@ -112,18 +110,14 @@ export async function runServe(argv: string[], io: CliIO, logger: Logger): Promi
 
   // Taken before anything starts: a SIGTERM right after the listening line must stop cleanly.
   const stop = io.stopSignal?.();
-  await mkdir(dataDir, { recursive: true, mode: 0o700 });
-  const dbFile = path.join(dataDir, 'registry.db');
-  const metadata = SqliteMetadataStore.open(dbFile);
-  // Accounts live in the same database file, on a connection of their own.
-  const accountsDb = new Database(dbFile);
+  // Accounts live in the same database file as the metadata, on a connection of their own.
+  const accounts = await openAccountStore(dataDir, { create: true });
+  const metadata = SqliteMetadataStore.open(path.join(dataDir, REGISTRY_DB_FILE));
   let server: RegistryServer | undefined;
   try {
-    accountsDb.pragma('busy_timeout = 5000');
-    accountsDb.pragma('foreign_keys = ON');
-    const store = new SqliteAccountStore(accountsDb);
+    const store = accounts.store;
     // The audit log shares the accounts' connection (its own tables and schema version).
-    const audit = new SqliteAuditLog(accountsDb);
+    const audit = new SqliteAuditLog(accounts.db);
     const password = io.env.PORTCULLIS_ADMIN_PASSWORD;
     const boot = await ensureAdmin(store, password === undefined || password === '' ? {} : { password });
     if (boot.created) {
@@ -169,7 +163,7 @@ export async function runServe(argv: string[], io: CliIO, logger: Logger): Promi
     return ExitCode.ok;
   } finally {
     await server?.close();
-    accountsDb.close();
+    accounts.close();
     await metadata.close();
   }
 }
