@@ -40,7 +40,7 @@ export function createRegistryApp(opts: Omit<RegistryServerOptions, 'host' | 'po
     tls === undefined ? undefined : (handler) => createHttpsServer({ cert: tls.cert, key: tls.key }, handler);
   const app = Fastify({
     logger: false,
-    maxParamLength: 1024,
+    routerOptions: { maxParamLength: 1024 },
     return503OnClosing: true,
     ...(https === undefined ? {} : { serverFactory: https }),
   });
