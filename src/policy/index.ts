@@ -19,3 +19,5 @@ export type { AuditSettings, AuditIgnoreEntry } from './audit.js';
 export type { LintSettings, UnknownRuleId } from './lint.js';
 export { policyJsonSchema } from './json-schema.js';
 export { POD_TEMPLATE_PATHS } from './workloads.js';
+export { serverSectionSchema, serverProjectSchema, durationSeconds, DURATION_RE } from './server.js';
+export type { ServerSection, ServerProject } from './server.js';

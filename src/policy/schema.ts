@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { tryParseRepositoryPrefix } from '../imageref/index.js';
+import { serverSectionSchema } from './server.js';
 
 /**
  * The policy file's schema (`portcullis.yaml`). One file drives `lint` (rule selection,
@@ -367,6 +368,7 @@ export const policySchema = z
       .optional()
       .describe('Admission rules: each a kind, where it applies (match) and what a violation does (mode).'),
     exemptions: z.array(exemptionSchema).max(MAX_LIST).optional(),
+    server: serverSectionSchema.optional(),
   })
   .superRefine((p, ctx) => {
     const names = new Map<string, number>();
@@ -386,6 +388,22 @@ export const policySchema = z
           message: 'allowedRegistries without registries needs registries.trusted',
         });
       }
+    });
+    (p.server?.projects ?? []).forEach((proj, i) => {
+      (proj.pull?.rules ?? []).forEach((name, j) => {
+        const at = names.get(name);
+        const kind = at === undefined ? undefined : p.rules?.[at]?.kind;
+        if (kind !== 'vulnerabilities' && kind !== 'requireSignature') {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['server', 'projects', i, 'pull', 'rules', j],
+            message:
+              kind === undefined
+                ? `no rule is named "${name}"`
+                : `rule "${name}" is a ${kind} rule; pull gates take vulnerabilities and requireSignature rules`,
+          });
+        }
+      });
     });
     (p.exemptions ?? []).forEach((e, i) => {
       (e.rules ?? []).forEach((name, j) => {
