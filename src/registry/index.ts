@@ -14,6 +14,7 @@ export { ERROR_RESPONSES } from './http/errors.js';
 export type { OciErrorCode, ErrorBody } from './http/errors.js';
 export { createRegistryApp, startRegistryServer } from './http/server.js';
 export type { RegistryAuthConfig, RegistryServer, RegistryServerOptions } from './http/server.js';
+export type { RegistryHooks, HookActor, PushedManifest, GateRefusal } from './http/hooks.js';
 
 // Authentication and authorization (accounts, roles, robots, Docker token auth): src/registry/auth.
 export {

@@ -24,6 +24,7 @@ import {
 } from './auth.js';
 import { actorOfIdentity, auditDenial, auditRequest, registerAuditApi, type AuditActor } from './audit.js';
 import { ERROR_RESPONSES, type ErrorBody } from './errors.js';
+import type { RegistryHooks } from './hooks.js';
 import { checkName, matchRoute, splitUrl } from './paths.js';
 
 /** What the distribution routes work on. */
@@ -33,6 +34,8 @@ export type RegistryRoutesOptions = {
   readonly logger?: Logger | undefined;
   /** Authentication and authorization; without it every request is allowed (tests, loopback tools). */
   readonly auth?: RegistryAuthConfig | undefined;
+  /** Gates and push notifications from the server layer (pull gates, immutable tags, scan-on-push). */
+  readonly hooks?: RegistryHooks | undefined;
 };
 
 /** Keeps the repositories of a catalog page the caller may see. */

@@ -4,6 +4,7 @@ import type { Logger } from '../../core/index.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import type { RegistryAuthConfig } from './auth.js';
+import type { RegistryHooks } from './hooks.js';
 import { registerDistributionRoutes } from './routes.js';
 
 export type { RegistryAuthConfig } from './auth.js';
@@ -19,6 +20,8 @@ export type RegistryServerOptions = {
   readonly auth?: RegistryAuthConfig | undefined;
   /** Serve HTTPS with this certificate chain and key (PEM); plain HTTP without. */
   readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer } | undefined;
+  /** Gates and push notifications from the server layer (see RegistryHooks). */
+  readonly hooks?: RegistryHooks | undefined;
 };
 
 /** A running registry server. */
