@@ -1,0 +1,146 @@
+import { Readable } from 'node:stream';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { digestOf, truncateForMessage, type Digest } from '../../core/index.js';
+import { RegistryError } from '../errors.js';
+import { checkManifest, MAX_MANIFEST_BYTES } from '../manifest.js';
+import type { ManifestRecord } from '../metadata/metadata-store.js';
+import type { RegistryRoutesOptions } from './options.js';
+import { acceptable, header, parseReference, readBounded, unknownName } from './parse.js';
+
+async function resolve(
+  opts: RegistryRoutesOptions,
+  name: string,
+  reference: string,
+): Promise<ManifestRecord> {
+  const ref = parseReference(reference);
+  const digest = ref.digest ?? (await opts.metadata.resolveTag(name, ref.tag));
+  const record = digest === undefined ? undefined : await opts.metadata.getManifest(name, digest);
+  if (record === undefined) {
+    if (!(await opts.metadata.hasRepository(name))) throw unknownName(name);
+    throw new RegistryError('MANIFEST_UNKNOWN', `manifest ${ref.digest ?? ref.tag} is not in ${name}`);
+  }
+  return record;
+}
+
+/** `GET`/`HEAD /v2/<name>/manifests/<reference>`. */
+export async function getManifest(
+  opts: RegistryRoutesOptions,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  name: string,
+  reference: string,
+): Promise<FastifyReply> {
+  const record = await resolve(opts, name, reference);
+  if (!acceptable(req, record.mediaType)) {
+    throw new RegistryError(
+      'MANIFEST_UNKNOWN',
+      `manifest ${truncateForMessage(reference, 100)} is a ${record.mediaType}, which the request's Accept header does not list`,
+    );
+  }
+  void reply
+    .code(200)
+    .header('content-type', record.mediaType)
+    .header('docker-content-digest', record.digest)
+    .header('etag', `"${record.digest}"`)
+    .header('content-length', String(record.size));
+  if (req.method === 'HEAD') return reply.send();
+  return reply.send(await opts.blobs.open(record.digest));
+}
+
+/** `PUT /v2/<name>/manifests/<reference>`, with `?tag=` on a push by digest. */
+export async function putManifest(
+  opts: RegistryRoutesOptions,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  name: string,
+  reference: string,
+  q: URLSearchParams,
+): Promise<FastifyReply> {
+  const ref = parseReference(reference);
+  const byDigest = ref.digest;
+  // `?tag=` on a push by digest tags it in the same step (distribution spec main, end-7b).
+  const tags = byDigest === undefined ? [ref.tag] : q.getAll('tag').map((t) => parseReference(t).tag ?? '');
+  if (tags.some((t) => t === ''))
+    throw new RegistryError('TAG_INVALID', 'a ?tag= parameter holds a digest, not a tag');
+  const length = Number(header(req, 'content-length') ?? '0');
+  if (length > MAX_MANIFEST_BYTES) {
+    req.raw.resume();
+    throw new RegistryError(
+      'MANIFEST_TOO_LARGE',
+      `the manifest is ${length} bytes, more than the ${MAX_MANIFEST_BYTES} accepted`,
+    );
+  }
+  const bytes = await readBounded(req.raw, MAX_MANIFEST_BYTES);
+  const checked = checkManifest(bytes, header(req, 'content-type'));
+  const digest = digestOf(
+    bytes,
+    byDigest === undefined ? 'sha256' : (byDigest.slice(0, 6) as 'sha256' | 'sha512'),
+  );
+  if (byDigest !== undefined && byDigest !== digest) {
+    throw new RegistryError(
+      'DIGEST_INVALID',
+      `the manifest hashes to ${digest}, not to ${byDigest} named in the URL`,
+    );
+  }
+  const missingBlobs: Digest[] = [];
+  for (const b of checked.blobs) {
+    if (!(await opts.metadata.hasBlobLink(name, b)) || (await opts.blobs.stat(b)) === undefined)
+      missingBlobs.push(b);
+  }
+  if (missingBlobs.length > 0) {
+    throw new RegistryError(
+      'MANIFEST_BLOB_UNKNOWN',
+      `the manifest references blobs not in ${name}: ${missingBlobs.slice(0, 5).join(', ')}${missingBlobs.length > 5 ? ', ...' : ''}`,
+    );
+  }
+  for (const m of checked.manifests) {
+    if ((await opts.metadata.getManifest(name, m)) === undefined) {
+      throw new RegistryError(
+        'MANIFEST_UNKNOWN',
+        `the index references manifest ${m}, which is not in ${name}`,
+      );
+    }
+  }
+  await opts.blobs.put(digest, Readable.from([bytes]), bytes.length);
+  await opts.metadata.linkBlob(name, digest);
+  await opts.metadata.putManifest(
+    name,
+    {
+      digest,
+      mediaType: checked.mediaType,
+      size: bytes.length,
+      subject: checked.subject,
+      artifactType: checked.artifactType,
+      configMediaType: checked.configMediaType,
+      annotations: checked.annotations,
+    },
+    tags,
+  );
+  if (checked.subject !== undefined) void reply.header('oci-subject', checked.subject);
+  if (byDigest !== undefined && tags.length > 0) void reply.header('oci-tag', tags);
+  return reply
+    .code(201)
+    .header('location', `/v2/${name}/manifests/${digest}`)
+    .header('docker-content-digest', digest)
+    .header('content-length', '0')
+    .send();
+}
+
+/** `DELETE /v2/<name>/manifests/<reference>`: a tag, or a manifest by digest. */
+export async function deleteManifest(
+  opts: RegistryRoutesOptions,
+  reply: FastifyReply,
+  name: string,
+  reference: string,
+): Promise<FastifyReply> {
+  const ref = parseReference(reference);
+  const deleted =
+    ref.digest === undefined
+      ? await opts.metadata.deleteTag(name, ref.tag)
+      : await opts.metadata.deleteManifest(name, ref.digest);
+  if (!deleted) {
+    if (!(await opts.metadata.hasRepository(name))) throw unknownName(name);
+    throw new RegistryError('MANIFEST_UNKNOWN', `manifest ${ref.digest ?? ref.tag} is not in ${name}`);
+  }
+  return reply.code(202).send();
+}
