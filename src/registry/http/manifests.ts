@@ -7,12 +7,31 @@ import type { ManifestRecord } from '../metadata/metadata-store.js';
 import type { RegistryRoutesOptions } from './options.js';
 import { acceptable, header, parseReference, readBounded, unknownName } from './parse.js';
 
+/** parseReference for lookups: undefined for a reference that is neither a tag nor a digest. */
+function tryParseReference(reference: string): ReturnType<typeof parseReference> | undefined {
+  try {
+    return parseReference(reference);
+  } catch (err) {
+    if (err instanceof RegistryError && err.code === 'TAG_INVALID') return undefined;
+    throw err;
+  }
+}
+
 async function resolve(
   opts: RegistryRoutesOptions,
   name: string,
   reference: string,
 ): Promise<ManifestRecord> {
-  const ref = parseReference(reference);
+  const ref = tryParseReference(reference);
+  // A reference no tag could match names no manifest here: 404, as for any missing manifest
+  // (the conformance suite's nonexistent manifest is the malformed tag ".INVALID_MANIFEST_NAME").
+  if (ref === undefined) {
+    if (!(await opts.metadata.hasRepository(name))) throw unknownName(name);
+    throw new RegistryError(
+      'MANIFEST_UNKNOWN',
+      `manifest ${truncateForMessage(reference, 100)} is not in ${name}`,
+    );
+  }
   const digest = ref.digest ?? (await opts.metadata.resolveTag(name, ref.tag));
   const record = digest === undefined ? undefined : await opts.metadata.getManifest(name, digest);
   if (record === undefined) {
