@@ -7,7 +7,7 @@ import {
   type AccountsFixture,
 } from './testdata/accounts.js';
 import { verifyToken } from './token.js';
-import { answerTokenRequest, type TokenServiceOptions } from './token-service.js';
+import { answerTokenRequest, parseTokenForm, type TokenServiceOptions } from './token-service.js';
 
 let fx: AccountsFixture;
 let opts: TokenServiceOptions;
@@ -80,4 +80,42 @@ describe('answerTokenRequest', () => {
       }
     },
   );
+});
+
+describe('parseTokenForm', () => {
+  it('reads the password grant into the same request GET /token makes', async () => {
+    const form = parseTokenForm(
+      'grant_type=password&username=dev&password=dev-password-1&service=' +
+        `${SERVICE}&client_id=containerd-client&access_type=offline` +
+        '&scope=repository%3Ateam%2Fapp%3Apull%2Cpush+repository%3Apub%2Fbase%3Apull&extra=ignored',
+    );
+    if (!form.ok) throw new Error(form.message);
+    expect(form.request).toEqual({
+      credentials: { kind: 'basic', username: 'dev', password: 'dev-password-1' },
+      service: SERVICE,
+      scopes: ['repository:team/app:pull,push repository:pub/base:pull'],
+    });
+    const out = await answerTokenRequest(opts, form.request);
+    expect(out).toMatchObject({
+      ok: true,
+      access: [
+        { name: 'team/app', actions: ['pull', 'push'] },
+        { name: 'pub/base', actions: ['pull'] },
+      ],
+    });
+  });
+
+  it.each([
+    ['invalid_request', ''],
+    ['unsupported_grant_type', 'grant_type=refresh_token&refresh_token=x'],
+    ['unsupported_grant_type', 'grant_type=authorization_code&code=x'],
+    ['invalid_request', 'grant_type=password&username=dev'],
+    ['invalid_request', 'grant_type=password&username=&password=x'],
+    ['invalid_request', 'grant_type=password&grant_type=password&username=dev&password=x'],
+    ['invalid_request', `grant_type=password&username=${'u'.repeat(5000)}&password=x`],
+  ])('refuses form %# with %s, quoting none of it', (error, body) => {
+    const form = parseTokenForm(body);
+    expect(form).toMatchObject({ ok: false, error });
+    if (!form.ok) expect(form.message).not.toMatch(/dev|uuuu/);
+  });
 });

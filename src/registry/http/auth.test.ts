@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { connect } from 'node:net';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import Database from 'better-sqlite3';
+import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { digestOf } from '../../core/index.js';
 import {
@@ -24,7 +26,9 @@ import {
 } from '../auth/token.js';
 import { SqliteMetadataStore } from '../metadata/sqlite.js';
 import { FilesystemBlobStore } from '../storage/filesystem.js';
-import { startRegistryServer, type RegistryServer } from './server.js';
+import { SqliteAuditLog } from '../audit/sqlite.js';
+import { handleTokenRequest, type RegistryAuthConfig } from './auth.js';
+import { createRegistryApp, startRegistryServer, type RegistryServer } from './server.js';
 
 // Authentication and authorization on the distribution routes, with real clients: skopeo
 // (containers/image: challenge, then the token flow), our RegistryClient, and raw HTTP.
@@ -378,5 +382,190 @@ describe('skopeo with credentials', () => {
     await expect(
       pushLayoutTag(layout, 'v1', `${host}/team/skopeo:v2`, { authFile: await authFile('guest') }),
     ).rejects.toThrow();
+  });
+});
+
+describe('POST /token (the OAuth 2 form containerd sends first)', () => {
+  let app: FastifyInstance;
+  let oauthBase: string;
+  let audit: SqliteAuditLog;
+
+  beforeAll(async () => {
+    audit = new SqliteAuditLog(db);
+    const auth: RegistryAuthConfig = {
+      store,
+      audit,
+      service: SERVICE,
+      signer,
+      verifier: createTokenVerifier({ publicKeys: [signer.publicKey], issuer: SERVICE, audience: SERVICE }),
+    };
+    app = createRegistryApp({ blobs: new FilesystemBlobStore(path.join(work, 'data')), metadata, auth });
+    // The distribution routes may register POST /token themselves; the handler is the same.
+    if (!app.hasRoute({ method: 'POST', url: '/token' })) {
+      app.route({
+        method: 'POST',
+        url: '/token',
+        handler: async (req, reply) => await handleTokenRequest(auth, req, reply),
+      });
+    }
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const addr = app.server.address();
+    oauthBase = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+  });
+
+  afterAll(async () => {
+    await app.close();
+  });
+
+  /** A raw HTTP/1.1 exchange: the request exactly as written, the response as received. */
+  async function raw(request: string): Promise<{ status: number; headers: string; body: string }> {
+    const { port } = new URL(oauthBase);
+    const socket = connect(Number(port), '127.0.0.1');
+    socket.write(request);
+    let text = '';
+    for await (const chunk of socket) text += (chunk as Buffer).toString('utf8');
+    const [head = '', body = ''] = text.split('\r\n\r\n', 2);
+    return { status: Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1]), headers: head, body };
+  }
+
+  const formRequest = (form: string, type = 'application/x-www-form-urlencoded') =>
+    `POST /token HTTP/1.1\r\nHost: registry.test\r\nContent-Type: ${type}\r\n` +
+    `Content-Length: ${Buffer.byteLength(form)}\r\nUser-Agent: containerd/2.0\r\nConnection: close\r\n\r\n${form}`;
+
+  const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
+
+  it('answers the password grant with access_token, expires_in, issued_at and the granted scope', async () => {
+    const res = await raw(
+      formRequest(
+        form({
+          grant_type: 'password',
+          username: 'dev',
+          password: PW.dev,
+          service: SERVICE,
+          client_id: 'containerd-client',
+          access_type: 'offline',
+          scope: 'repository:team/app:pull,push repository:secret/vault:pull',
+        }),
+      ),
+    );
+    expect(res.status).toBe(200);
+    expect(res.headers.toLowerCase()).toContain('cache-control: no-store');
+    const body = JSON.parse(res.body) as Record<string, unknown>;
+    expect(Object.keys(body).sort()).toEqual([
+      'access_token',
+      'expires_in',
+      'issued_at',
+      'scope',
+      'token_type',
+    ]);
+    // No refresh token: offline access adds nothing, clients log in with the password again.
+    expect(body).toMatchObject({
+      token_type: 'Bearer',
+      expires_in: 300,
+      scope: 'repository:team/app:pull,push',
+    });
+    expect(Date.parse(String(body['issued_at']))).not.toBeNaN();
+    const pushWithIt = await fetch(`${oauthBase}/v2/team/app/blobs/uploads/`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${String(body['access_token'])}` },
+    });
+    expect(pushWithIt.status).toBe(202);
+    // The token grants nothing on a project the caller is not a member of.
+    const outside = await fetch(`${oauthBase}/v2/secret/vault/tags/list`, {
+      headers: { authorization: `Bearer ${String(body['access_token'])}` },
+    });
+    expect(outside.status).toBe(401);
+    const [issued] = audit.query({ action: 'token', actor: 'dev' });
+    expect(issued).toMatchObject({ result: 'success', userAgent: 'containerd/2.0' });
+  });
+
+  it('refuses a wrong password with invalid_grant, audited as a failed login like GET /token', async () => {
+    const before = audit.query({ action: 'login' }).length;
+    const wrong = `wrong-${randomBytes(6).toString('hex')}`;
+    const res = await raw(
+      formRequest(form({ grant_type: 'password', username: 'guest', password: wrong, service: SERVICE })),
+    );
+    expect(res.status).toBe(400);
+    expect(JSON.parse(res.body)).toEqual({
+      error: 'invalid_grant',
+      error_description: 'authentication failed',
+    });
+    expect(res.body).not.toContain(wrong);
+    const logins = audit.query({ action: 'login' });
+    expect(logins.length).toBe(before + 1);
+    expect(logins[0]).toMatchObject({
+      actor: 'guest',
+      reason: 'wrong-secret',
+      result: 'failure',
+      status: 401,
+    });
+    expect(JSON.stringify(logins)).not.toContain(wrong);
+  });
+
+  it.each([
+    [
+      'refresh tokens',
+      { grant_type: 'refresh_token', refresh_token: 'abc', service: SERVICE },
+      'unsupported_grant_type',
+    ],
+    ['other grants', { grant_type: 'client_credentials', service: SERVICE }, 'unsupported_grant_type'],
+    ['a missing grant_type', { username: 'dev', password: 'x' }, 'invalid_request'],
+    ['a password grant without a password', { grant_type: 'password', username: 'dev' }, 'invalid_request'],
+    [
+      'an unknown access_type',
+      { grant_type: 'password', username: 'dev', password: 'x', access_type: 'forever' },
+      'invalid_request',
+    ],
+    [
+      'another service',
+      { grant_type: 'password', username: 'dev', password: 'x', service: 'elsewhere' },
+      'invalid_request',
+    ],
+    [
+      'a malformed scope',
+      { grant_type: 'password', username: 'dev', password: 'x', scope: 'repository:team/app:sudo' },
+      'invalid_scope',
+    ],
+  ])('answers %s with 400 %s', async (_what, fields, error) => {
+    const res = await raw(formRequest(form(fields)));
+    expect(res.status).toBe(400);
+    expect((JSON.parse(res.body) as { error: string }).error).toBe(error);
+  });
+
+  it('refuses repeated parameters, bodies that are not a form, and forms over the size cap', async () => {
+    const repeated = await raw(
+      formRequest(`grant_type=password&username=dev&username=admin&password=${PW.dev}`),
+    );
+    expect(repeated.status).toBe(400);
+    expect(JSON.parse(repeated.body)).toMatchObject({ error: 'invalid_request' });
+
+    const json = await raw(
+      formRequest(
+        JSON.stringify({ grant_type: 'password', username: 'dev', password: PW.dev }),
+        'application/json',
+      ),
+    );
+    expect(json.status).toBe(400);
+    expect(JSON.parse(json.body)).toMatchObject({ error: 'invalid_request' });
+
+    const huge = await raw(
+      formRequest(form({ grant_type: 'password', username: 'dev', password: 'p'.repeat(20_000) })),
+    );
+    expect(huge.status).toBe(413);
+    // Declared small, sent large (chunked): the cap holds while reading.
+    const chunk = 'a'.repeat(20_000);
+    const chunked = await raw(
+      'POST /token HTTP/1.1\r\nHost: registry.test\r\nContent-Type: application/x-www-form-urlencoded\r\n' +
+        `Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n${chunk.length.toString(16)}\r\n${chunk}\r\n0\r\n\r\n`,
+    );
+    expect(chunked.status).toBe(413);
+  });
+
+  it('still answers GET /token on the same path', async () => {
+    const res = await fetch(`${oauthBase}/token?service=${SERVICE}&scope=repository:team/app:pull`, {
+      headers: { authorization: basic('guest') },
+    });
+    expect(res.status).toBe(200);
+    expect(Object.keys((await res.json()) as object)).toContain('token');
   });
 });

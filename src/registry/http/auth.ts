@@ -8,6 +8,7 @@ import {
   authorizeRequest,
   filterCatalog,
   formatBearerChallenge,
+  formatScope,
   loadProjectFacts,
   parseAuthorization,
   projectOfRepository,
@@ -26,6 +27,15 @@ import type { AuditEvent, AuditLog } from '../audit/index.js';
 import { requiredAccess } from './access.js';
 import { actorOfFailedLogin, actorOfIdentity, actorOfSubject, recordAudit, requestFacts } from './audit.js';
 import type { ErrorBody } from './errors.js';
+import {
+  MAX_TOKEN_FORM_BYTES,
+  parseTokenForm,
+  toOAuthTokenResponse,
+  type OAuthTokenError,
+  type TokenOutcome,
+  type TokenRequest,
+} from '../auth/token-service.js';
+import { readBounded } from './parse.js';
 import { matchRoute, splitUrl } from './paths.js';
 
 // Authentication and authorization in front of the distribution routes (distribution
@@ -207,8 +217,10 @@ export function sendDenial(reply: FastifyReply, denial: AuthDenial): FastifyRepl
 }
 
 /**
- * `GET /token`: Docker token authentication. Basic credentials (or none, for anonymous) and
- * the `service` and `scope` query parameters; answers a JWT granting what the caller may do.
+ * `GET /token` and `POST /token`: Docker token authentication. GET takes Basic credentials (or
+ * none, for anonymous) and the `service` and `scope` query parameters (token.md); POST takes the
+ * OAuth 2 password grant as a form (oauth.md). Both answer a JWT granting what the caller may do,
+ * and both record the login or its failure in the audit log.
  */
 export async function handleTokenRequest(
   cfg: RegistryAuthConfig,
@@ -216,6 +228,8 @@ export async function handleTokenRequest(
   reply: FastifyReply,
   logger?: Logger,
 ): Promise<FastifyReply> {
+  void reply.header('cache-control', 'no-store');
+  if (req.method === 'POST') return await handleTokenForm(cfg, req, reply, logger);
   const query = splitUrl(req.url).query;
   let credentials: Credentials | undefined;
   try {
@@ -226,6 +240,73 @@ export async function handleTokenRequest(
       errors: [{ code: 'UNAUTHORIZED', message: 'malformed Authorization header' }],
     });
   }
+  const outcome = await answerAndAudit(
+    cfg,
+    req,
+    { credentials, service: query.get('service') ?? undefined, scopes: query.getAll('scope') },
+    logger,
+  );
+  if (outcome.ok) return sendJson(reply, 200, outcome.body);
+  return sendJson(reply, outcome.status, {
+    errors: [
+      {
+        code: outcome.status === 401 ? 'UNAUTHORIZED' : 'DENIED',
+        message: outcome.message,
+        detail: { error: outcome.error },
+      },
+    ],
+  });
+}
+
+const FORM_TYPE = 'application/x-www-form-urlencoded';
+
+/** `POST /token`: the form in, an OAuth 2 response (RFC 6749 §5.1, §5.2) out. */
+async function handleTokenForm(
+  cfg: RegistryAuthConfig,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  logger?: Logger,
+): Promise<FastifyReply> {
+  const oauthError = (status: number, error: OAuthTokenError, description: string) =>
+    sendJson(reply, status, { error, error_description: description });
+  const type = header(req, 'content-type')?.split(';')[0]?.trim().toLowerCase();
+  if (type !== FORM_TYPE) {
+    req.raw.resume();
+    return await oauthError(400, 'invalid_request', `the body must be ${FORM_TYPE}`);
+  }
+  const tooLarge = () => {
+    // Not worth reading further: the connection closes once the answer is sent.
+    void reply.header('connection', 'close');
+    return oauthError(413, 'invalid_request', `the form is larger than ${MAX_TOKEN_FORM_BYTES} bytes`);
+  };
+  if (Number(header(req, 'content-length') ?? '0') > MAX_TOKEN_FORM_BYTES) {
+    req.raw.resume();
+    return await tooLarge();
+  }
+  let body: Buffer;
+  try {
+    body = await readBounded(req.raw, MAX_TOKEN_FORM_BYTES);
+  } catch (err) {
+    // readBounded's only refusal is the size (named for its first use, manifests).
+    if (!isPortcullisError(err) || err.code !== 'MANIFEST_TOO_LARGE') throw err;
+    return await tooLarge();
+  }
+  const form = parseTokenForm(body.toString('utf8'));
+  if (!form.ok) return await oauthError(400, form.error, form.message);
+  const outcome = await answerAndAudit(cfg, req, form.request, logger);
+  if (outcome.ok) return sendJson(reply, 200, toOAuthTokenResponse(outcome));
+  // A wrong name or password is the grant failing (RFC 6749 §5.2: invalid_grant, 400).
+  if (outcome.failure !== undefined) return await oauthError(400, 'invalid_grant', outcome.message);
+  return await oauthError(outcome.status, outcome.error, outcome.message);
+}
+
+/** Answers a token request and records it: what was granted (scopes name no secret), or why not. */
+async function answerAndAudit(
+  cfg: RegistryAuthConfig,
+  req: FastifyRequest,
+  request: TokenRequest,
+  logger?: Logger,
+): Promise<TokenOutcome> {
   const outcome = await answerTokenRequest(
     {
       store: cfg.store,
@@ -233,13 +314,11 @@ export async function handleTokenRequest(
       service: cfg.service,
       ...(cfg.ttlSeconds === undefined ? {} : { ttlSeconds: cfg.ttlSeconds }),
     },
-    { credentials, service: query.get('service') ?? undefined, scopes: query.getAll('scope') },
+    request,
   );
-  void reply.header('cache-control', 'no-store');
-  // One record per token request: what was granted (scopes name no secret), or why not.
   const facts = requestFacts(req);
   if (outcome.ok) {
-    const granted = outcome.access.map((a) => `${a.type}:${a.name}:${a.actions.join(',')}`).join(' ');
+    const granted = outcome.access.map((a) => formatScope(a)).join(' ');
     recordAudit(
       cfg.audit,
       {
@@ -253,8 +332,9 @@ export async function handleTokenRequest(
       },
       logger,
     );
-    return sendJson(reply, 200, outcome.body);
+    return outcome;
   }
+  const credentials = request.credentials;
   recordAudit(
     cfg.audit,
     {
@@ -275,13 +355,5 @@ export async function handleTokenRequest(
       username: outcome.failure.username,
     });
   }
-  return sendJson(reply, outcome.status, {
-    errors: [
-      {
-        code: outcome.status === 401 ? 'UNAUTHORIZED' : 'DENIED',
-        message: outcome.message,
-        detail: { error: outcome.error },
-      },
-    ],
-  });
+  return outcome;
 }
