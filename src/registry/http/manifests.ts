@@ -4,6 +4,8 @@ import { digestOf, truncateForMessage, type Digest } from '../../core/index.js';
 import { RegistryError } from '../errors.js';
 import { checkManifest, MAX_MANIFEST_BYTES } from '../manifest.js';
 import type { ManifestRecord } from '../metadata/metadata-store.js';
+import { checkTagChanges, enforce, notifyPushed, tagsPointingAt } from './gating.js';
+import type { HookActor } from './hooks.js';
 import type { RegistryRoutesOptions } from './options.js';
 import { acceptable, header, parseReference, readBounded, unknownName } from './parse.js';
 
@@ -48,8 +50,11 @@ export async function getManifest(
   reply: FastifyReply,
   name: string,
   reference: string,
+  actor: HookActor | undefined,
 ): Promise<FastifyReply> {
   const record = await resolve(opts, name, reference);
+  const checkPull = opts.hooks?.checkPull;
+  if (checkPull !== undefined) enforce(await checkPull({ repository: name, record, actor }));
   if (!acceptable(req, record.mediaType)) {
     throw new RegistryError(
       'MANIFEST_UNKNOWN',
@@ -74,6 +79,7 @@ export async function putManifest(
   name: string,
   reference: string,
   q: URLSearchParams,
+  actor: HookActor | undefined,
 ): Promise<FastifyReply> {
   const ref = parseReference(reference);
   const byDigest = ref.digest;
@@ -120,21 +126,21 @@ export async function putManifest(
       );
     }
   }
+  // Immutable tags: asked before anything is stored, so a refused push leaves no trace.
+  await checkTagChanges(opts.hooks, opts.metadata, name, tags, digest, actor);
   await opts.blobs.put(digest, Readable.from([bytes]), bytes.length);
   await opts.metadata.linkBlob(name, digest);
-  await opts.metadata.putManifest(
-    name,
-    {
-      digest,
-      mediaType: checked.mediaType,
-      size: bytes.length,
-      subject: checked.subject,
-      artifactType: checked.artifactType,
-      configMediaType: checked.configMediaType,
-      annotations: checked.annotations,
-    },
-    tags,
-  );
+  const record: ManifestRecord = {
+    digest,
+    mediaType: checked.mediaType,
+    size: bytes.length,
+    subject: checked.subject,
+    artifactType: checked.artifactType,
+    configMediaType: checked.configMediaType,
+    annotations: checked.annotations,
+  };
+  await opts.metadata.putManifest(name, record, tags);
+  notifyPushed(opts.hooks, { repository: name, record, tags, actor }, opts.logger);
   if (checked.subject !== undefined) void reply.header('oci-subject', checked.subject);
   if (byDigest !== undefined && tags.length > 0) void reply.header('oci-tag', tags);
   return reply
@@ -151,8 +157,14 @@ export async function deleteManifest(
   reply: FastifyReply,
   name: string,
   reference: string,
+  actor: HookActor | undefined,
 ): Promise<FastifyReply> {
   const ref = parseReference(reference);
+  if (opts.hooks?.checkTagChange !== undefined) {
+    // Deleting a manifest by digest takes its tags with it: each is asked about.
+    const tags = ref.digest === undefined ? [ref.tag] : await tagsPointingAt(opts.metadata, name, ref.digest);
+    await checkTagChanges(opts.hooks, opts.metadata, name, tags, undefined, actor);
+  }
   const deleted =
     ref.digest === undefined
       ? await opts.metadata.deleteTag(name, ref.tag)

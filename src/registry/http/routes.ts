@@ -6,6 +6,8 @@ import { actorOfIdentity, auditDenial, auditRequest, registerAuditApi, type Audi
 import { deleteBlob, getBlob } from './blobs.js';
 import { catalog, referrers, tags, type CatalogFilter } from './discovery.js';
 import { ERROR_RESPONSES, type ErrorBody } from './errors.js';
+import { GateRefusedError } from './gating.js';
+import type { HookActor } from './hooks.js';
 import { deleteManifest, getManifest, putManifest } from './manifests.js';
 import type { RegistryRoutesOptions } from './options.js';
 import { checkDigest } from './parse.js';
@@ -22,7 +24,8 @@ async function dispatch(
   opts: RegistryRoutesOptions,
   req: FastifyRequest,
   reply: FastifyReply,
-  filter?: CatalogFilter,
+  filter: CatalogFilter | undefined,
+  actor: HookActor | undefined,
 ): Promise<FastifyReply> {
   if (req.url.length > MAX_URL_LENGTH) throw new RegistryError('NAME_INVALID', 'the request URL is too long');
   const { pathname, query: q } = splitUrl(req.url);
@@ -45,9 +48,10 @@ async function dispatch(
       return tags(opts, reply, checkName(route.name), q);
     case 'manifest': {
       const name = checkName(route.name);
-      if (method === 'GET' || method === 'HEAD') return getManifest(opts, req, reply, name, route.reference);
-      if (method === 'PUT') return putManifest(opts, req, reply, name, route.reference, q);
-      if (method === 'DELETE') return deleteManifest(opts, reply, name, route.reference);
+      if (method === 'GET' || method === 'HEAD')
+        return getManifest(opts, req, reply, name, route.reference, actor);
+      if (method === 'PUT') return putManifest(opts, req, reply, name, route.reference, q, actor);
+      if (method === 'DELETE') return deleteManifest(opts, reply, name, route.reference, actor);
       break;
     }
     case 'blob': {
@@ -81,6 +85,9 @@ async function dispatch(
 
 /** The spec's error body and status for anything a handler throws. */
 export function errorResponse(err: unknown): { status: number; body: ErrorBody } {
+  if (err instanceof GateRefusedError) {
+    return { status: 403, body: { errors: [{ code: 'DENIED', message: err.message }] } };
+  }
   if (isPortcullisError(err) && err instanceof RegistryError) {
     const r = ERROR_RESPONSES[err.code];
     // Internal failures say no more than that: paths and errno texts stay in the log.
@@ -119,7 +126,13 @@ export function registerDistributionRoutes(app: FastifyInstance, opts: RegistryR
         actor = actorOfIdentity(check.identity);
         filter = await catalogFilter(auth, check.identity);
       }
-      return await dispatch(opts, req, reply, filter);
+      return await dispatch(
+        opts,
+        req,
+        reply,
+        filter,
+        actor === undefined ? undefined : { kind: actor.actorKind, name: actor.actor },
+      );
     } catch (err) {
       const { status, body } = errorResponse(err);
       failure = body.errors.map((e) => `${e.code}: ${e.message}`).join('; ');
