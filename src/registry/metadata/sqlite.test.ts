@@ -89,6 +89,80 @@ describe('SqliteMetadataStore', () => {
     expect(await store.unlinkBlob('team/app', blob)).toBe(false);
   });
 
+  it('lists every recorded manifest once with the generation that each manifest write moves', async () => {
+    const before = await store.listManifests();
+    expect(before).toEqual({ generation: 0, manifests: [] });
+    await store.putManifest('team/app', image, ['v1']);
+    await store.putManifest('team/copy', image);
+    const sig = referrer('sig', 'application/vnd.dev.cosign.artifact.sig.v1+json');
+    await store.putManifest('team/app', sig);
+    const after = await store.listManifests();
+    expect(after.generation).toBe(3);
+    expect(after.manifests).toEqual(
+      [image, sig]
+        .map((m) => ({ digest: m.digest, mediaType: m.mediaType }))
+        .sort((a, b) => (a.digest < b.digest ? -1 : 1)),
+    );
+  });
+
+  it('refuses a manifest whose required blobs are not linked in its repository, recording nothing', async () => {
+    const layer = digestOf('layer');
+    await store.linkBlob('team/other', layer);
+    await expect(store.putManifest('team/app', image, ['v1'], [layer])).rejects.toMatchObject({
+      code: 'MANIFEST_BLOB_UNKNOWN',
+    });
+    expect(await store.getManifest('team/app', image.digest)).toBeUndefined();
+    expect((await store.listManifests()).generation).toBe(0);
+    await store.linkBlob('team/app', layer);
+    await store.putManifest('team/app', image, ['v1'], [layer]);
+    expect(await store.resolveTag('team/app', 'v1')).toBe(image.digest);
+  });
+
+  it('lists linked digests with their link count and the latest link time, refreshed by linking again', async () => {
+    const layer = digestOf('layer');
+    await store.linkBlob('team/app', layer);
+    const [first] = await store.listLinkedDigests();
+    await new Promise((r) => setTimeout(r, 5));
+    await store.linkBlob('team/other', layer);
+    await store.linkBlob('team/app', layer);
+    const [again] = await store.listLinkedDigests();
+    expect(again?.digest).toBe(layer);
+    expect(again?.links).toBe(2);
+    expect(again?.lastLinkedAt.getTime()).toBeGreaterThan(first?.lastLinkedAt.getTime() ?? Infinity);
+  });
+
+  it('releases a blob from every repository only when no manifest arrived, it is no manifest and no link is recent', async () => {
+    const layer = digestOf('layer');
+    await store.linkBlob('team/app', layer);
+    await store.linkBlob('team/other', layer);
+    const { generation } = await store.listManifests();
+    // Linked after the cutoff: kept.
+    expect(await store.releaseBlob(layer, { generation, linkedBefore: new Date(0) })).toEqual({
+      kind: 'kept',
+    });
+    // A manifest recorded since the inventory: stale, nothing removed.
+    await store.putManifest('team/app', image);
+    const stale = await store.releaseBlob(layer, { generation, linkedBefore: new Date(Date.now() + 60_000) });
+    expect(stale).toEqual({ kind: 'stale', generation: generation + 1 });
+    expect(await store.hasBlobLink('team/app', layer)).toBe(true);
+    // A recorded manifest's own digest is never released.
+    await store.linkBlob('team/app', image.digest);
+    expect(
+      await store.releaseBlob(image.digest, {
+        generation: generation + 1,
+        linkedBefore: new Date(Date.now() + 60_000),
+      }),
+    ).toEqual({ kind: 'kept' });
+    expect(
+      await store.releaseBlob(layer, {
+        generation: generation + 1,
+        linkedBefore: new Date(Date.now() + 60_000),
+      }),
+    ).toEqual({ kind: 'released', links: 2 });
+    expect(await store.hasBlobLink('team/app', layer)).toBe(false);
+    expect(await store.hasBlobLink('team/other', layer)).toBe(false);
+  });
+
   it('keeps what it recorded across a reopen and passes an integrity check', async () => {
     await store.putManifest('team/app', image, ['v1']);
     await store.close();

@@ -3,7 +3,14 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { errorMessage, type Digest } from '../../core/index.js';
 import { RegistryError } from '../errors.js';
-import type { ManifestRecord, MetadataStore, Page } from './metadata-store.js';
+import type {
+  LinkedDigest,
+  ManifestInventory,
+  ManifestRecord,
+  MetadataStore,
+  Page,
+  ReleaseOutcome,
+} from './metadata-store.js';
 
 const SCHEMA_VERSION = 1;
 
@@ -32,6 +39,7 @@ CREATE TABLE IF NOT EXISTS manifests (
   pushed_at TEXT NOT NULL,
   PRIMARY KEY (repository, digest)
 ) STRICT;
+CREATE INDEX IF NOT EXISTS manifests_digest ON manifests(digest);
 CREATE INDEX IF NOT EXISTS manifests_subject ON manifests(repository, subject) WHERE subject IS NOT NULL;
 CREATE TABLE IF NOT EXISTS tags (
   repository TEXT NOT NULL,
@@ -69,6 +77,9 @@ function toRecord(row: ManifestRow): ManifestRecord {
 }
 
 const MAX_PAGE = 10_000;
+
+// The meta row counting manifest writes (ManifestInventory.generation); absent means 0.
+const GENERATION_KEY = 'manifest_generation';
 
 function limitOf(page: Page | undefined): number {
   return page?.n === undefined ? -1 : Math.min(page.n, MAX_PAGE);
@@ -156,8 +167,10 @@ export class SqliteMetadataStore implements MetadataStore {
     this.#db.transaction(() => {
       this.#ensure(repository);
       this.#db
+        // Linking again refreshes the time: a blob pushed again is as young as a new one to gc.
         .prepare(
-          'INSERT INTO blob_links (repository, digest, linked_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
+          `INSERT INTO blob_links (repository, digest, linked_at) VALUES (?, ?, ?)
+           ON CONFLICT(repository, digest) DO UPDATE SET linked_at = excluded.linked_at`,
         )
         .run(repository, digest, new Date().toISOString());
     })();
@@ -178,10 +191,30 @@ export class SqliteMetadataStore implements MetadataStore {
     return Promise.resolve(r.changes > 0);
   }
 
-  putManifest(repository: string, m: ManifestRecord, tags: readonly string[] = []): Promise<void> {
+  putManifest(
+    repository: string,
+    m: ManifestRecord,
+    tags: readonly string[] = [],
+    requiredBlobs: readonly Digest[] = [],
+  ): Promise<void> {
     const now = new Date().toISOString();
-    this.#db.transaction(() => {
+    // IMMEDIATE: the write lock is taken before the checks, so releaseBlob cannot slip between.
+    const write = this.#db.transaction(() => {
+      const linked = this.#db.prepare('SELECT 1 FROM blob_links WHERE repository = ? AND digest = ?');
+      const missing = requiredBlobs.filter((b) => linked.get(repository, b) === undefined);
+      if (missing.length > 0) {
+        throw new RegistryError(
+          'MANIFEST_BLOB_UNKNOWN',
+          `the manifest references blobs not in ${repository}: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', ...' : ''}`,
+        );
+      }
       this.#ensure(repository);
+      this.#db
+        .prepare(
+          `INSERT INTO meta (key, value) VALUES ('${GENERATION_KEY}', '1')
+           ON CONFLICT(key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)`,
+        )
+        .run();
       this.#db
         .prepare(
           `INSERT INTO manifests (repository, digest, media_type, size, subject, artifact_type, config_media_type, annotations, pushed_at)
@@ -208,8 +241,12 @@ export class SqliteMetadataStore implements MetadataStore {
           )
           .run(repository, tag, m.digest, now);
       }
-    })();
-    return Promise.resolve();
+    });
+    // A refusal rejects the promise, like an asynchronous store's would, rather than throwing.
+    return new Promise((resolve) => {
+      write.immediate();
+      resolve();
+    });
   }
 
   getManifest(repository: string, digest: Digest): Promise<ManifestRecord | undefined> {
@@ -264,6 +301,59 @@ export class SqliteMetadataStore implements MetadataStore {
             )
             .all(repository, subject, artifactType);
     return Promise.resolve(rows.map(toRecord));
+  }
+
+  listManifests(): Promise<ManifestInventory> {
+    // One read transaction: the generation and the list describe the same instant.
+    const inventory = this.#db.transaction(() => ({
+      generation: this.#generation(),
+      manifests: this.#db
+        .prepare<[], { digest: string; media_type: string }>(
+          'SELECT digest, MIN(media_type) AS media_type FROM manifests GROUP BY digest ORDER BY digest',
+        )
+        .all()
+        .map((r) => ({ digest: r.digest as Digest, mediaType: r.media_type })),
+    }))();
+    return Promise.resolve(inventory);
+  }
+
+  listLinkedDigests(): Promise<LinkedDigest[]> {
+    const rows = this.#db
+      .prepare<[], { digest: string; links: number; last: string }>(
+        'SELECT digest, COUNT(*) AS links, MAX(linked_at) AS last FROM blob_links GROUP BY digest ORDER BY digest',
+      )
+      .all();
+    return Promise.resolve(
+      rows.map((r) => ({ digest: r.digest as Digest, links: r.links, lastLinkedAt: new Date(r.last) })),
+    );
+  }
+
+  releaseBlob(
+    digest: Digest,
+    guard: { readonly generation: number; readonly linkedBefore: Date },
+  ): Promise<ReleaseOutcome> {
+    const outcome = this.#db
+      .transaction((): ReleaseOutcome => {
+        const generation = this.#generation();
+        if (generation !== guard.generation) return { kind: 'stale', generation };
+        if (this.#db.prepare('SELECT 1 FROM manifests WHERE digest = ? LIMIT 1').get(digest) !== undefined)
+          return { kind: 'kept' };
+        const recent = this.#db
+          .prepare('SELECT 1 FROM blob_links WHERE digest = ? AND linked_at >= ? LIMIT 1')
+          .get(digest, guard.linkedBefore.toISOString());
+        if (recent !== undefined) return { kind: 'kept' };
+        const r = this.#db.prepare('DELETE FROM blob_links WHERE digest = ?').run(digest);
+        return { kind: 'released', links: r.changes };
+      })
+      .immediate();
+    return Promise.resolve(outcome);
+  }
+
+  #generation(): number {
+    const row = this.#db
+      .prepare<[], { value: string }>(`SELECT value FROM meta WHERE key = '${GENERATION_KEY}'`)
+      .get();
+    return row === undefined ? 0 : Number(row.value);
   }
 
   /** Runs SQLite's integrity check; "ok" when the file is sound. */

@@ -16,6 +16,23 @@ export type UploadStatus = {
   readonly startedAt: string;
 };
 
+/** A stored blob as garbage collection sees it: its digest, size and when it was last written. */
+export type StoredBlob = { readonly digest: Digest; readonly size: number; readonly modifiedAt: Date };
+
+/**
+ * An unfinished write: an upload session, or what an interrupted write left behind (a session
+ * without its description, a temporary file). Garbage collection discards those idle too long.
+ */
+export type PendingUpload = {
+  /** Opaque; what `deleteUpload` takes. A session's id is the one clients use. */
+  readonly id: string;
+  /** The session's repository; undefined for leftovers no client can address. */
+  readonly repository?: string | undefined;
+  readonly size: number;
+  /** When bytes were last written: a session in use keeps moving it forward. */
+  readonly modifiedAt: Date;
+};
+
 /**
  * Content-addressed blob storage with resumable upload sessions. Knows nothing of
  * repositories beyond tagging sessions with one: which repository may see which blob is the
@@ -36,8 +53,17 @@ export interface BlobStore {
    * @throws RegistryError DIGEST_INVALID or SIZE_INVALID on mismatch, STORAGE_FAILED on I/O.
    */
   put(digest: Digest, source: Readable, expectedSize?: number): Promise<BlobInfo>;
-  /** Removes the blob; false when it was not there. */
-  delete(digest: Digest): Promise<boolean>;
+  /**
+   * Removes the blob; false when it was not there, or when `unmodifiedSince` is given and the
+   * blob was written at or after it (a client stored it again while garbage collection decided).
+   */
+  delete(digest: Digest, unmodifiedSince?: Date): Promise<boolean>;
+  /** Every stored blob (for garbage collection), in no particular order. */
+  listBlobs(): AsyncIterable<StoredBlob>;
+  /** Every unfinished write, sessions and leftovers alike (for garbage collection). */
+  listUploads(): AsyncIterable<PendingUpload>;
+  /** Discards an unfinished write whatever its repository; false when it was already gone. */
+  deleteUpload(id: string): Promise<boolean>;
   /** Opens a new upload session for `repository`. */
   startUpload(repository: string): Promise<UploadStatus>;
   /** @throws RegistryError BLOB_UPLOAD_UNKNOWN for an unknown (or another repository's) session. */

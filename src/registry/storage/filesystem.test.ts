@@ -6,6 +6,7 @@ import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { digestOf, type Digest } from '../../core/index.js';
 import { RegistryError } from '../errors.js';
+import type { PendingUpload, StoredBlob } from './blob-store.js';
 import { FilesystemBlobStore } from './filesystem.js';
 
 async function readAll(stream: Readable): Promise<Buffer> {
@@ -158,5 +159,67 @@ describe('FilesystemBlobStore', () => {
     expect(await store.delete(digest)).toBe(true);
     expect(await store.delete(digest)).toBe(false);
     expect(await store.stat(digest)).toBeUndefined();
+  });
+
+  it('deletes a blob only when it was not written again since a given time', async () => {
+    const digest: Digest = digestOf('again');
+    await store.put(digest, Readable.from([Buffer.from('again')]));
+    expect(await store.delete(digest, new Date(Date.now() - 60_000))).toBe(false);
+    expect(await store.stat(digest)).toBeDefined();
+    expect(await store.delete(digest, new Date(Date.now() + 60_000))).toBe(true);
+    expect(await store.delete(digest, new Date(Date.now() + 60_000))).toBe(false);
+  });
+
+  it('lists stored blobs with size and time, and nothing that is not a whole blob', async () => {
+    const a = Buffer.from('blob a');
+    const b = randomBytes(3000);
+    const before = Date.now() - 1000;
+    await store.put(digestOf(a), Readable.from([a]));
+    await store.put(digestOf(b), Readable.from([b]));
+    const hex = digestOf('x').slice('sha256:'.length);
+    const shard = path.join(root, 'blobs', 'sha256', hex.slice(0, 2));
+    await mkdir(shard, { recursive: true });
+    await writeFile(path.join(shard, `.tmp-${hex}-0123456789ab`), 'part');
+    await writeFile(path.join(shard, 'README'), 'not a blob');
+    const listed: StoredBlob[] = [];
+    for await (const blob of store.listBlobs()) listed.push(blob);
+    expect(listed.map((l) => [l.digest, l.size]).sort()).toEqual(
+      [
+        [digestOf(a), a.length],
+        [digestOf(b), b.length],
+      ].sort(),
+    );
+    for (const l of listed) expect(l.modifiedAt.getTime()).toBeGreaterThan(before);
+  });
+
+  it('lists unfinished writes (sessions, crash leftovers, temporary files) and deletes them by id', async () => {
+    const s = await store.startUpload('team/app');
+    await store.appendUpload('team/app', s.id, Readable.from([Buffer.from('12345')]));
+    const orphan = '0b0a3a53-5a38-4bb1-9a8e-1c2f3e4d5a6b';
+    await mkdir(path.join(root, 'uploads', orphan), { recursive: true });
+    await writeFile(path.join(root, 'uploads', orphan, 'data'), 'abc');
+    await mkdir(path.join(root, 'uploads', 'not-a-session'), { recursive: true });
+    const hex = digestOf('x').slice('sha256:'.length);
+    const shard = path.join(root, 'blobs', 'sha256', hex.slice(0, 2));
+    await mkdir(shard, { recursive: true });
+    await writeFile(path.join(shard, `.tmp-${hex}-0123456789ab`), 'part');
+
+    const listed: PendingUpload[] = [];
+    for await (const u of store.listUploads()) listed.push(u);
+    const byId = new Map(listed.map((u) => [u.id, u]));
+    expect(listed).toHaveLength(3);
+    expect(byId.get(s.id)).toMatchObject({ repository: 'team/app', size: 5 });
+    expect(byId.get(orphan)).toMatchObject({ repository: undefined, size: 3 });
+    const temp = `tmp:sha256/${hex.slice(0, 2)}/.tmp-${hex}-0123456789ab`;
+    expect(byId.get(temp)).toMatchObject({ size: 4 });
+
+    for (const id of [s.id, orphan, temp]) expect(await store.deleteUpload(id)).toBe(true);
+    expect(await store.deleteUpload(s.id)).toBe(false);
+    // Ids that are not ours never reach a path.
+    expect(await store.deleteUpload('not-a-session')).toBe(false);
+    expect(await store.deleteUpload('tmp:sha256/../../registry.db')).toBe(false);
+    await expect(store.uploadStatus('team/app', s.id)).rejects.toMatchObject({ code: 'BLOB_UPLOAD_UNKNOWN' });
+    expect(await filesUnder(path.join(root, 'uploads'))).toEqual([]);
+    expect(await filesUnder(shard)).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { createReadStream, createWriteStream, type Stats } from 'node:fs';
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -14,10 +14,28 @@ import {
   type Digest,
 } from '../../core/index.js';
 import { RegistryError } from '../errors.js';
-import type { BlobInfo, BlobStore, ByteRange, UploadStatus } from './blob-store.js';
+import type {
+  BlobInfo,
+  BlobStore,
+  ByteRange,
+  PendingUpload,
+  StoredBlob,
+  UploadStatus,
+} from './blob-store.js';
 
 // Session ids are ours (randomUUID); anything else in a URL is refused before it nears a path.
 const UPLOAD_ID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+// Blob file names per algorithm, and the temporary files writeStreamAtomic leaves when killed
+// mid-write (`.tmp-<name>-<12 hex>`, beside the blob's final name).
+const BLOB_NAME_RE: Readonly<Record<string, RegExp>> = {
+  sha256: /^[0-9a-f]{64}$/,
+  sha512: /^[0-9a-f]{128}$/,
+};
+const TEMP_NAME_RE = /^\.tmp-[0-9a-f]{64,128}-[0-9a-f]{12}$/;
+// A leftover temporary file's id: its path under blobs/, which deleteUpload checks again.
+const TEMP_ID_RE = /^tmp:(sha256|sha512)\/([0-9a-f]{2})\/(\.tmp-[0-9a-f]{64,128}-[0-9a-f]{12})$/;
+const SHARD_RE = /^[0-9a-f]{2}$/;
 
 type SessionInfo = { readonly repository: string; readonly startedAt: string };
 
@@ -85,8 +103,12 @@ export class FilesystemBlobStore implements BlobStore {
     return { digest, size: (await stat(target)).size };
   }
 
-  async delete(digest: Digest): Promise<boolean> {
+  async delete(digest: Digest, unmodifiedSince?: Date): Promise<boolean> {
     try {
+      if (unmodifiedSince !== undefined) {
+        const s = await stat(this.#blobPath(digest));
+        if (s.mtimeMs >= unmodifiedSince.getTime()) return false;
+      }
       await rm(this.#blobPath(digest));
       return true;
     } catch (err) {
@@ -195,6 +217,72 @@ export class FilesystemBlobStore implements BlobStore {
     });
   }
 
+  async *listBlobs(): AsyncIterable<StoredBlob> {
+    for (const algorithm of Object.keys(BLOB_NAME_RE)) {
+      const nameRe = BLOB_NAME_RE[algorithm];
+      for (const shard of await entries(path.join(this.root, 'blobs', algorithm))) {
+        if (!SHARD_RE.test(shard)) continue;
+        for (const name of await entries(path.join(this.root, 'blobs', algorithm, shard))) {
+          if (nameRe?.test(name) !== true || !name.startsWith(shard)) continue;
+          const s = await statIfPresent(path.join(this.root, 'blobs', algorithm, shard, name));
+          if (s?.isFile() !== true) continue;
+          yield { digest: `${algorithm}:${name}` as Digest, size: s.size, modifiedAt: s.mtime };
+        }
+      }
+    }
+  }
+
+  async *listUploads(): AsyncIterable<PendingUpload> {
+    for (const id of await entries(path.join(this.root, 'uploads'))) {
+      // Anything not named like our sessions is not ours to report (or delete).
+      if (!UPLOAD_ID_RE.test(id)) continue;
+      const dir = this.#sessionDir(id);
+      const [d, data, infoStat] = await Promise.all([
+        statIfPresent(dir),
+        statIfPresent(path.join(dir, 'data')),
+        statIfPresent(path.join(dir, 'info.json')),
+      ]);
+      if (d === undefined) continue;
+      let repository: string | undefined;
+      try {
+        repository = (JSON.parse(await readFile(path.join(dir, 'info.json'), 'utf8')) as SessionInfo)
+          .repository;
+      } catch {
+        // No (or a torn) info.json: a session killed while starting, unknown to any client.
+        repository = undefined;
+      }
+      const modified = Math.max(d.mtimeMs, data?.mtimeMs ?? 0, infoStat?.mtimeMs ?? 0);
+      yield { id, repository, size: data?.size ?? 0, modifiedAt: new Date(modified) };
+    }
+    for (const algorithm of Object.keys(BLOB_NAME_RE)) {
+      for (const shard of await entries(path.join(this.root, 'blobs', algorithm))) {
+        if (!SHARD_RE.test(shard)) continue;
+        for (const name of await entries(path.join(this.root, 'blobs', algorithm, shard))) {
+          if (!TEMP_NAME_RE.test(name)) continue;
+          const s = await statIfPresent(path.join(this.root, 'blobs', algorithm, shard, name));
+          if (s?.isFile() !== true) continue;
+          yield { id: `tmp:${algorithm}/${shard}/${name}`, size: s.size, modifiedAt: s.mtime };
+        }
+      }
+    }
+  }
+
+  async deleteUpload(id: string): Promise<boolean> {
+    const [, algorithm, shard, name] = TEMP_ID_RE.exec(id) ?? [];
+    let target: string;
+    if (algorithm !== undefined && shard !== undefined && name !== undefined)
+      target = path.join(this.root, 'blobs', algorithm, shard, name);
+    else if (UPLOAD_ID_RE.test(id)) target = this.#sessionDir(id);
+    else return false;
+    if ((await statIfPresent(target)) === undefined) return false;
+    try {
+      await rm(target, { recursive: true, force: true });
+    } catch (err) {
+      throw storageError(`cannot remove upload ${id.slice(0, 200)}`, err);
+    }
+    return true;
+  }
+
   async #session(repository: string, id: string): Promise<SessionInfo> {
     if (!UPLOAD_ID_RE.test(id)) throw unknownUpload(id);
     let info: SessionInfo;
@@ -218,6 +306,25 @@ export class FilesystemBlobStore implements BlobStore {
     } finally {
       if (this.#sessionLocks.get(id) === settled) this.#sessionLocks.delete(id);
     }
+  }
+}
+
+async function entries(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch (err) {
+    if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) return [];
+    throw storageError(`cannot list ${dir}`, err);
+  }
+}
+
+// A file listed a moment ago may be gone (committed, cancelled, collected): that is no error.
+async function statIfPresent(file: string): Promise<Stats | undefined> {
+  try {
+    return await stat(file);
+  } catch (err) {
+    if (isErrno(err, 'ENOENT')) return undefined;
+    throw storageError(`cannot read ${file}`, err);
   }
 }
 
