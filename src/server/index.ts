@@ -8,3 +8,27 @@ export type {
   RegistryFactSource,
   RegistryFactSourceOptions,
 } from './facts/index.js';
+
+// Scan-on-push for the registry (`portcullis serve`): the worker, its store and the local image source.
+export type { ScanStatus, StoredScan, ScanResultsReader } from './registry/scan-results.js';
+export { ScanWorker, vulnDbVersion } from './registry/scan-worker.js';
+export type {
+  ScanWorkerOptions,
+  ScanWorkerEvent,
+  ScanWorkerStats,
+  ScanWorkerCloseOptions,
+  RematchResult,
+} from './registry/scan-worker.js';
+export {
+  SqliteScanStore,
+  migrateScanSchema,
+  SCAN_SCHEMA_VERSION,
+  MAX_SCAN_CHANGES_LIMIT,
+} from './registry/scan-store.js';
+export type { ScanChange, ScanChangeQuery, ScanJob, StoredInventory } from './registry/scan-store.js';
+export { ScanWorkerError } from './registry/scan-errors.js';
+export type { ScanWorkerErrorCode } from './registry/scan-errors.js';
+export { classifyManifest } from './registry/scan-classify.js';
+export type { ScanTarget } from './registry/scan-classify.js';
+export { LocalRegistryImageSource, readStoredBlob } from './registry/local-image.js';
+export type { LocalRegistryImageSourceOptions } from './registry/local-image.js';
