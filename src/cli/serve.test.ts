@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryLogger } from '../core/index.js';
 import { generateSigningKey, formatSigningKeyPem } from '../registry/index.js';
-import { captureCliIO, runCommandCaptured } from '../testing/cli.js';
+import { captureCliIO, runCliCaptured, runCommandCaptured } from '../testing/cli.js';
 import { buildTestImages, layoutDescriptor, pushLayoutTag, runCommand } from '../testing/oci-images.js';
 import { selfSignedCertificate } from '../testing/token-issuer.js';
 import { isLoopbackHost, runServe } from './commands/serve.js';
@@ -32,13 +32,16 @@ async function waitFor(probe: () => string | undefined, what: string): Promise<s
 
 /** Starts `serve` on a free loopback port with data in `dir`/`dataDir`; resolves once it listens. */
 async function startServe(dir: string, env: NodeJS.ProcessEnv = {}, dataDir = 'data', extra: string[] = []) {
+  return startServeWith(dir, ['--listen', '127.0.0.1:0', '--data-dir', dataDir, ...extra], env);
+}
+
+const POLICY_HEAD = 'apiVersion: portcullis.dev/v1alpha1\nkind: Policy\n';
+
+/** Starts `serve` with exactly `argv` in `dir`; resolves once it listens. */
+async function startServeWith(dir: string, argv: string[], env: NodeJS.ProcessEnv = {}) {
   const stop = new AbortController();
   const c = captureCliIO({ cwd: dir, stop: stop.signal, env });
-  const running = runServe(
-    ['--listen', '127.0.0.1:0', '--data-dir', dataDir, ...extra],
-    c.io,
-    createMemoryLogger(),
-  );
+  const running = runServe(argv, c.io, createMemoryLogger());
   const url = await waitFor(
     () => /listening on (https?:\/\/\S+)/.exec(c.stderr())?.[1],
     'the listening line',
@@ -226,6 +229,90 @@ describe('portcullis serve', () => {
     expect(second.stderr).toContain('cannot listen');
     stop.abort();
     expect(await running).toBe(0);
+  });
+
+  it('takes listen, dataDir, service and tokenRealm from --config, paths relative to the file; flags win', async () => {
+    const dir = await mkdtemp(path.join(work, 'config-'));
+    const etc = path.join(dir, 'etc');
+    await mkdir(etc);
+    const config = path.join(etc, 'portcullis.yaml');
+    await writeFile(
+      config,
+      `${POLICY_HEAD}server:\n  listen: 127.0.0.1:0\n  dataDir: state\n  service: registry.example\n` +
+        '  tokenRealm: https://registry.example/token\n',
+    );
+    // No --listen or --data-dir: both come from the file (the data directory beside it, not in cwd).
+    const fromFile = await startServeWith(dir, ['--config', 'etc/portcullis.yaml']);
+    try {
+      expect(fromFile.stderr()).toContain(`(data in ${path.join(etc, 'state')})`);
+      expect((await stat(path.join(etc, 'state', 'registry.db'))).isFile()).toBe(true);
+      await expect(stat(path.join(dir, '.portcullis'))).rejects.toThrow();
+      const challenge = (await fetch(`${fromFile.url}/v2/`)).headers.get('www-authenticate');
+      expect(challenge).toBe('Bearer realm="https://registry.example/token",service="registry.example"');
+    } finally {
+      fromFile.stop.abort();
+      expect(await fromFile.running).toBe(0);
+    }
+    const flags = await startServeWith(dir, [
+      '--config',
+      config,
+      '--listen',
+      '127.0.0.1:0',
+      '--data-dir',
+      'other',
+      '--service',
+      'flagged',
+      '--token-realm',
+      'https://flag.example/token',
+    ]);
+    try {
+      expect(flags.stderr()).toContain(`(data in ${path.join(dir, 'other')})`);
+      const challenge = (await fetch(`${flags.url}/v2/`)).headers.get('www-authenticate');
+      expect(challenge).toBe('Bearer realm="https://flag.example/token",service="flagged"');
+    } finally {
+      flags.stop.abort();
+      expect(await flags.running).toBe(0);
+    }
+  });
+
+  it('refuses a config file with an invalid server section, naming the file, line and key', async () => {
+    const dir = await mkdtemp(path.join(work, 'bad-config-'));
+    const bad = path.join(dir, 'portcullis.yaml');
+    await writeFile(
+      bad,
+      `${POLICY_HEAD}server:\n  listen: 127.0.0.1:0\n  scan:\n    concurrency: 0\n  dataDirectory: x\n`,
+    );
+    const invalid = await runCliCaptured(['serve', '--config', 'portcullis.yaml'], dir);
+    expect(invalid.code).toBe(2);
+    expect(invalid.stderr).toContain(`${bad}:6:18: server.scan.concurrency:`);
+    expect(invalid.stderr).toContain(`${bad}:7:3: server.dataDirectory: unknown key "dataDirectory"`);
+    expect(invalid.stderr).toContain('[POLICY_INVALID]');
+    // Nothing was started or created.
+    await expect(stat(path.join(dir, '.portcullis'))).rejects.toThrow();
+
+    await writeFile(bad, `${POLICY_HEAD}server:\n  listen: localhost\n`);
+    const listen = await runCliCaptured(['serve', '--config', bad], dir);
+    expect(listen.code).toBe(2);
+    expect(listen.stderr).toContain(`${bad}:4:11: server.listen: expects HOST:PORT`);
+
+    await writeFile(
+      bad,
+      `${POLICY_HEAD}server:\n  listen: 0.0.0.0:5000\n  tls: { cert: missing.pem, key: k.pem }\n`,
+    );
+    const tls = await runCliCaptured(['serve', '--config', bad], dir);
+    expect(tls.code).toBe(2);
+    expect(tls.stderr).toContain(
+      `${bad}:5:16: server.tls.cert: cannot read ${path.join(dir, 'missing.pem')}: ENOENT`,
+    );
+
+    await writeFile(bad, `${POLICY_HEAD}server:\n  listen: 0.0.0.0:5000\n`);
+    const plain = await runCliCaptured(['serve', '--config', bad], dir);
+    expect(plain.code).toBe(2);
+    expect(plain.stderr).toContain('over plain HTTP');
+
+    const missing = await runCliCaptured(['serve', '--config', 'nope.yaml'], dir);
+    expect(missing.code).toBe(3);
+    expect(missing.stderr).toContain('nope.yaml: policy file not found');
   });
 
   it.each([

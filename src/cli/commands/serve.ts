@@ -1,23 +1,13 @@
-import type { KeyObject } from 'node:crypto';
 import { once } from 'node:events';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { isIPv4 } from 'node:net';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { errorMessage, type Logger } from '../../core/index.js';
-import {
-  FilesystemBlobStore,
-  SqliteAuditLog,
-  SqliteMetadataStore,
-  createTokenSigner,
-  createTokenVerifier,
-  ensureAdmin,
-  formatSigningKeyPem,
-  generateSigningKey,
-  parseSigningKeyPem,
-  startRegistryServer,
-  type RegistryServer,
-} from '../../registry/index.js';
+import { loadPolicyFile, policyLocation, type Policy } from '../../policy/index.js';
+import { SqliteMetadataStore, ensureAdmin } from '../../registry/index.js';
+// eslint-disable-next-line portcullis/boundaries -- until src/server/index.ts exports the runtime
+import { startRegistryRuntime, TOKEN_KEY_FILE, type RegistryRuntime } from '../../server/registry/runtime.js';
 import { ExitCode } from '../exit-codes.js';
 import { UsageError, writeLine, type CliIO } from '../io.js';
 import { DEFAULT_DATA_DIR, openAccountStore, REGISTRY_DB_FILE } from '../registry-data.js';
@@ -26,27 +16,30 @@ import { parseListenAddress } from './admission-serve.js';
 export const DEFAULT_LISTEN = '127.0.0.1:5000';
 /** The service name in token challenges and the tokens' audience (and issuer). */
 export const DEFAULT_SERVICE = 'portcullis';
-/** The token signing key's file in the data directory. */
-export const TOKEN_KEY_FILE = 'token-key.pem';
 
-export const serveHelp = `Usage: portcullis serve [--data-dir DIR] [--listen ADDR:PORT] [--service NAME]
-                        [--tls-cert FILE --tls-key FILE | --allow-plain-http]
+export const serveHelp = `Usage: portcullis serve [--config FILE] [--data-dir DIR] [--listen ADDR:PORT] [--service NAME]
+                        [--tls-cert FILE --tls-key FILE | --allow-plain-http] [--token-realm URL]
 
 Runs the OCI registry (distribution spec v1.1): blobs on the filesystem and metadata in SQLite
 under --data-dir. Push and pull with any OCI client (skopeo, buildah, docker, oras...) over
 HTTPS with --tls-cert/--tls-key, or plain HTTP on loopback. SIGTERM or SIGINT stops it after
 in-flight requests finish; upload sessions survive a restart.
 
-Every request is authenticated (Basic, or Docker token auth through GET /token) and authorized
-by project role; anonymous callers may only pull from public projects. On the first start the
-system administrator "admin" is created with the password in PORTCULLIS_ADMIN_PASSWORD, or a
-random one printed once here. Tokens are signed with ${TOKEN_KEY_FILE} in the data directory
+Every request is authenticated (Basic, or Docker token auth through GET or POST /token) and
+authorized by project role; anonymous callers may only pull from public projects. On the first
+start the system administrator "admin" is created with the password in PORTCULLIS_ADMIN_PASSWORD,
+or a random one printed once here. Tokens are signed with ${TOKEN_KEY_FILE} in the data directory
 (created on the first start, mode 0600).
 
 Without TLS the registry only listens on loopback addresses, since passwords and tokens must not
 cross a network in clear text, unless --allow-plain-http says a proxy in front terminates TLS.
 
+--config FILE is a policy file (portcullis.yaml) whose server: section holds these settings
+(listen, dataDir, service, tokenRealm, tls, allowPlainHttp; paths relative to the file) and the
+registry's own (vulnerabilityDb, scan, projects); a flag given on the command line wins over it.
+
 Options:
+  --config FILE        the policy file with a server: section
   --data-dir DIR       where blobs, uploads, registry.db and ${TOKEN_KEY_FILE} live (default ./${DEFAULT_DATA_DIR})
   --listen ADDR:PORT   address to listen on (default ${DEFAULT_LISTEN}; port 0 picks one)
   --service NAME       service name in token challenges and tokens (default ${DEFAULT_SERVICE})
@@ -56,7 +49,8 @@ Options:
   --token-realm URL    the token endpoint named in challenges (default <scheme>://<Host header>/token;
                        set it behind a proxy)
 
-Exit codes: 0 stopped by a signal, 2 invalid option, 7 cannot listen.`;
+Exit codes: 0 stopped by a signal, 2 invalid option or config file, 3 config file not found,
+7 cannot listen.`;
 
 /** Whether a listen host is a loopback address (127.0.0.0/8, ::1, localhost). */
 export function isLoopbackHost(host: string): boolean {
@@ -71,9 +65,11 @@ export async function runServe(argv: string[], io: CliIO, logger: Logger): Promi
     args: argv,
     allowPositionals: true,
     options: {
-      'data-dir': { type: 'string', default: DEFAULT_DATA_DIR },
-      listen: { type: 'string', default: DEFAULT_LISTEN },
-      service: { type: 'string', default: DEFAULT_SERVICE },
+      // No defaults here: a flag given wins over the config file, an absent one does not.
+      config: { type: 'string' },
+      'data-dir': { type: 'string' },
+      listen: { type: 'string' },
+      service: { type: 'string' },
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
       'allow-plain-http': { type: 'boolean' },
@@ -88,38 +84,24 @@ export async function runServe(argv: string[], io: CliIO, logger: Logger): Promi
   if (positionals.length > 0) {
     throw new UsageError(`serve takes no arguments, got "${positionals[0]?.slice(0, 40) ?? ''}"`);
   }
-  const listen = parseListenAddress(values.listen);
   if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined)) {
     throw new UsageError('--tls-cert and --tls-key go together');
   }
-  const tls =
-    values['tls-cert'] === undefined || values['tls-key'] === undefined
-      ? undefined
-      : {
-          cert: await readOption(path.resolve(io.cwd, values['tls-cert']), '--tls-cert'),
-          key: await readOption(path.resolve(io.cwd, values['tls-key']), '--tls-key'),
-        };
-  if (tls === undefined && !isLoopbackHost(listen.host) && values['allow-plain-http'] !== true) {
-    throw new UsageError(
-      `refusing to listen on ${listen.host.slice(0, 60)} over plain HTTP: passwords and tokens ` +
-        'would cross the network in clear text; give --tls-cert and --tls-key, use a loopback address such as 127.0.0.1, ' +
-        'or accept the risk with --allow-plain-http (behind a TLS-terminating proxy)',
-    );
-  }
-  const dataDir = path.resolve(io.cwd, values['data-dir']);
+  const settings = await resolveSettings(values, io);
+  const { listen, dataDir } = settings;
 
   // Taken before anything starts: a SIGTERM right after the listening line must stop cleanly.
   const stop = io.stopSignal?.();
   // Accounts live in the same database file as the metadata, on a connection of their own.
   const accounts = await openAccountStore(dataDir, { create: true });
   const metadata = SqliteMetadataStore.open(path.join(dataDir, REGISTRY_DB_FILE));
-  let server: RegistryServer | undefined;
+  let runtime: RegistryRuntime | undefined;
   try {
-    const store = accounts.store;
-    // The audit log shares the accounts' connection (its own tables and schema version).
-    const audit = new SqliteAuditLog(accounts.db);
     const password = io.env.PORTCULLIS_ADMIN_PASSWORD;
-    const boot = await ensureAdmin(store, password === undefined || password === '' ? {} : { password });
+    const boot = await ensureAdmin(
+      accounts.store,
+      password === undefined || password === '' ? {} : { password },
+    );
     if (boot.created) {
       writeLine(
         io.stderr,
@@ -129,67 +111,154 @@ export async function runServe(argv: string[], io: CliIO, logger: Logger): Promi
             `created the system administrator "${boot.user.name}"; its password (shown only this once): ${boot.generatedPassword}`,
       );
     }
-    const privateKey = await loadOrCreateSigningKey(path.join(dataDir, TOKEN_KEY_FILE));
-    const service = values.service;
     try {
-      server = await startRegistryServer({
+      runtime = await startRegistryRuntime({
         host: listen.host,
         port: listen.port,
-        blobs: new FilesystemBlobStore(dataDir),
+        tls: settings.tls,
+        dataDir,
+        db: accounts.db,
+        accounts: accounts.store,
         metadata,
+        service: settings.service,
+        realm: settings.realm,
         logger,
-        tls,
-        auth: {
-          store,
-          audit,
-          service,
-          ...(values['token-realm'] === undefined ? {} : { realm: values['token-realm'] }),
-          signer: createTokenSigner({ privateKey, issuer: service }),
-          verifier: createTokenVerifier({ publicKeys: [privateKey], issuer: service, audience: service }),
-        },
       });
     } catch (err) {
+      if (!isListenError(err)) throw err;
       writeLine(
         io.stderr,
-        `portcullis: cannot listen on ${values.listen.slice(0, 80)}: ${errorMessage(err)}`,
+        `portcullis: cannot listen on ${settings.listenText.slice(0, 80)}: ${errorMessage(err)}`,
       );
       return ExitCode.network;
     }
-    writeLine(io.stderr, `portcullis registry listening on ${server.url} (data in ${dataDir})`);
+    for (const notice of runtime.notices) writeLine(io.stderr, notice);
+    writeLine(io.stderr, `portcullis registry listening on ${runtime.url} (data in ${dataDir})`);
     if (stop === undefined)
       await new Promise<never>(() => undefined); // runs until the process ends
     else if (!stop.aborted) await once(stop, 'abort');
     writeLine(io.stderr, 'stopping: finishing in-flight requests');
     return ExitCode.ok;
   } finally {
-    await server?.close();
+    // In order: stop listening and drain, stop the server layer, then close the stores.
+    await runtime?.close();
     accounts.close();
     await metadata.close();
   }
 }
 
-/** Reads a file named by an option; an unreadable one is a usage error naming the option. */
-async function readOption(file: string, option: string): Promise<Buffer> {
+/** A listen failure (the address is taken, not ours, or not allowed), as opposed to a bug. */
+function isListenError(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return (
+    code === 'EADDRINUSE' ||
+    code === 'EADDRNOTAVAIL' ||
+    code === 'EACCES' ||
+    code === 'ENOTFOUND' ||
+    code === 'EAI_AGAIN' ||
+    code === 'EINVAL'
+  );
+}
+
+type ServeFlags = {
+  readonly config?: string | undefined;
+  readonly 'data-dir'?: string | undefined;
+  readonly listen?: string | undefined;
+  readonly service?: string | undefined;
+  readonly 'tls-cert'?: string | undefined;
+  readonly 'tls-key'?: string | undefined;
+  readonly 'allow-plain-http'?: boolean | undefined;
+  readonly 'token-realm'?: string | undefined;
+};
+
+/** What serve runs with, once the flags, the config file's `server:` section and the defaults are merged. */
+export type ServeSettings = {
+  readonly listenText: string;
+  readonly listen: { readonly host: string; readonly port: number };
+  readonly dataDir: string;
+  readonly service: string;
+  readonly realm: string | undefined;
+  readonly tls: { readonly cert: Buffer; readonly key: Buffer } | undefined;
+  /** The policy file (`--config`), absolute, and what it holds. */
+  readonly config: { readonly file: string; readonly policy: Policy } | undefined;
+};
+
+/**
+ * Merges the flags (relative to the working directory) over the config file's `server:`
+ * section (paths relative to the file) over the defaults, and checks the result.
+ * @throws PolicyError for a config file that cannot be read or does not validate (with its
+ *   file:line:col); UsageError for a bad flag or setting (naming the file's line for a setting).
+ */
+async function resolveSettings(values: ServeFlags, io: CliIO): Promise<ServeSettings> {
+  let config: ServeSettings['config'];
+  if (values.config !== undefined) {
+    const file = path.resolve(io.cwd, values.config);
+    config = { file, policy: await loadPolicyFile(file) };
+  }
+  const section = config?.policy.server;
+  const configDir = config === undefined ? io.cwd : path.dirname(config.file);
+  // `file:line:col: server.key` for a setting taken from the config file.
+  const at = (...keys: string[]) =>
+    config === undefined ? 'server' : (policyLocation(config.policy, ['server', ...keys]) ?? config.file);
+
+  const listenText = values.listen ?? section?.listen ?? DEFAULT_LISTEN;
+  let listen;
+  try {
+    listen = parseListenAddress(listenText);
+  } catch (err) {
+    if (values.listen !== undefined || section?.listen === undefined) throw err;
+    throw new UsageError(`${at('listen')}: server.listen: ${errorMessage(err).replace(/^--listen /, '')}`);
+  }
+
+  let tls: ServeSettings['tls'];
+  if (values['tls-cert'] !== undefined && values['tls-key'] !== undefined) {
+    tls = {
+      cert: await readSetting(path.resolve(io.cwd, values['tls-cert']), 'cannot read --tls-cert'),
+      key: await readSetting(path.resolve(io.cwd, values['tls-key']), 'cannot read --tls-key'),
+    };
+  } else if (section?.tls !== undefined) {
+    const { cert, key } = section.tls;
+    tls = {
+      cert: await readSetting(
+        path.resolve(configDir, cert),
+        `${at('tls', 'cert')}: server.tls.cert: cannot read`,
+      ),
+      key: await readSetting(
+        path.resolve(configDir, key),
+        `${at('tls', 'key')}: server.tls.key: cannot read`,
+      ),
+    };
+  }
+  const allowPlainHttp = values['allow-plain-http'] === true || section?.allowPlainHttp === true;
+  if (tls === undefined && !isLoopbackHost(listen.host) && !allowPlainHttp) {
+    throw new UsageError(
+      `refusing to listen on ${listen.host.slice(0, 60)} over plain HTTP: passwords and tokens ` +
+        'would cross the network in clear text; give --tls-cert and --tls-key (or server.tls), use a loopback address such as 127.0.0.1, ' +
+        'or accept the risk with --allow-plain-http (or server.allowPlainHttp: true, behind a TLS-terminating proxy)',
+    );
+  }
+  const dataDir =
+    values['data-dir'] !== undefined
+      ? path.resolve(io.cwd, values['data-dir'])
+      : section?.dataDir !== undefined
+        ? path.resolve(configDir, section.dataDir)
+        : path.resolve(io.cwd, DEFAULT_DATA_DIR);
+  return {
+    listenText,
+    listen,
+    dataDir,
+    service: values.service ?? section?.service ?? DEFAULT_SERVICE,
+    realm: values['token-realm'] ?? section?.tokenRealm,
+    tls,
+    config,
+  };
+}
+
+/** Reads a file named by a flag or setting; an unreadable one is a usage error starting with `what`. */
+async function readSetting(file: string, what: string): Promise<Buffer> {
   try {
     return await readFile(file);
   } catch (err) {
-    throw new UsageError(`cannot read ${option} ${file.slice(-120)}: ${errorMessage(err)}`);
-  }
-}
-
-/** Reads the token signing key, or creates it (mode 0600, never overwriting a concurrent one). */
-async function loadOrCreateSigningKey(file: string): Promise<KeyObject> {
-  try {
-    return parseSigningKeyPem(await readFile(file, 'utf8'));
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
-  const key = generateSigningKey();
-  try {
-    await writeFile(file, formatSigningKeyPem(key), { mode: 0o600, flag: 'wx' });
-    return key;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    return parseSigningKeyPem(await readFile(file, 'utf8'));
+    throw new UsageError(`${what} ${file.slice(-120)}: ${errorMessage(err)}`);
   }
 }
