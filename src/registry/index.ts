@@ -2,9 +2,24 @@
 // OCI distribution HTTP routes.
 export { RegistryError } from './errors.js';
 export type { RegistryErrorCode } from './errors.js';
-export type { BlobStore, BlobInfo, ByteRange, UploadStatus } from './storage/blob-store.js';
+export type {
+  BlobStore,
+  BlobInfo,
+  ByteRange,
+  UploadStatus,
+  StoredBlob,
+  PendingUpload,
+} from './storage/blob-store.js';
 export { FilesystemBlobStore } from './storage/filesystem.js';
-export type { MetadataStore, ManifestRecord, Page } from './metadata/metadata-store.js';
+export type {
+  MetadataStore,
+  ManifestRecord,
+  Page,
+  StoredManifest,
+  ManifestInventory,
+  LinkedDigest,
+  ReleaseOutcome,
+} from './metadata/metadata-store.js';
 export { SqliteMetadataStore } from './metadata/sqlite.js';
 export { checkManifest, MAX_MANIFEST_BYTES, MANIFEST_MEDIA_TYPES } from './manifest.js';
 export type { CheckedManifest } from './manifest.js';
@@ -148,3 +163,7 @@ export type {
   StoredAuditEvent,
   AuditErrorCode,
 } from './audit/index.js';
+
+// Garbage collection (mark and sweep with a grace period): src/registry/gc.
+export { collectGarbage } from './gc/index.js';
+export type { GcOptions, GcReport, CollectedBlob, CollectedUpload } from './gc/index.js';
