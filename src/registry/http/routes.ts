@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isPortcullisError, truncateForMessage } from '../../core/index.js';
 import { RegistryError } from '../errors.js';
 import { catalogFilter, checkRegistryRequest, handleTokenRequest, sendDenial } from './auth.js';
-import { actorOfIdentity, auditDenial, auditRequest, registerAuditApi, type AuditActor } from './audit.js';
+import { actorOfIdentity, auditDenial, auditRequest, type AuditActor } from './audit.js';
 import { deleteBlob, getBlob } from './blobs.js';
 import { catalog, referrers, tags, type CatalogFilter } from './discovery.js';
 import { ERROR_RESPONSES, type ErrorBody } from './errors.js';
@@ -152,13 +152,5 @@ export function registerDistributionRoutes(app: FastifyInstance, opts: RegistryR
       url: '/token',
       handler: async (req, reply) => await handleTokenRequest(auth, req, reply, opts.logger),
     });
-    if (auth.audit !== undefined) {
-      registerAuditApi(app, {
-        audit: auth.audit,
-        store: auth.store,
-        verifier: auth.verifier,
-        logger: opts.logger,
-      });
-    }
   }
 }

@@ -3,6 +3,7 @@ import Fastify, { type FastifyInstance, type FastifyServerFactory } from 'fastif
 import type { Logger } from '../../core/index.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
 import type { BlobStore } from '../storage/blob-store.js';
+import { registerManagementApi, type ApiExtension } from './api/index.js';
 import type { RegistryAuthConfig } from './auth.js';
 import type { RegistryHooks } from './hooks.js';
 import { registerDistributionRoutes } from './routes.js';
@@ -22,6 +23,11 @@ export type RegistryServerOptions = {
   readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer } | undefined;
   /** Gates and push notifications from the server layer (see RegistryHooks). */
   readonly hooks?: RegistryHooks | undefined;
+  /**
+   * More management API routes from the server layer (scan results, signatures, policy gates),
+   * served and documented under /api/v1 beside the registry's own; only with `auth`.
+   */
+  readonly apiExtensions?: readonly ApiExtension[] | undefined;
 };
 
 /** A running registry server. */
@@ -33,7 +39,7 @@ export type RegistryServer = {
   close(): Promise<void>;
 };
 
-/** Builds the fastify app serving the distribution API (not listening). */
+/** Builds the fastify app serving the distribution API and, with `auth`, the management API (not listening). */
 export function createRegistryApp(opts: Omit<RegistryServerOptions, 'host' | 'port'>): FastifyInstance {
   // Blob uploads can run long; fastify's request timeout stays off (Node's default headers
   // timeout still applies), and bodies are streamed by the routes, never buffered by fastify.
@@ -48,6 +54,17 @@ export function createRegistryApp(opts: Omit<RegistryServerOptions, 'host' | 'po
     ...(https === undefined ? {} : { serverFactory: https }),
   });
   registerDistributionRoutes(app, opts);
+  // The management API needs accounts: without auth there is nobody to authorize.
+  if (opts.auth !== undefined) {
+    registerManagementApi(app, {
+      store: opts.auth.store,
+      verifier: opts.auth.verifier,
+      metadata: opts.metadata,
+      audit: opts.auth.audit,
+      logger: opts.logger,
+      extensions: opts.apiExtensions,
+    });
+  }
   return app;
 }
 
