@@ -25,7 +25,14 @@ export {
   SCAN_SCHEMA_VERSION,
   MAX_SCAN_CHANGES_LIMIT,
 } from './registry/scan-store.js';
-export type { ScanChange, ScanChangeQuery, ScanJob, StoredInventory } from './registry/scan-store.js';
+export type {
+  ScanChange,
+  ScanChangeQuery,
+  ScanJob,
+  ScanListQuery,
+  ScanSummary,
+  StoredInventory,
+} from './registry/scan-store.js';
 export { ScanWorkerError } from './registry/scan-errors.js';
 export type { ScanWorkerErrorCode } from './registry/scan-errors.js';
 export { classifyManifest } from './registry/scan-classify.js';

@@ -82,6 +82,29 @@ export type ScanChangeQuery = {
   readonly limit?: number | undefined;
 };
 
+/** One stored scan without its findings, for listings. */
+export type ScanSummary = {
+  readonly digest: Digest;
+  /** The repository the digest was first pushed to (its content is read from there). */
+  readonly repository: string;
+  readonly status: ScanStatus;
+  readonly error: string | undefined;
+  readonly findingCount: number;
+  readonly dbVersion: string | undefined;
+  readonly scannedAt: string | undefined;
+  readonly queuedAt: string;
+};
+
+/** Which scans to list, in digest order. */
+export type ScanListQuery = {
+  readonly status?: ScanStatus | undefined;
+  readonly repository?: string | undefined;
+  /** Only digests after this one (a cursor). */
+  readonly after?: Digest | undefined;
+  /** Default 100, at most {@link MAX_SCAN_CHANGES_LIMIT}. */
+  readonly limit?: number | undefined;
+};
+
 /** A queued scan, as the worker takes it. */
 export type ScanJob = { readonly digest: Digest; readonly repository: string };
 
@@ -171,6 +194,17 @@ function toChange(row: ChangeRow): ScanChange {
   };
 }
 
+function checkLimit(limit: number | undefined): number {
+  const n = limit ?? 100;
+  if (!Number.isInteger(n) || n < 1 || n > MAX_SCAN_CHANGES_LIMIT) {
+    throw new ScanWorkerError(
+      'SCAN_QUERY_INVALID',
+      `limit must be a whole number from 1 to ${MAX_SCAN_CHANGES_LIMIT}`,
+    );
+  }
+  return n;
+}
+
 /** Creates or upgrades the scan tables on `db`. @throws ScanWorkerError SCAN_STORE_INCOMPATIBLE */
 export function migrateScanSchema(db: Database.Database): void {
   db.exec(
@@ -199,11 +233,21 @@ export function migrateScanSchema(db: Database.Database): void {
  */
 export class SqliteScanStore implements ScanResultsReader {
   readonly #db: Database.Database;
+  // Asked on every pull by the gates and on every push by the hook: prepared once.
+  readonly #get: Database.Statement<[string], ResultRow>;
+  readonly #enqueue: Database.Statement<[string, string, string]>;
 
   /** Migrates the schema first. @throws ScanWorkerError SCAN_STORE_INCOMPATIBLE */
   constructor(db: Database.Database) {
     this.#db = db;
     migrateScanSchema(db);
+    this.#get = db.prepare<[string], ResultRow>('SELECT * FROM scan_results WHERE digest = ?');
+    this.#enqueue = db.prepare<[string, string, string]>(
+      `INSERT INTO scan_results (digest, repository, status, queued_at) VALUES (?, ?, 'pending', ?)
+       ON CONFLICT (digest) DO UPDATE SET repository = excluded.repository, status = 'pending',
+         error = NULL, findings = '[]', queued_at = excluded.queued_at
+       WHERE scan_results.status = 'failed' AND scan_results.inventory IS NULL`,
+    );
   }
 
   /**
@@ -212,15 +256,7 @@ export class SqliteScanStore implements ScanResultsReader {
    * A failed scan that kept no inventory is queued again. Returns whether it was queued.
    */
   enqueue(job: ScanJob, now = new Date().toISOString()): boolean {
-    const r = this.#db
-      .prepare(
-        `INSERT INTO scan_results (digest, repository, status, queued_at) VALUES (?, ?, 'pending', ?)
-         ON CONFLICT (digest) DO UPDATE SET repository = excluded.repository, status = 'pending',
-           error = NULL, findings = '[]', queued_at = excluded.queued_at
-         WHERE scan_results.status = 'failed' AND scan_results.inventory IS NULL`,
-      )
-      .run(job.digest, job.repository, now);
-    return r.changes > 0;
+    return this.#enqueue.run(job.digest, job.repository, now).changes > 0;
   }
 
   /** Records a manifest that is not scanned, with why (known digests are left alone). */
@@ -301,9 +337,7 @@ export class SqliteScanStore implements ScanResultsReader {
 
   /** {@link scanOf} without the promise. */
   scanOfSync(digest: Digest): StoredScan | undefined {
-    const row = this.#db
-      .prepare<[string], ResultRow>('SELECT * FROM scan_results WHERE digest = ?')
-      .get(digest);
+    const row = this.#get.get(digest);
     return row === undefined ? undefined : toScan(row);
   }
 
@@ -409,19 +443,47 @@ export class SqliteScanStore implements ScanResultsReader {
   }
 
   /**
+   * Stored scans without their findings, in digest order.
+   * @throws ScanWorkerError SCAN_QUERY_INVALID for a limit outside 1..MAX_SCAN_CHANGES_LIMIT.
+   */
+  listScans(query: ScanListQuery = {}): ScanSummary[] {
+    const clauses: string[] = [];
+    const params: Record<string, string | number> = { limit: checkLimit(query.limit) };
+    const add = (value: string | undefined, name: string, clause: string): void => {
+      if (value === undefined) return;
+      clauses.push(clause);
+      params[name] = value;
+    };
+    add(query.status, 'status', 'status = @status');
+    add(query.repository, 'repository', 'repository = @repository');
+    add(query.after, 'after', 'digest > @after');
+    const where = clauses.length === 0 ? '' : `WHERE ${clauses.join(' AND ')}`;
+    return this.#db
+      .prepare<Record<string, string | number>, ResultRow & { finding_count: number }>(
+        `SELECT digest, repository, status, error, db_version, scanned_at, queued_at,
+           json_array_length(findings) AS finding_count
+         FROM scan_results ${where} ORDER BY digest LIMIT @limit`,
+      )
+      .all(params)
+      .map((r) => ({
+        digest: r.digest as Digest,
+        repository: r.repository,
+        status: r.status,
+        error: str(r.error),
+        findingCount: r.finding_count,
+        dbVersion: str(r.db_version),
+        scannedAt: str(r.scanned_at),
+        queuedAt: r.queued_at,
+      }));
+  }
+
+  /**
    * Re-match changes, oldest first.
    * @throws ScanWorkerError SCAN_QUERY_INVALID for a limit outside 1..MAX_SCAN_CHANGES_LIMIT.
    */
   changesSince(query: ScanChangeQuery = {}): ScanChange[] {
-    const limit = query.limit ?? 100;
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_SCAN_CHANGES_LIMIT) {
-      throw new ScanWorkerError(
-        'SCAN_QUERY_INVALID',
-        `limit must be a whole number from 1 to ${MAX_SCAN_CHANGES_LIMIT}`,
-      );
-    }
     const clauses: string[] = [];
-    const params: Record<string, string | number> = { limit };
+    const params: Record<string, string | number> = { limit: checkLimit(query.limit) };
     if (query.since !== undefined) {
       clauses.push('time >= @since');
       params['since'] = query.since;

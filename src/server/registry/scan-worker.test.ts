@@ -190,6 +190,9 @@ describe('scan-on-push', () => {
       expect(hooked.filter((d) => d === digest)).toHaveLength(3);
       expect(h.events.filter((e) => e.kind === 'started').map((e) => e.digest)).toEqual([digest]);
       expect(await h.worker.scanOf(`sha256:${'0'.repeat(64)}` as Digest)).toBeUndefined();
+      expect(h.worker.listScans()).toMatchObject([
+        { digest, repository: 'team/alpine', status: 'done', findingCount: scan?.findings.length },
+      ]);
     } finally {
       await h.close();
       await reg.stop();
@@ -230,6 +233,10 @@ describe('scan-on-push', () => {
         status: 'unsupported',
         error: expect.stringContaining('cosign') as unknown,
       });
+      expect(h.worker.listScans({ repository: 'lib/multi', status: 'unsupported' })).toHaveLength(3);
+      expect(h.worker.listScans({ repository: 'lib/multi', status: 'done' })).toMatchObject(
+        [...children].sort().map((digest) => ({ digest, findingCount: 0, repository: 'lib/multi' })),
+      );
       expect(await h.worker.scanOf(bundle.referrerDigest)).toMatchObject({
         status: 'unsupported',
         error: expect.stringContaining('artifact') as unknown,
@@ -407,6 +414,7 @@ describe('scan-on-push', () => {
         error: expect.stringContaining('no vulnerability database') as unknown,
       });
       expect(h.worker.inventoryOf(digest)?.packages.length).toBeGreaterThan(0);
+      expect(await h.worker.checkDatabase()).toBeUndefined();
       replaceDb(vulnDbPath, trivyFixtureRecords());
       expect((await h.worker.checkDatabase())?.newlyAffected).toEqual([digest]);
       expect((await h.worker.scanOf(digest))?.status).toBe('done');

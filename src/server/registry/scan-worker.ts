@@ -10,15 +10,22 @@ import {
   type Logger,
 } from '../../core/index.js';
 import { buildInventory, type BuildInventoryOptions, type Inventory } from '../../inventory/index.js';
-import { isIndexMediaType, type PlatformSpec } from '../../oci/index.js';
+import { isIndexMediaType } from '../../oci/index.js';
 import type { BlobStore, PushedManifest, RegistryHooks } from '../../registry/index.js';
 import { matchInventory, type Finding } from '../../scan/index.js';
-import { openVulnDb, type VulnDb } from '../../vulndb/index.js';
+import { openVulnDb, VulnDbError, type VulnDb } from '../../vulndb/index.js';
 import { LocalRegistryImageSource, readStoredBlob } from './local-image.js';
 import { classifyManifest } from './scan-classify.js';
 import { ScanWorkerError } from './scan-errors.js';
 import type { ScanResultsReader, StoredScan } from './scan-results.js';
-import { SqliteScanStore, type ScanChange, type ScanChangeQuery, type ScanJob } from './scan-store.js';
+import {
+  SqliteScanStore,
+  type ScanChange,
+  type ScanChangeQuery,
+  type ScanJob,
+  type ScanListQuery,
+  type ScanSummary,
+} from './scan-store.js';
 
 /** How the scan-on-push worker runs. */
 export type ScanWorkerOptions = {
@@ -38,8 +45,6 @@ export type ScanWorkerOptions = {
    * stored inventories when it did. Off when absent; `rematch()` and `checkDatabase()` do it on demand.
    */
   readonly checkIntervalMs?: number | undefined;
-  /** Platform selected from an index when a queued digest is one (default: the host's). */
-  readonly platform?: PlatformSpec | undefined;
   /** Limits for reading images (manifest and config sizes, layer reader bounds). */
   readonly limits?: Partial<Limits> | undefined;
   /** Inventory layer cache and its key, as the CLI's scan uses them. */
@@ -126,7 +131,6 @@ export class ScanWorker implements ScanResultsReader {
   readonly #vulnDbPath: string;
   readonly #concurrency: number;
   readonly #checkIntervalMs: number | undefined;
-  readonly #platform: PlatformSpec | undefined;
   readonly #limits: Limits;
   readonly #inventory: ScanWorkerOptions['inventory'];
   readonly #logger: Logger;
@@ -153,7 +157,6 @@ export class ScanWorker implements ScanResultsReader {
     this.store = new SqliteScanStore(options.db);
     this.#blobs = options.blobs;
     this.#vulnDbPath = options.vulnDbPath;
-    this.#platform = options.platform;
     this.#limits = resolveLimits(options.limits);
     this.#inventory = options.inventory;
     this.#logger = options.logger ?? silentLogger;
@@ -179,10 +182,10 @@ export class ScanWorker implements ScanResultsReader {
 
   /**
    * Queues a scan of `digest`, read from `repository`'s content. Returns false when the digest
-   * is already known (queued, scanned or unsupported) or the worker is closed.
+   * is already known (queued, scanned or unsupported). After `close()` the job is stored for the
+   * next worker but not run.
    */
   enqueue(digest: Digest, repository: string, mediaType?: string): boolean {
-    if (this.#closed) return false;
     const job = { digest, repository };
     if (isIndexMediaType(mediaType)) {
       const recorded = this.store.recordUnsupportedOnPush(
@@ -194,7 +197,8 @@ export class ScanWorker implements ScanResultsReader {
       return false;
     }
     if (!this.store.enqueue(job)) return false;
-    this.#push(job);
+    // After close the job is only stored: a push that raced the shutdown is scanned by the next worker.
+    if (!this.#closed) this.#push(job);
     return true;
   }
 
@@ -204,11 +208,14 @@ export class ScanWorker implements ScanResultsReader {
     this.#started = true;
     for (const job of this.store.pending()) this.#push(job);
     if (this.#checkIntervalMs !== undefined) {
-      this.#timer = setInterval(() => {
+      const check = (): void => {
         this.checkDatabase().catch((err: unknown) => {
           this.#logger.warn('vulnerability database check failed', { error: describe(err) });
         });
-      }, this.#checkIntervalMs);
+      };
+      // The database may have been updated while the server was down.
+      check();
+      this.#timer = setInterval(check, this.#checkIntervalMs);
       this.#timer.unref();
     }
     this.#pump();
@@ -221,6 +228,11 @@ export class ScanWorker implements ScanResultsReader {
   /** Re-match changes, oldest first (see {@link SqliteScanStore.changesSince}). */
   changesSince(query: ScanChangeQuery = {}): ScanChange[] {
     return this.store.changesSince(query);
+  }
+
+  /** Stored scans without their findings (see {@link SqliteScanStore.listScans}). */
+  listScans(query: ScanListQuery = {}): ScanSummary[] {
+    return this.store.listScans(query);
   }
 
   /** The stored inventory of `digest`, when its image was read. */
@@ -270,12 +282,18 @@ export class ScanWorker implements ScanResultsReader {
   /**
    * Re-matches when some stored inventory was matched against another database version than
    * the one on disk (after `portcullis db update`, or a database that appeared since). Undefined
-   * when nothing is stale.
+   * when nothing is stale or there is no database yet.
    * @throws VulnDbError when the vulnerability database cannot be opened.
    */
   async checkDatabase(): Promise<RematchResult | undefined> {
     if (this.#closed) return undefined;
-    const db = openVulnDb(this.#vulnDbPath, { readonly: true });
+    let db: VulnDb;
+    try {
+      db = openVulnDb(this.#vulnDbPath, { readonly: true });
+    } catch (err) {
+      if (err instanceof VulnDbError && err.code === 'DB_NOT_FOUND') return undefined;
+      throw err;
+    }
     let stale: boolean;
     try {
       stale = this.store.hasStale(vulnDbVersion(db));
@@ -363,7 +381,6 @@ export class ScanWorker implements ScanResultsReader {
         return;
       }
       const source = new LocalRegistryImageSource(this.#blobs, job.repository, job.digest, {
-        platform: this.#platform,
         limits: this.#limits,
       });
       try {
