@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { errorMessage, type Logger } from '../../core/index.js';
 import { loadPolicyFile, policyLocation, type Policy } from '../../policy/index.js';
 import { SqliteMetadataStore, ensureAdmin } from '../../registry/index.js';
+import { defaultDbPath } from '../../vulndb/index.js';
 // eslint-disable-next-line portcullis/boundaries -- until src/server/index.ts exports the runtime
 import { startRegistryRuntime, TOKEN_KEY_FILE, type RegistryRuntime } from '../../server/registry/runtime.js';
 import { ExitCode } from '../exit-codes.js';
@@ -122,6 +123,8 @@ export async function runServe(argv: string[], io: CliIO, logger: Logger): Promi
         metadata,
         service: settings.service,
         realm: settings.realm,
+        policy: settings.config?.policy,
+        vulnerabilityDb: settings.vulnerabilityDb,
         logger,
       });
     } catch (err) {
@@ -179,6 +182,8 @@ export type ServeSettings = {
   readonly service: string;
   readonly realm: string | undefined;
   readonly tls: { readonly cert: Buffer; readonly key: Buffer } | undefined;
+  /** The vulnerability database scan-on-push matches against. */
+  readonly vulnerabilityDb: string;
   /** The policy file (`--config`), absolute, and what it holds. */
   readonly config: { readonly file: string; readonly policy: Policy } | undefined;
 };
@@ -250,6 +255,10 @@ async function resolveSettings(values: ServeFlags, io: CliIO): Promise<ServeSett
     service: values.service ?? section?.service ?? DEFAULT_SERVICE,
     realm: values['token-realm'] ?? section?.tokenRealm,
     tls,
+    vulnerabilityDb:
+      section?.vulnerabilityDb === undefined
+        ? defaultDbPath(io.env)
+        : path.resolve(configDir, section.vulnerabilityDb),
     config,
   };
 }

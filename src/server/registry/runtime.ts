@@ -1,8 +1,10 @@
 import type { KeyObject } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { silentLogger, type Logger } from '../../core/index.js';
+import type { Policy } from '../../policy/index.js';
 import {
   FilesystemBlobStore,
   SqliteAuditLog,
@@ -17,6 +19,8 @@ import {
   type RegistryHooks,
   type RegistryServer,
 } from '../../registry/index.js';
+import { defaultDbPath } from '../../vulndb/index.js';
+import { ScanWorker } from './scan-worker.js';
 
 // The server layer of `portcullis serve`: the registry's HTTP server with what sits on top of it
 // (the audit log, the token key, and the hooks through which scan-on-push and the pull gates
@@ -41,6 +45,15 @@ export type RegistryRuntimeOptions = {
   readonly service: string;
   /** The token endpoint named in challenges; default built from each request. */
   readonly realm?: string | undefined;
+  /** The policy file's content: its `server.scan` settings (and, with the gates, `server.projects`). */
+  readonly policy?: Policy | undefined;
+  /**
+   * The vulnerability database scan-on-push matches against (default {@link defaultDbPath}).
+   * Images are scanned on push only when it exists at start.
+   */
+  readonly vulnerabilityDb?: string | undefined;
+  /** How often the worker looks for an updated vulnerability database (default 60 s). */
+  readonly dbCheckIntervalMs?: number | undefined;
   readonly logger?: Logger | undefined;
 };
 
@@ -49,6 +62,8 @@ export type RegistryRuntime = {
   /** `http(s)://host:port`, with the port actually bound. */
   readonly url: string;
   readonly server: RegistryServer;
+  /** The scan-on-push worker; undefined when images are not scanned on push. */
+  readonly worker: ScanWorker | undefined;
   /** One line each on what runs and what does not (for the operator's terminal). */
   readonly notices: readonly string[];
   /**
@@ -65,38 +80,97 @@ export type RegistryRuntime = {
 export async function startRegistryRuntime(opts: RegistryRuntimeOptions): Promise<RegistryRuntime> {
   const logger = opts.logger ?? silentLogger;
   const privateKey = await loadOrCreateSigningKey(path.join(opts.dataDir, TOKEN_KEY_FILE));
-  // The audit log shares the accounts' connection (its own tables and schema version).
+  // The audit log and the scan worker share the accounts' connection (each has its own tables
+  // and schema version).
   const audit = new SqliteAuditLog(opts.db);
-  const hooks: RegistryHooks = {};
-  const server = await startRegistryServer({
-    host: opts.host,
-    port: opts.port,
-    blobs: new FilesystemBlobStore(opts.dataDir),
-    metadata: opts.metadata,
-    logger,
-    tls: opts.tls,
-    hooks,
-    auth: {
-      store: opts.accounts,
-      audit,
-      service: opts.service,
-      ...(opts.realm === undefined ? {} : { realm: opts.realm }),
-      signer: createTokenSigner({ privateKey, issuer: opts.service }),
-      verifier: createTokenVerifier({
-        publicKeys: [privateKey],
-        issuer: opts.service,
-        audience: opts.service,
-      }),
+  const blobs = new FilesystemBlobStore(opts.dataDir);
+  const notices: string[] = [];
+  const worker = openScanWorker(opts, blobs, logger, notices);
+  const hooks: RegistryHooks = {
+    onManifestPushed: (event) => {
+      worker?.onManifestPushed(event);
     },
-  });
+  };
+  let server: RegistryServer;
+  try {
+    server = await startRegistryServer({
+      host: opts.host,
+      port: opts.port,
+      blobs,
+      metadata: opts.metadata,
+      logger,
+      tls: opts.tls,
+      hooks,
+      auth: {
+        store: opts.accounts,
+        audit,
+        service: opts.service,
+        ...(opts.realm === undefined ? {} : { realm: opts.realm }),
+        signer: createTokenSigner({ privateKey, issuer: opts.service }),
+        verifier: createTokenVerifier({
+          publicKeys: [privateKey],
+          issuer: opts.service,
+          audience: opts.service,
+        }),
+      },
+    });
+  } catch (err) {
+    await worker?.close();
+    throw err;
+  }
+  // Work queued before a restart resumes once the server is up.
+  worker?.start();
   let closing: Promise<void> | undefined;
+  const close = async (): Promise<void> => {
+    // Stop listening and drain first: a push answered during the drain still queues its scan,
+    // which the next start resumes if the worker closes before reaching it.
+    await server.close();
+    // Running scans are aborted, not awaited: they stay queued in registry.db for the next start.
+    await worker?.close({ abort: true });
+  };
   return {
     url: server.url,
     server,
-    notices: [],
-    close: () => (closing ??= server.close()),
+    worker,
+    notices,
+    close: () => (closing ??= close()),
   };
 }
+
+/** The scan-on-push worker, when scanning is on and the vulnerability database exists. */
+function openScanWorker(
+  opts: RegistryRuntimeOptions,
+  blobs: FilesystemBlobStore,
+  logger: Logger,
+  notices: string[],
+): ScanWorker | undefined {
+  const scan = opts.policy?.server?.scan;
+  if (scan?.onPush === false) {
+    notices.push('scan-on-push is off (server.scan.onPush: false)');
+    return undefined;
+  }
+  const vulnDbPath = opts.vulnerabilityDb ?? defaultDbPath();
+  if (!existsSync(vulnDbPath)) {
+    notices.push(
+      `no vulnerability database at ${vulnDbPath}: pushed images are not scanned ` +
+        '(portcullis db update fetches one; restart serve afterwards)',
+    );
+    return undefined;
+  }
+  const concurrency = scan?.concurrency ?? 2;
+  notices.push(`scanning pushed images against ${vulnDbPath} (${concurrency} at once)`);
+  return new ScanWorker({
+    db: opts.db,
+    blobs,
+    vulnDbPath,
+    concurrency,
+    checkIntervalMs: opts.dbCheckIntervalMs ?? DB_CHECK_INTERVAL_MS,
+    logger,
+  });
+}
+
+/** How often the worker checks whether `portcullis db update` replaced the database. */
+const DB_CHECK_INTERVAL_MS = 60_000;
 
 /** Reads the token signing key, or creates it (mode 0600, never overwriting a concurrent one). */
 export async function loadOrCreateSigningKey(file: string): Promise<KeyObject> {
