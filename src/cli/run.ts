@@ -35,6 +35,7 @@ Commands:
   project <subcommand>
                      add, list, remove registry projects; member add|remove, members
   robot <subcommand> add (prints its token once on stdout), list, remove robot accounts for CI
+  registry gc        remove blobs no manifest references and abandoned uploads (grace period)
 
 Run 'portcullis <command> --help' for a command's options.
 Exit codes: 0 ok, 1 findings, 2 usage or invalid input, 3 not found, 4 authentication,
@@ -63,6 +64,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   user: async () => (await import('./commands/user.js')).runUser,
   project: async () => (await import('./commands/project.js')).runProject,
   robot: async () => (await import('./commands/robot.js')).runRobot,
+  registry: async () => (await import('./commands/registry.js')).runRegistry,
 };
 
 /** The names `runCli` dispatches on, in the order of the help text. */
