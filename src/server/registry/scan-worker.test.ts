@@ -297,6 +297,29 @@ describe('scan-on-push', () => {
     }
   }, 120_000);
 
+  it('backfills the manifests pushed while no worker was listening', async () => {
+    const reg = await startPortcullisRegistry({ noAuth: true });
+    const h = openWorker(reg, { vulnDbPath: fullDb });
+    try {
+      await pushLayoutTag(layout, 'multi', `${reg.host}/lib/old:1`, { all: true });
+      const index = await digestOfTag(reg, 'lib/old', '1');
+      h.worker.start();
+      expect(await h.worker.backfill(reg.metadata)).toBe(3);
+      await h.worker.whenIdle();
+      expect(
+        h.worker
+          .listScans()
+          .map((s) => s.status)
+          .sort(),
+      ).toEqual(['done', 'done', 'unsupported']);
+      expect((await h.worker.scanOf(index))?.status).toBe('unsupported');
+      expect(await h.worker.backfill(reg.metadata)).toBe(0);
+    } finally {
+      await h.close();
+      await reg.stop();
+    }
+  }, 120_000);
+
   it('runs at most `concurrency` scans at once', async () => {
     const reg = await startPortcullisRegistry({ noAuth: true });
     const h = openWorker(reg, { vulnDbPath: fullDb, concurrency: 2 });

@@ -11,7 +11,7 @@ import {
 } from '../../core/index.js';
 import { buildInventory, type BuildInventoryOptions, type Inventory } from '../../inventory/index.js';
 import { isIndexMediaType } from '../../oci/index.js';
-import type { BlobStore, PushedManifest, RegistryHooks } from '../../registry/index.js';
+import type { BlobStore, MetadataStore, PushedManifest, RegistryHooks } from '../../registry/index.js';
 import { matchInventory, type Finding } from '../../scan/index.js';
 import { openVulnDb, VulnDbError, type VulnDb } from '../../vulndb/index.js';
 import { LocalRegistryImageSource, readStoredBlob } from './local-image.js';
@@ -200,6 +200,23 @@ export class ScanWorker implements ScanResultsReader {
     // After close the job is only stored: a push that raced the shutdown is scanned by the next worker.
     if (!this.#closed) this.#push(job);
     return true;
+  }
+
+  /**
+   * Queues every manifest the registry holds that the scanner does not know yet: images pushed
+   * while scan-on-push was off or before it existed. Their repository is not known to the
+   * metadata listing, so it is recorded as empty (content is read by digest either way).
+   * Returns how many were queued or recorded (indexes are recorded as unsupported).
+   */
+  async backfill(metadata: Pick<MetadataStore, 'listManifests'>): Promise<number> {
+    const { manifests } = await metadata.listManifests();
+    let added = 0;
+    for (const m of manifests) {
+      if (this.store.scanOfSync(m.digest) !== undefined) continue;
+      this.enqueue(m.digest, '', m.mediaType);
+      added++;
+    }
+    return added;
   }
 
   /** Resumes the jobs queued in the database and starts the periodic database check. */
