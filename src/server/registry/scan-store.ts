@@ -7,7 +7,9 @@ import type { ScanResultsReader, ScanStatus, StoredScan } from './scan-results.j
 
 // The scan-on-push results and queue in SQLite. The tables carry the `scan_` prefix and their
 // own schema version (`scan_schema_version`) so that they share registry.db with the metadata,
-// account and audit tables. A `pending` row is a queued job: the queue survives a restart.
+// account and audit tables. A `pending` row is a queued job: the queue survives a restart. The
+// large JSON columns come last and the periodic staleness check reads an index, so that neither
+// listings nor checks walk the inventories' overflow pages.
 
 /** Migrations in order; the schema version is the number applied. Never edit one, append. */
 const MIGRATIONS: readonly string[] = [
@@ -17,13 +19,15 @@ const MIGRATIONS: readonly string[] = [
     repository TEXT NOT NULL,
     status TEXT NOT NULL CHECK (status IN ('pending', 'done', 'failed', 'unsupported')),
     error TEXT,
-    findings TEXT NOT NULL DEFAULT '[]',
-    inventory TEXT,
+    finding_count INTEGER NOT NULL DEFAULT 0,
     db_version TEXT,
     scanned_at TEXT,
-    queued_at TEXT NOT NULL
+    queued_at TEXT NOT NULL,
+    findings TEXT NOT NULL DEFAULT '[]',
+    inventory TEXT
   );
   CREATE INDEX scan_results_pending ON scan_results (queued_at) WHERE status = 'pending';
+  CREATE INDEX scan_results_matched ON scan_results (db_version, status) WHERE inventory IS NOT NULL;
   CREATE TABLE scan_changes (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     time TEXT NOT NULL,
@@ -245,7 +249,7 @@ export class SqliteScanStore implements ScanResultsReader {
     this.#enqueue = db.prepare<[string, string, string]>(
       `INSERT INTO scan_results (digest, repository, status, queued_at) VALUES (?, ?, 'pending', ?)
        ON CONFLICT (digest) DO UPDATE SET repository = excluded.repository, status = 'pending',
-         error = NULL, findings = '[]', queued_at = excluded.queued_at
+         error = NULL, finding_count = 0, findings = '[]', queued_at = excluded.queued_at
        WHERE scan_results.status = 'failed' AND scan_results.inventory IS NULL`,
     );
   }
@@ -292,10 +296,11 @@ export class SqliteScanStore implements ScanResultsReader {
   ): void {
     this.#db
       .prepare(
-        `UPDATE scan_results SET status = 'done', error = NULL, findings = ?, inventory = ?, db_version = ?, scanned_at = ?
-         WHERE digest = ?`,
+        `UPDATE scan_results SET status = 'done', error = NULL, finding_count = ?, findings = ?, inventory = ?, db_version = ?,
+           scanned_at = ? WHERE digest = ?`,
       )
       .run(
+        result.findings.length,
         JSON.stringify(compactFindings(result.findings)),
         JSON.stringify(compactInventory(result.inventory)),
         result.dbVersion,
@@ -311,7 +316,7 @@ export class SqliteScanStore implements ScanResultsReader {
   recordFailed(digest: Digest, error: string, scannedAt: string, inventory?: Inventory): void {
     this.#db
       .prepare(
-        `UPDATE scan_results SET status = 'failed', error = ?, findings = '[]', inventory = ?, scanned_at = ?
+        `UPDATE scan_results SET status = 'failed', error = ?, finding_count = 0, findings = '[]', inventory = ?, scanned_at = ?
          WHERE digest = ?`,
       )
       .run(
@@ -326,7 +331,8 @@ export class SqliteScanStore implements ScanResultsReader {
   recordUnsupported(digest: Digest, reason: string, scannedAt: string): void {
     this.#db
       .prepare(
-        `UPDATE scan_results SET status = 'unsupported', error = ?, findings = '[]', scanned_at = ? WHERE digest = ?`,
+        `UPDATE scan_results SET status = 'unsupported', error = ?, finding_count = 0, findings = '[]', scanned_at = ?
+           WHERE digest = ?`,
       )
       .run(reason, scannedAt, digest);
   }
@@ -407,9 +413,10 @@ export class SqliteScanStore implements ScanResultsReader {
     return this.#db.transaction((): ScanChange | undefined => {
       this.#db
         .prepare(
-          `UPDATE scan_results SET status = 'done', error = NULL, findings = ?, db_version = ?, scanned_at = ? WHERE digest = ?`,
+          `UPDATE scan_results SET status = 'done', error = NULL, finding_count = ?, findings = ?, db_version = ?, scanned_at = ?
+           WHERE digest = ?`,
         )
-        .run(JSON.stringify(compactFindings(findings)), dbVersion, time, before.digest);
+        .run(findings.length, JSON.stringify(compactFindings(findings)), dbVersion, time, before.digest);
       if (added.length === 0 && removed.length === 0) return undefined;
       const change = {
         time,
@@ -460,8 +467,7 @@ export class SqliteScanStore implements ScanResultsReader {
     const where = clauses.length === 0 ? '' : `WHERE ${clauses.join(' AND ')}`;
     return this.#db
       .prepare<Record<string, string | number>, ResultRow & { finding_count: number }>(
-        `SELECT digest, repository, status, error, db_version, scanned_at, queued_at,
-           json_array_length(findings) AS finding_count
+        `SELECT digest, repository, status, error, finding_count, db_version, scanned_at, queued_at
          FROM scan_results ${where} ORDER BY digest LIMIT @limit`,
       )
       .all(params)
