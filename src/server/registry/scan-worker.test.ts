@@ -297,6 +297,34 @@ describe('scan-on-push', () => {
     }
   }, 120_000);
 
+  it('closes by finishing the running scan and leaving the queued ones for the next worker', async () => {
+    const reg = await startPortcullisRegistry({ noAuth: true });
+    const h = openWorker(reg, { vulnDbPath: fullDb, concurrency: 1 });
+    try {
+      await pushLayoutTag(layout, 'a', `${reg.host}/lib/close:a`);
+      await pushAlpine(reg, 'lib/close:alpine');
+      const [first, second] = [
+        await digestOfTag(reg, 'lib/close', 'a'),
+        await digestOfTag(reg, 'lib/close', 'alpine'),
+      ];
+      h.worker.start();
+      h.worker.onManifestPushed(await pushed(reg, 'lib/close', first));
+      h.worker.onManifestPushed(await pushed(reg, 'lib/close', second));
+      await h.worker.close();
+      expect((await h.worker.scanOf(first))?.status).toBe('done');
+      expect((await h.worker.scanOf(second))?.status).toBe('pending');
+      expect(h.events.filter((e) => e.kind === 'started').map((e) => e.digest)).toEqual([first]);
+      // A push after close is still stored for the next worker.
+      await pushLayoutTag(layout, 'b', `${reg.host}/lib/close:b`);
+      const third = await digestOfTag(reg, 'lib/close', 'b');
+      h.worker.onManifestPushed(await pushed(reg, 'lib/close', third));
+      expect(h.worker.store.pending().map((j) => j.digest)).toEqual([second, third]);
+    } finally {
+      await h.close();
+      await reg.stop();
+    }
+  }, 120_000);
+
   it('backfills the manifests pushed while no worker was listening', async () => {
     const reg = await startPortcullisRegistry({ noAuth: true });
     const h = openWorker(reg, { vulnDbPath: fullDb });
