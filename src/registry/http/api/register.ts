@@ -4,6 +4,7 @@ import type { Logger } from '../../../core/index.js';
 import type { AuditLog } from '../../audit/index.js';
 import type { AccountStore, TokenVerifier } from '../../auth/index.js';
 import type { MetadataStore } from '../../metadata/metadata-store.js';
+import { actorOfSubject, recordAudit, requestFacts } from '../audit.js';
 import { AUDIT_ROUTES } from './audit.js';
 import { authenticateCaller, createApiContext, isActiveSystemAdmin, type ApiContext } from './context.js';
 import { ApiError, apiErrorResponse } from './errors.js';
@@ -89,7 +90,22 @@ async function handle(
     req,
   );
   if (route.access !== 'public') {
-    if (caller.subject.kind === 'anonymous') throw new ApiError('UNAUTHORIZED', 'authentication required');
+    if (caller.subject.kind === 'anonymous') {
+      // A denial like any other (issue 9: every denial audited), as the /v2 routes record theirs.
+      recordAudit(
+        opts.audit,
+        {
+          ...requestFacts(req),
+          ...actorOfSubject(caller.subject),
+          action: 'denied',
+          result: 'failure',
+          reason: 'authentication required',
+          status: 401,
+        },
+        opts.logger,
+      );
+      throw new ApiError('UNAUTHORIZED', 'authentication required');
+    }
     if (caller.subject.kind === 'robot' && !route.robots)
       throw ctx.deny(req, caller, 'robots may not use the management API');
     if (route.access === 'system-admin' && !isActiveSystemAdmin(caller.subject))
