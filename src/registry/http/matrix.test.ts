@@ -68,6 +68,7 @@ const ENDPOINTS = [
   'manifest HEAD',
   'manifest PUT',
   'manifest DELETE',
+  'tag DELETE',
   'blob GET',
   'blob HEAD',
   'blob DELETE',
@@ -92,6 +93,7 @@ const PRIVATE_TABLE: Record<Endpoint, readonly Expect[]> = {
   'manifest HEAD': [Y, Y, Y, Y, Y, N, A, Y, Y],
   'manifest PUT': [Y, Y, Y, Y, N, N, A, N, Y],
   'manifest DELETE': [Y, Y, Y, N, N, N, A, N, N],
+  'tag DELETE': [Y, Y, Y, N, N, N, A, N, N],
   'blob GET': [Y, Y, Y, Y, Y, N, A, Y, Y],
   'blob HEAD': [Y, Y, Y, Y, Y, N, A, Y, Y],
   'blob DELETE': [Y, Y, Y, N, N, N, A, N, N],
@@ -117,6 +119,7 @@ const PUBLIC_TABLE: Record<Endpoint, readonly Expect[]> = {
   'manifest HEAD': [Y, Y, Y, Y, Y, Y, Y, Y, Y],
   'manifest PUT': [Y, Y, Y, Y, N, N, A, N, Y],
   'manifest DELETE': [Y, Y, Y, N, N, N, A, N, N],
+  'tag DELETE': [Y, Y, Y, N, N, N, A, N, N],
   'blob GET': [Y, Y, Y, Y, Y, Y, Y, Y, Y],
   'blob HEAD': [Y, Y, Y, Y, Y, Y, Y, Y, Y],
   'blob DELETE': [Y, Y, Y, N, N, N, A, N, N],
@@ -166,6 +169,7 @@ let metadata: SqliteMetadataStore;
 let db: Database.Database;
 let store: SqliteAccountStore;
 let signer: TokenSigner;
+let audit: SqliteAuditLog;
 let base: string;
 const passwords = new Map<string, string>();
 /** Robot logins by role and project. */
@@ -221,6 +225,26 @@ async function tokenFor(
 function accessOf(token: string): { type: string; name: string; actions: string[] }[] {
   const payload = token.split('.')[1] ?? '';
   return (JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { access?: [] }).access ?? [];
+}
+
+/** The id of the newest audit record, to find what a request added. */
+function lastAuditId(): number {
+  return audit.query({ limit: 1 })[0]?.id ?? 0;
+}
+
+/**
+ * Checks that a denied request left one audit record of the denial: who (as the role's
+ * credentials name it), the failure and the status answered.
+ */
+function expectDenialAudited(since: number, role: Role, project: Project, status: number): void {
+  const added = audit.query({ limit: 50 }).filter((e) => e.id > since && e.result === 'failure');
+  expect(added.map((e) => `${e.action} ${String(e.status)}`)).toContain(`denied ${String(status)}`);
+  const record = added.find((e) => e.action === 'denied');
+  const creds = credentialsOf(role, project);
+  expect(record?.actorKind).toBe(
+    creds === undefined ? 'anonymous' : role.startsWith('robot') ? 'robot' : 'user',
+  );
+  if (creds !== undefined) expect(record?.actor).toBe(creds.user);
 }
 
 // Fixtures, made as the system administrator.
@@ -331,6 +355,18 @@ async function prepare(endpoint: Endpoint, projectName: string): Promise<Case> {
         scopes: del,
         after: async (allowed) => {
           expect(await adminStatus('HEAD', `/v2/${repo}/manifests/${target}`)).toBe(allowed ? 404 : 200);
+        },
+      };
+    }
+    case 'tag DELETE': {
+      const tag = `d-${randomBytes(6).toString('hex')}`;
+      await putManifest(repo, tag, manifestBytes(fixture.config, fixture.layer));
+      return {
+        method: 'DELETE',
+        url: `/v2/${repo}/manifests/${tag}`,
+        scopes: del,
+        after: async (allowed) => {
+          expect(await adminStatus('HEAD', `/v2/${repo}/manifests/${tag}`)).toBe(allowed ? 404 : 200);
         },
       };
     }
@@ -448,6 +484,7 @@ beforeAll(async () => {
   }
   const key = generateSigningKey();
   signer = createTokenSigner({ privateKey: key, issuer: SERVICE });
+  audit = new SqliteAuditLog(db);
   server = await startRegistryServer({
     host: '127.0.0.1',
     port: 0,
@@ -458,7 +495,7 @@ beforeAll(async () => {
       service: SERVICE,
       signer,
       verifier: createTokenVerifier({ publicKeys: [key], issuer: SERVICE, audience: SERVICE }),
-      audit: new SqliteAuditLog(db),
+      audit,
     },
   });
   base = server.url;
@@ -502,6 +539,7 @@ for (const project of PROJECTS) {
           it(`${role} → ${want}`, async () => {
             const c = await prepare(endpoint, projectName);
             const creds = credentialsOf(role, project);
+            const since = lastAuditId();
             const res = await send(
               c.method,
               c.url,
@@ -520,6 +558,8 @@ for (const project of PROJECTS) {
                 endpoint === 'audit API' ? /^Basic realm=/ : /^Bearer realm=/,
               );
             if (want === N && c.method !== 'HEAD') expect(res.text).toContain('"DENIED"');
+            // Every denial is audited; the ping's bare challenge to an anonymous caller is no denial.
+            if (want !== Y && endpoint !== 'ping') expectDenialAudited(since, role, project, Number(want));
             await c.after?.(want === Y);
             if (endpoint === 'catalog') {
               // The catalog answers everyone, listing only what the caller may pull.
@@ -561,6 +601,7 @@ for (const project of PROJECTS) {
           it(`${role} → ${want}`, async () => {
             const c = await prepare(endpoint, projectName);
             const token = await tokenFor(credentialsOf(role, project), c.scopes);
+            const since = lastAuditId();
             const res = await send(c.method, c.url, `Bearer ${token}`, {
               ...(c.headers === undefined ? {} : { headers: c.headers }),
               ...(c.body === undefined ? {} : { body: c.body }),
@@ -571,6 +612,7 @@ for (const project of PROJECTS) {
             } else {
               expect(res.status, res.text).toBe(401);
               expect(res.headers.get('www-authenticate')).toContain('error="insufficient_scope"');
+              expectDenialAudited(since, role, project, 401);
             }
             await c.after?.(want === Y);
           });
