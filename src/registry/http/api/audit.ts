@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { AUDIT_ACTIONS, DEFAULT_AUDIT_LIMIT, MAX_AUDIT_LIMIT, type AuditAction } from '../../audit/index.js';
 import { ApiError } from './errors.js';
 import { defineApiRoute, type ApiRoute } from './route.js';
-import { apiComponents } from './schema.js';
+import { apiComponent } from './schema.js';
 
 // /api/v1/audit: the audit log for system administrators, newest first in pages, or all of it
 // as JSON lines. The log itself never holds a credential (see ../audit.ts), so neither do these.
@@ -50,25 +50,25 @@ const auditQuerySchema = z.strictObject({
 
 const auditExportQuerySchema = z.strictObject(filters);
 
-const auditEventSchema = z.object({
-  id: z.number().int(),
-  time: z.string(),
-  actorKind: z.enum(['user', 'robot', 'anonymous']),
-  actor: z.string(),
-  action: z.enum(AUDIT_ACTIONS as [AuditAction, ...AuditAction[]]),
-  repository: z.string().optional(),
-  reference: z.string().optional(),
-  digest: z.string().optional(),
-  result: z.enum(['success', 'failure']),
-  reason: z.string().optional(),
-  client: z.string(),
-  userAgent: z.string().optional(),
-  status: z.number().int().optional(),
-});
-apiComponents.add(auditEventSchema, {
-  id: 'AuditEvent',
-  description: 'One audit record; it never holds a password, token or header value.',
-});
+const auditEventSchema = apiComponent(
+  z.object({
+    id: z.number().int(),
+    time: z.string(),
+    actorKind: z.enum(['user', 'robot', 'anonymous']),
+    actor: z.string(),
+    action: z.enum(AUDIT_ACTIONS as [AuditAction, ...AuditAction[]]),
+    repository: z.string().optional(),
+    reference: z.string().optional(),
+    digest: z.string().optional(),
+    result: z.enum(['success', 'failure']),
+    reason: z.string().optional(),
+    client: z.string(),
+    userAgent: z.string().optional(),
+    status: z.number().int().optional(),
+  }),
+  'AuditEvent',
+  'One audit record; it never holds a password, token or header value.',
+);
 
 const auditPageSchema = z.strictObject({
   events: z.array(auditEventSchema),

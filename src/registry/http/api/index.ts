@@ -16,7 +16,7 @@ export type {
 export type { ApiContext, Caller } from './context.js';
 export { isActiveSystemAdmin } from './context.js';
 export {
-  apiComponents,
+  apiComponent,
   digestSchema,
   errorBodySchema,
   errorDoc,

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { API_ERROR_CODES, API_ERROR_STATUS } from './errors.js';
 import type { ApiResponseSpec, ApiRoute } from './route.js';
-import { DENIED_DOC, UNAUTHORIZED_DOC, apiComponents, errorDoc } from './schema.js';
+import { DENIED_DOC, UNAUTHORIZED_DOC, errorDoc } from './schema.js';
 
 // The OpenAPI 3.1 document of the management API, written from the route table: paths and
 // operations from the routes, parameters and bodies from their zod schemas (JSON Schema
@@ -15,43 +15,43 @@ type JsonSchema = Record<string, unknown>;
 
 const REF_PREFIX = '#/components/schemas/';
 
-/** JSON Schema of a zod schema; components are referenced, not repeated. */
-function jsonSchemaOf(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
-  const id = apiComponents.get(schema)?.id;
-  if (id !== undefined) return { $ref: `${REF_PREFIX}${id}` };
-  // zod puts the named schemas it meets in $defs; they are the document's components instead.
-  const out = z.toJSONSchema(schema, {
-    target: 'draft-2020-12',
-    io,
-    metadata: apiComponents,
-    unrepresentable: 'any',
-  }) as JsonSchema;
-  return rewriteRefs(stripMeta(out)) as JsonSchema;
+/** The named schemas met while writing the document: its components. */
+type Components = Map<string, JsonSchema>;
+
+/**
+ * JSON Schema of a zod schema. zod puts every named schema it meets (apiComponent) in `$defs`;
+ * those become the document's components, and references to them point there.
+ */
+function jsonSchemaOf(schema: z.ZodType, io: 'input' | 'output', components: Components): JsonSchema {
+  const out = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' }) as JsonSchema;
+  const defs = (out['$defs'] ?? {}) as Record<string, JsonSchema>;
+  for (const [id, def] of Object.entries(defs)) components.set(id, rewriteRefs(def) as JsonSchema);
+  return rewriteRefs(
+    Object.fromEntries(Object.entries(out).filter(([k]) => k !== '$schema' && k !== '$defs')),
+  ) as JsonSchema;
 }
 
 function rewriteRefs(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(rewriteRefs);
   if (!(value instanceof Object)) return value;
   return Object.fromEntries(
-    Object.entries(value)
-      .filter(([k]) => k !== '$defs')
-      .map(([k, v]) => [
-        k,
-        k === '$ref' && typeof v === 'string' && v.startsWith('#/$defs/')
-          ? `${REF_PREFIX}${v.slice('#/$defs/'.length)}`
-          : rewriteRefs(v),
-      ]),
+    Object.entries(value).map(([k, v]) => [
+      k,
+      k === '$ref' && typeof v === 'string' && v.startsWith('#/$defs/')
+        ? `${REF_PREFIX}${v.slice('#/$defs/'.length)}`
+        : rewriteRefs(v),
+    ]),
   );
 }
 
-function stripMeta(s: JsonSchema): JsonSchema {
-  return Object.fromEntries(Object.entries(s).filter(([k]) => k !== '$schema' && k !== '$id'));
-}
-
 /** Path or query parameters from a strict object schema. */
-function parametersOf(schema: z.ZodType | undefined, where: 'path' | 'query'): JsonSchema[] {
+function parametersOf(
+  schema: z.ZodType | undefined,
+  where: 'path' | 'query',
+  components: Components,
+): JsonSchema[] {
   if (schema === undefined) return [];
-  const obj = jsonSchemaOf(schema, 'input');
+  const obj = jsonSchemaOf(schema, 'input', components);
   const props = (obj['properties'] ?? {}) as Record<string, JsonSchema>;
   const required = new Set((obj['required'] ?? []) as string[]);
   return Object.entries(props).map(([name, s]) => {
@@ -82,14 +82,14 @@ function responsesOf(route: ApiRoute): [string, ApiResponseSpec][] {
   return Object.entries(all).sort(([a], [b]) => Number(a) - Number(b));
 }
 
-function operationOf(route: ApiRoute): JsonSchema {
+function operationOf(route: ApiRoute, components: Components): JsonSchema {
   const responses: Record<string, JsonSchema> = {};
   for (const [status, r] of responsesOf(route)) {
     const type = r.contentType ?? 'application/json';
     responses[status] = {
       description: r.description,
       ...(r.schema !== undefined
-        ? { content: { [type]: { schema: jsonSchemaOf(r.schema, 'output') } } }
+        ? { content: { [type]: { schema: jsonSchemaOf(r.schema, 'output', components) } } }
         : r.contentType !== undefined
           ? { content: { [type]: { schema: { type: 'string' } } } }
           : {}),
@@ -109,34 +109,26 @@ function operationOf(route: ApiRoute): JsonSchema {
     description: route.description === undefined ? who : `${route.description} ${who}`,
     tags: [route.tag],
     ...(route.access === 'public' ? { security: [] } : {}),
-    parameters: [...parametersOf(route.params, 'path'), ...parametersOf(route.query, 'query')],
+    parameters: [
+      ...parametersOf(route.params, 'path', components),
+      ...parametersOf(route.query, 'query', components),
+    ],
     ...(route.body === undefined
       ? {}
       : {
           requestBody: {
             required: true,
-            content: { 'application/json': { schema: jsonSchemaOf(route.body, 'input') } },
+            content: { 'application/json': { schema: jsonSchemaOf(route.body, 'input', components) } },
           },
         }),
     responses,
   };
 }
 
-/** The components every document carries: the named schemas and the two credential schemes. */
-function componentsOf(): JsonSchema {
-  const generated = z.toJSONSchema(apiComponents, {
-    target: 'draft-2020-12',
-    io: 'output',
-    uri: (ref) => `${REF_PREFIX}${ref}`,
-    unrepresentable: 'any',
-  }) as { schemas: Record<string, JsonSchema> };
-  const schemas = Object.fromEntries(
-    Object.entries(generated.schemas)
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([k, v]) => [k, stripMeta(v)]),
-  );
+/** The components: the named schemas met, and the two credential schemes. */
+function componentsOf(components: Components): JsonSchema {
   return {
-    schemas,
+    schemas: Object.fromEntries([...components].sort(([a], [b]) => a.localeCompare(b))),
     securitySchemes: {
       basic: {
         type: 'http',
@@ -157,10 +149,11 @@ function componentsOf(): JsonSchema {
 /** The OpenAPI 3.1 document of `routes`. */
 export function buildOpenApiDocument(routes: readonly ApiRoute[]): OpenApiDocument {
   const paths: Record<string, Record<string, JsonSchema>> = {};
+  const components: Components = new Map();
   const sorted = [...routes].sort((a, b) => a.path.localeCompare(b.path));
   for (const route of sorted) {
     const item = (paths[route.path] ??= {});
-    item[route.method.toLowerCase()] = operationOf(route);
+    item[route.method.toLowerCase()] = operationOf(route, components);
   }
   const codes = API_ERROR_CODES.map((c) => `${c} (${API_ERROR_STATUS[c]})`).join(', ');
   return {
@@ -168,12 +161,12 @@ export function buildOpenApiDocument(routes: readonly ApiRoute[]): OpenApiDocume
     info: {
       title: 'Portcullis registry management API',
       version: '1',
-      description: `JSON management of the registry's users, projects, members, robots and audit log, and the scans, signatures and policy gates of its images. Errors are {"errors":[{"code","message"}]} with a stable code: ${codes}. Robots may only use the read-only repository routes: they are credentials for automation, not administration.`,
+      description: `JSON management of the registry's users, projects, members, robots and audit log, and the scans, signatures and policy gates of its images. Errors are {"errors":[{"code","message"}]} with a stable code: ${codes}. Robots are credentials for automation, not administration: they may only use the read-only routes of scan results, signatures and gates.`,
     },
     servers: [{ url: '/' }],
     security: [{ basic: [] }, { bearer: [] }],
     tags: [...new Set(sorted.map((r) => r.tag))].sort().map((name) => ({ name })),
     paths,
-    components: componentsOf(),
+    components: componentsOf(components),
   };
 }

@@ -17,15 +17,15 @@ import {
 import { API_ERROR_CODES, type ApiErrorCode } from './errors.js';
 
 // The management API's input and output, as zod schemas. Inputs are checked with them at the
-// boundary; both are written into the OpenAPI document from them. Schemas added to
-// `apiComponents` become named components there (`#/components/schemas/<id>`).
+// boundary; both are written into the OpenAPI document from them. Schemas made with
+// apiComponent become named components there (`#/components/schemas/<id>`).
 
-/** Schemas with a name in the OpenAPI document's components. */
-export const apiComponents = z.registry<{ id: string; description?: string }>();
-
-function component<T extends z.ZodType>(schema: T, id: string, description: string): T {
-  apiComponents.add(schema, { id, description });
-  return schema;
+/**
+ * Names a schema as an OpenAPI component (zod's global registry carries the id, so it must be
+ * unique in the program). Returns the named schema, which is the one to use.
+ */
+export function apiComponent<T extends z.ZodType>(schema: T, id: string, description: string): T {
+  return schema.meta({ id, description });
 }
 
 const time = z.string().describe('ISO 8601 time.');
@@ -77,7 +77,7 @@ const roleSchema = z
   );
 const actionSchema = z.enum(REPOSITORY_ACTIONS as [RepositoryAction, ...RepositoryAction[]]);
 
-export const userSchema = component(
+export const userSchema = apiComponent(
   z.strictObject({
     name: z.string(),
     systemAdmin: z.boolean(),
@@ -88,7 +88,7 @@ export const userSchema = component(
   'A user account; its password hash never leaves the server.',
 );
 
-export const createUserSchema = component(
+export const createUserSchema = apiComponent(
   z.strictObject({
     name: userNameSchema,
     password,
@@ -98,7 +98,7 @@ export const createUserSchema = component(
   'A new user.',
 );
 
-export const changePasswordSchema = component(
+export const changePasswordSchema = apiComponent(
   z.strictObject({
     password,
     currentPassword: z
@@ -112,13 +112,13 @@ export const changePasswordSchema = component(
   'A new password.',
 );
 
-export const projectSchema = component(
+export const projectSchema = apiComponent(
   z.strictObject({ name: z.string(), public: z.boolean(), createdAt: time }),
   'Project',
   'A project: the first path component of its repositories.',
 );
 
-export const createProjectSchema = component(
+export const createProjectSchema = apiComponent(
   z.strictObject({
     name: projectNameSchema,
     public: z.boolean().optional().describe('Allow anonymous pulls (default false).'),
@@ -127,25 +127,25 @@ export const createProjectSchema = component(
   'A new project.',
 );
 
-export const updateProjectSchema = component(
+export const updateProjectSchema = apiComponent(
   z.strictObject({ public: z.boolean().describe('Allow anonymous pulls.') }),
   'UpdateProject',
   "A change of a project's visibility.",
 );
 
-export const membershipSchema = component(
+export const membershipSchema = apiComponent(
   z.strictObject({ project: z.string(), user: z.string(), role: roleSchema }),
   'Membership',
   "A user's role in a project.",
 );
 
-export const setMemberSchema = component(
+export const setMemberSchema = apiComponent(
   z.strictObject({ role: roleSchema }),
   'SetMember',
   'A role to give.',
 );
 
-const robotPermissionSchema = component(
+const robotPermissionSchema = apiComponent(
   z.strictObject({
     project: z.string(),
     repository: z.string().optional(),
@@ -155,7 +155,7 @@ const robotPermissionSchema = component(
   'What a robot may do: actions on the repositories of a project, optionally one repository or a prefix ending in /*.',
 );
 
-export const robotSchema = component(
+export const robotSchema = apiComponent(
   z.strictObject({
     name: z.string().describe('Login name, robot$PROJECT+NAME.'),
     project: z.string().optional(),
@@ -169,7 +169,7 @@ export const robotSchema = component(
   'A robot account; its token is stored only as a hash.',
 );
 
-export const createRobotSchema = component(
+export const createRobotSchema = apiComponent(
   z.strictObject({
     name: projectNameSchema.describe('Short name; the login name becomes robot$PROJECT+NAME.'),
     permissions: z
@@ -195,7 +195,7 @@ export const createRobotSchema = component(
   'A new robot of the project in the path; its permissions are in that project.',
 );
 
-export const createdRobotSchema = component(
+export const createdRobotSchema = apiComponent(
   z.strictObject({
     robot: robotSchema,
     token: z.string().describe('The robot token: shown this once, stored only as a SHA-256 hash.'),
@@ -204,7 +204,7 @@ export const createdRobotSchema = component(
   'A robot just created, with its token.',
 );
 
-export const errorBodySchema = component(
+export const errorBodySchema = apiComponent(
   z.strictObject({
     errors: z
       .array(
