@@ -103,6 +103,7 @@ const TRICKS: readonly [string, string][] = [
   ['upper case project of another', 'VAULT/base'],
   ['an over-long name (256 characters)', `priv/${'a'.repeat(251)}`],
   ['an over-long name (1000 characters)', `priv/${'a/'.repeat(497)}a`],
+  ['a name past the router parameter limit (3000 characters)', `priv/${'a'.repeat(2995)}`],
   ['an empty component', 'priv//app'],
   ['a leading slash (empty first component)', '/priv/app'],
   ['a trailing slash', 'priv/app/'],
