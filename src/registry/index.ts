@@ -26,6 +26,8 @@ export type { CheckedManifest } from './manifest.js';
 export { registerDistributionRoutes, errorResponse } from './http/routes.js';
 export type { RegistryRoutesOptions } from './http/routes.js';
 export { ERROR_RESPONSES } from './http/errors.js';
+export { referrersIndex } from './http/discovery.js';
+export type { ReferrersIndex } from './http/discovery.js';
 export type { OciErrorCode, ErrorBody } from './http/errors.js';
 export { createRegistryApp, startRegistryServer } from './http/server.js';
 export type { RegistryAuthConfig, RegistryServer, RegistryServerOptions } from './http/server.js';

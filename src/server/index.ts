@@ -39,3 +39,12 @@ export { classifyManifest } from './registry/scan-classify.js';
 export type { ScanTarget } from './registry/scan-classify.js';
 export { LocalRegistryImageSource, readStoredBlob } from './registry/local-image.js';
 export type { LocalRegistryImageSourceOptions } from './registry/local-image.js';
+
+// Pull gates and immutable tags for the registry, from the policy file's server.projects.
+export { createRegistryGates } from './registry/gates.js';
+export type { RegistryGatesOptions } from './registry/gates.js';
+export { judgeScan } from './registry/gates-vulnerabilities.js';
+export type { GateCheck, VulnerabilitiesRule } from './registry/gates-vulnerabilities.js';
+export { createSignatureGate } from './registry/signature-gate.js';
+export type { SignatureGate, SignatureGateOptions } from './registry/signature-gate.js';
+export { LocalRegistryClient } from './registry/local-client.js';

@@ -1,8 +1,22 @@
 import type { FastifyReply } from 'fastify';
 import type { Digest } from '../../core/index.js';
 import { MediaType } from '../../oci/index.js';
+import type { ManifestRecord } from '../metadata/metadata-store.js';
 import type { RegistryRoutesOptions } from './options.js';
 import { param, parseCount, unknownName } from './parse.js';
+
+/** The image index the referrers API answers with. */
+export type ReferrersIndex = {
+  readonly schemaVersion: 2;
+  readonly mediaType: string;
+  readonly manifests: {
+    readonly mediaType: string;
+    readonly digest: Digest;
+    readonly size: number;
+    readonly artifactType?: string;
+    readonly annotations?: Readonly<Record<string, string>>;
+  }[];
+};
 
 /** Keeps the repositories of a catalog page the caller may see. */
 export type CatalogFilter = (repositories: readonly string[]) => Promise<string[]>;
@@ -61,6 +75,21 @@ export async function tags(
   return reply.type(JSON_TYPE).send({ name, tags: shown });
 }
 
+/** The referrers API's answer: an image index of the referrers' descriptors. */
+export function referrersIndex(records: readonly ManifestRecord[]): ReferrersIndex {
+  return {
+    schemaVersion: 2,
+    mediaType: MediaType.ociIndex,
+    manifests: records.map((r) => ({
+      mediaType: r.mediaType,
+      digest: r.digest,
+      size: r.size,
+      ...(r.artifactType !== undefined ? { artifactType: r.artifactType } : {}),
+      ...(r.annotations !== undefined ? { annotations: r.annotations } : {}),
+    })),
+  };
+}
+
 /** `GET /v2/<name>/referrers/<digest>`, an image index of the manifests whose subject it is. */
 export async function referrers(
   opts: RegistryRoutesOptions,
@@ -72,17 +101,7 @@ export async function referrers(
   const artifactType = param(q, 'artifactType');
   const records = await opts.metadata.listReferrers(name, subject, artifactType);
   if (artifactType !== undefined) void reply.header('oci-filters-applied', 'artifactType');
-  const index = {
-    schemaVersion: 2,
-    mediaType: MediaType.ociIndex,
-    manifests: records.map((r) => ({
-      mediaType: r.mediaType,
-      digest: r.digest,
-      size: r.size,
-      ...(r.artifactType !== undefined ? { artifactType: r.artifactType } : {}),
-      ...(r.annotations !== undefined ? { annotations: r.annotations } : {}),
-    })),
-  };
+  const index = referrersIndex(records);
   // A Buffer, so fastify does not append a charset to the spec's media type.
   return reply
     .code(200)
