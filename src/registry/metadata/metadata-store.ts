@@ -61,9 +61,9 @@ export interface MetadataStore {
   unlinkBlob(repository: string, digest: Digest): Promise<boolean>;
   /**
    * Records a manifest (creating the repository) and points `tags` at it, in one transaction.
-   * `requiredBlobs` (its config and layers) must be linked in `repository` at that moment: checked
-   * in the same transaction, so that garbage collection releasing one of them (`releaseBlob`)
-   * and this write cannot both succeed.
+   * `requiredBlobs` (its config and layers, and the digest of its own bytes once linked) must be
+   * linked in `repository` at that moment: checked in the same transaction, so that garbage
+   * collection releasing one of them (`releaseBlob`) and this write cannot both succeed.
    * @throws RegistryError MANIFEST_BLOB_UNKNOWN when a required blob is not linked there.
    */
   putManifest(
