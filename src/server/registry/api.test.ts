@@ -333,6 +333,24 @@ describe('the OpenAPI document', () => {
     expect(registered.size).toBeGreaterThan(20);
   });
 
+  it("describes the server routes' answers as they are", async () => {
+    const doc = JSON.parse(readFileSync(docFile, 'utf8')) as Record<string, unknown>;
+    const ajv = new Ajv2020({ strict: false, allErrors: true });
+    const base = 'https://portcullis.invalid/registry-api';
+    ajv.addSchema({ $id: base, components: doc['components'] });
+    const answers: [string, string][] = [
+      ['ManifestScan', scanUrl('team/app', image.digest)],
+      ['ManifestSignatures', `/api/v1/repositories/team%2Fapp/manifests/${image.digest}/signatures`],
+      ['ProjectGates', '/api/v1/projects/team/gates'],
+      ['ProjectGates', '/api/v1/projects/pub/gates'],
+    ];
+    for (const [id, url] of answers) {
+      const validate = ajv.compile({ $ref: `${base}#/components/schemas/${id}` });
+      const res = await get(url, 'admin');
+      expect(validate(res.json), `${url}: ${JSON.stringify(validate.errors)}`).toBe(true);
+    }
+  });
+
   it('has the shape of an OpenAPI 3.1 document, with valid JSON Schemas and resolvable references', () => {
     const doc = JSON.parse(readFileSync(docFile, 'utf8')) as Record<string, unknown>;
     const ajv = new Ajv2020({ strict: false, allErrors: true });

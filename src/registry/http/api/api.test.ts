@@ -1,3 +1,4 @@
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { digestOf } from '../../../core/index.js';
 import {
@@ -13,6 +14,8 @@ import { hashRobotToken } from '../../auth/index.js';
 let reg: TestPortcullisRegistry;
 /** Every body the API answered, checked for secrets at the end. */
 const answers: string[] = [];
+/** Every JSON answer with its request, checked against the OpenAPI document at the end. */
+const exchanges: { method: string; path: string; status: number; json: unknown }[] = [];
 /** Secrets sent to the API or handed out by it. */
 const secrets: string[] = [];
 
@@ -38,6 +41,8 @@ async function call(
   });
   const text = await res.text();
   answers.push(text);
+  if (text !== '' && res.headers.get('content-type')?.startsWith('application/json') === true)
+    exchanges.push({ method, path, status: res.status, json: JSON.parse(text) as unknown });
   return {
     status: res.status,
     json: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>),
@@ -166,6 +171,11 @@ describe('users', () => {
     );
     await refused(call('POST', '/api/v1/users', 'admin', '{"name":'), 400, 'INVALID', /JSON/);
     await refused(call('POST', '/api/v1/users', 'admin'), 400, 'INVALID', /body/);
+    await refused(
+      call('POST', '/api/v1/users', 'admin', { name: 'dave', password: 'x'.repeat(70 * 1024) }),
+      413,
+      'TOO_LARGE',
+    );
     await refused(
       call('POST', '/api/v1/users', 'admin', 'name=dave', { 'content-type': 'text/plain' }),
       415,
@@ -435,6 +445,47 @@ describe('robots', () => {
     const res = await fetch(`${reg.url}/v2/team/ci/app/tags/list`, { headers: { authorization: basic } });
     expect(res.status).toBe(401);
     await refused(call('DELETE', '/api/v1/projects/team/robots/ci', 'alice'), 404, 'NOT_FOUND');
+  });
+});
+
+describe('the answers', () => {
+  it('match the OpenAPI document: each status is documented and each body fits its schema', async () => {
+    const doc = (await call('GET', '/api/v1/openapi.json', undefined)).json as {
+      paths: Record<
+        string,
+        Record<string, { responses: Record<string, { content?: Record<string, { schema: object }> }> }>
+      >;
+      components: object;
+    };
+    const ajv = new Ajv2020({ strict: false, allErrors: true });
+    const base = 'https://portcullis.invalid/registry-api';
+    ajv.addSchema({ $id: base, components: doc.components });
+    const templates = Object.keys(doc.paths).map((t) => ({
+      t,
+      re: new RegExp(`^${t.replace(/\{\w+\}/g, '[^/]+')}$`),
+    }));
+    let checked = 0;
+    for (const x of exchanges) {
+      const pathname = x.path.split('?')[0] ?? '';
+      const template = templates.find((c) => c.re.test(pathname))?.t;
+      if (template === undefined) continue; // the 404 of an unknown route
+      const op = doc.paths[template]?.[x.method.toLowerCase()];
+      const response = op?.responses[String(x.status)];
+      expect(response, `${x.method} ${template} ${x.status} is documented`).toBeDefined();
+      const schema = response?.content?.['application/json']?.schema;
+      if (schema === undefined) continue;
+      // References in the document are #/components/...: resolve them against it.
+      const rebased = JSON.parse(
+        JSON.stringify(schema).replaceAll('"#/components/', `"${base}#/components/`),
+      ) as object;
+      const validate = ajv.compile(rebased);
+      expect(
+        validate(x.json),
+        `${x.method} ${template} ${x.status}: ${JSON.stringify(validate.errors)}`,
+      ).toBe(true);
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(50);
   });
 });
 

@@ -28,5 +28,6 @@ export {
 } from './schema.js';
 export { buildOpenApiDocument } from './openapi.js';
 export type { OpenApiDocument } from './openapi.js';
-export { API_PREFIX, MAX_API_BODY_BYTES, managementRoutes, registerManagementApi } from './register.js';
+export { API_PREFIX, managementRoutes, registerManagementApi } from './register.js';
+export { MAX_API_BODY_BYTES } from './limits.js';
 export type { ApiExtension, ManagementApiOptions } from './register.js';

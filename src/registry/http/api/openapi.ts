@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { API_ERROR_CODES, API_ERROR_STATUS } from './errors.js';
 import type { ApiResponseSpec, ApiRoute } from './route.js';
+import { MAX_API_BODY_BYTES } from './limits.js';
 import { DENIED_DOC, UNAUTHORIZED_DOC, errorDoc } from './schema.js';
 
 // The OpenAPI 3.1 document of the management API, written from the route table: paths and
@@ -68,13 +69,17 @@ function parametersOf(
 
 /**
  * A route's responses with the errors every route of its kind may answer: 400 when it takes
- * input, 401 when it needs credentials, 403 when a caller may be refused (robots, or anyone but
+ * input (413 and 415 for a body), 401 when it needs credentials, 403 when a caller may be refused (robots, or anyone but
  * a system administrator). A route's own entry for a status wins.
  */
 function responsesOf(route: ApiRoute): [string, ApiResponseSpec][] {
   const all: Record<number, ApiResponseSpec> = {};
   if (route.params !== undefined || route.query !== undefined || route.body !== undefined)
     all[400] = errorDoc('Bad path, query or body (INVALID)');
+  if (route.body !== undefined) {
+    all[413] = errorDoc(`A body over ${MAX_API_BODY_BYTES} bytes (TOO_LARGE)`);
+    all[415] = errorDoc('A body that is not application/json (UNSUPPORTED_MEDIA_TYPE)');
+  }
   if (route.access !== 'public') all[401] = UNAUTHORIZED_DOC;
   if (route.access === 'system-admin' || (route.access === 'authenticated' && !route.robots))
     all[403] = DENIED_DOC;

@@ -8,6 +8,7 @@ import { actorOfSubject, recordAudit, requestFacts } from '../audit.js';
 import { AUDIT_ROUTES } from './audit.js';
 import { authenticateCaller, createApiContext, isActiveSystemAdmin, type ApiContext } from './context.js';
 import { ApiError, apiErrorResponse } from './errors.js';
+import { MAX_API_BODY_BYTES } from './limits.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { PROJECT_ROUTES } from './projects.js';
 import { defineApiRoute, toFastifyPath, type ApiResult, type ApiRoute } from './route.js';
@@ -20,9 +21,6 @@ import { USER_ROUTES } from './users.js';
 
 /** The prefix of every management route. */
 export const API_PREFIX = '/api/v1';
-
-/** Largest JSON body the API reads. */
-export const MAX_API_BODY_BYTES = 64 * 1024;
 
 /** More routes for the API, from outside the registry capability (scan results, signatures, gates). */
 export type ApiExtension = {
@@ -109,7 +107,7 @@ async function handle(
     if (caller.subject.kind === 'robot' && !route.robots)
       throw ctx.deny(req, caller, 'robots may not use the management API');
     if (route.access === 'system-admin' && !isActiveSystemAdmin(caller.subject))
-      throw ctx.deny(req, caller, `${route.summary.toLowerCase()} needs a system administrator`);
+      throw ctx.deny(req, caller, `only system administrators may ${route.summary.toLowerCase()}`);
   }
   return send(reply, await route.run(req, reply, caller, ctx));
 }

@@ -1,0 +1,2 @@
+/** Largest JSON body the management API reads, in bytes. */
+export const MAX_API_BODY_BYTES = 64 * 1024;
