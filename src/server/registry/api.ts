@@ -24,7 +24,10 @@ import type { ScanResultsReader } from './scan-results.js';
 // capability itself knows nothing of scanning, signing or policies. The caller needs pull on
 // the repository (robots included: CI checks the scan of what it pushed).
 
-/** What the server-layer routes read. */
+/**
+ * What the server-layer routes read. Both are read on every request, never copied, so getters
+ * keep them current (a policy reload shows at once).
+ */
 export type RegistryApiExtensionOptions = {
   /** Scan results; absent when the registry does not scan (the scan route then answers 404). */
   readonly scans?: ScanResultsReader | undefined;
