@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -133,6 +133,32 @@ describe('portcullis registry gc', () => {
     // A second run finds nothing more.
     const again = JSON.parse((await gc(['--grace-period', '0s', '--format', 'json'])).stdout) as GcReport;
     expect(again).toMatchObject({ blobs: [], uploads: [], bytesFreed: 0 });
+  });
+
+  it("takes the data directory and grace period from the config file's server section, flags first", async () => {
+    const orphan = await pushBlob('team/app', randomBytes(500));
+    const config = path.join(reg.dataDir, '..', 'portcullis.yaml');
+    await writeFile(
+      config,
+      [
+        'apiVersion: portcullis.dev/v1alpha1',
+        'kind: Policy',
+        'server:',
+        `  dataDir: ${path.basename(reg.dataDir)}`,
+        '  gc:',
+        '    gracePeriod: 7d',
+        '',
+      ].join('\n'),
+    );
+    const run = (args: readonly string[]) =>
+      runCommandCaptured(runRegistry, ['gc', '--config', config, '--format', 'json', ...args], { cwd: work });
+    const young = JSON.parse((await run([])).stdout) as GcReport;
+    expect(young).toMatchObject({ gracePeriodSeconds: 7 * 86400, keptYoung: 1, blobs: [] });
+    const now = JSON.parse((await run(['--grace-period', '0s'])).stdout) as GcReport;
+    expect(now.blobs.map((b) => b.digest)).toEqual([orphan]);
+    await expect(
+      runCommandCaptured(runRegistry, ['gc', '--config', path.join(work, 'missing.yaml')], { cwd: work }),
+    ).rejects.toMatchObject({ code: 'POLICY_NOT_FOUND' });
   });
 
   it('refuses a bad grace period, a directory without registry data, and unknown subcommands', async () => {

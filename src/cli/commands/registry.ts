@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Logger } from '../../core/index.js';
-import { durationSeconds } from '../../policy/index.js';
+import { durationSeconds, loadPolicyFile } from '../../policy/index.js';
 import {
   collectGarbage,
   FilesystemBlobStore,
@@ -11,7 +11,6 @@ import {
 import { ExitCode } from '../exit-codes.js';
 import { UsageError, writeLine, type CliIO } from '../io.js';
 import {
-  DATA_DIR_OPTION,
   DEFAULT_DATA_DIR,
   FORMAT_OPTION,
   expectArgs,
@@ -25,7 +24,7 @@ import {
 export const DEFAULT_GC_GRACE_PERIOD = '2h';
 
 export const registryHelp = `Usage: portcullis registry gc [--data-dir DIR] [--grace-period 2h] [--dry-run]
-                            [--format text|json]
+                            [--config FILE] [--format text|json]
 
 gc: garbage collection of the registry under --data-dir (mark and sweep), safe while the server
 runs and clients push. Every manifest recorded in ${REGISTRY_DB_FILE} is kept, tagged or not (signatures,
@@ -40,10 +39,12 @@ Options:
   --data-dir DIR         the registry's data directory (default ./${DEFAULT_DATA_DIR})
   --grace-period DUR     leave blobs and uploads younger than this: 30s, 15m, 2h, 7d (default ${DEFAULT_GC_GRACE_PERIOD})
   --dry-run              list what would be removed and remove nothing
+  --config FILE          the policy file serve runs with: its server.dataDir and server.gc.gracePeriod
+                         apply unless --data-dir or --grace-period are given
   --format text|json     output format (default text)
 
-Exit codes: 0 done, 2 invalid arguments, 3 no registry data in --data-dir, 5 a recorded manifest
-cannot be read (nothing was removed), 70 storage failure.`;
+Exit codes: 0 done, 2 invalid arguments or config file, 3 no registry data in the data directory
+(or no config file), 5 a recorded manifest cannot be read (nothing was removed), 70 storage failure.`;
 
 const SUBCOMMANDS = ['gc'] as const;
 
@@ -56,9 +57,10 @@ export async function runRegistry(argv: string[], io: CliIO, logger: Logger): Pr
     args: rest,
     allowPositionals: true,
     options: {
-      ...DATA_DIR_OPTION,
       ...FORMAT_OPTION,
-      'grace-period': { type: 'string', default: DEFAULT_GC_GRACE_PERIOD },
+      'data-dir': { type: 'string' },
+      'grace-period': { type: 'string' },
+      config: { type: 'string' },
       'dry-run': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
@@ -70,16 +72,25 @@ export async function runRegistry(argv: string[], io: CliIO, logger: Logger): Pr
   expectArgs(
     positionals,
     0,
-    'registry gc [--data-dir DIR] [--grace-period 2h] [--dry-run] [--format text|json]',
+    'registry gc [--data-dir DIR] [--grace-period 2h] [--dry-run] [--config FILE] [--format text|json]',
   );
   const format = parseListFormat(values.format);
-  const grace = durationSeconds(values['grace-period']);
+  // Flags win over the config file's server section, which wins over the defaults (as in serve).
+  const configFile = values.config === undefined ? undefined : path.resolve(io.cwd, values.config);
+  const server = configFile === undefined ? undefined : (await loadPolicyFile(configFile)).server;
+  const graceText = values['grace-period'] ?? server?.gc?.gracePeriod ?? DEFAULT_GC_GRACE_PERIOD;
+  const grace = durationSeconds(graceText);
   if (grace === undefined) {
     throw new UsageError(
-      `--grace-period must be a duration such as 30s, 15m, 2h or 7d, got "${values['grace-period'].slice(0, 20)}"`,
+      `--grace-period must be a duration such as 30s, 15m, 2h or 7d, got "${graceText.slice(0, 20)}"`,
     );
   }
-  const dataDir = path.resolve(io.cwd, values['data-dir']);
+  const dataDir =
+    values['data-dir'] !== undefined
+      ? path.resolve(io.cwd, values['data-dir'])
+      : configFile !== undefined && server?.dataDir !== undefined
+        ? path.resolve(path.dirname(configFile), server.dataDir)
+        : path.resolve(io.cwd, DEFAULT_DATA_DIR);
   // Refuses (NOT_FOUND) a directory without registry.db rather than creating an empty registry.
   (await openAccountStore(dataDir, { create: false })).close();
   const metadata = SqliteMetadataStore.open(path.join(dataDir, REGISTRY_DB_FILE));
@@ -94,7 +105,7 @@ export async function runRegistry(argv: string[], io: CliIO, logger: Logger): Pr
     await metadata.close();
   }
   if (format === 'json') writeLine(io.stdout, JSON.stringify(report, undefined, 2));
-  else printReport(io, report, values['grace-period']);
+  else printReport(io, report, graceText);
   return ExitCode.ok;
 }
 
