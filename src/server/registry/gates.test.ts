@@ -16,7 +16,13 @@ import { matchInventory } from '../../scan/index.js';
 import { writeKeyPairFiles } from '../../signing/index.js';
 import { runCliCaptured } from '../../testing/cli.js';
 import { sharedData } from '../../testing/fixtures.js';
-import { buildTestImages, pushLayoutTag, runCommand } from '../../testing/oci-images.js';
+import {
+  addIndexToLayout,
+  buildTestImages,
+  layoutDescriptor,
+  pushLayoutTag,
+  runCommand,
+} from '../../testing/oci-images.js';
 import { startPortcullisRegistry, type TestPortcullisRegistry } from '../../testing/portcullis-registry.js';
 import { trivyFixtureRecords } from '../../testing/trivy-fixture-db.js';
 import { openVulnDb, type VulnDb } from '../../vulndb/index.js';
@@ -324,6 +330,24 @@ describe('requireSignature pull gate', () => {
     ]);
     const refused = await refusal(image);
     expect(refused).toContain(`names repository ${reg.host}/signed/app, not signed/copy`);
+  });
+  it('serves the platform manifests of a signed index (signing the index vouches for them), not of an unsigned one', async () => {
+    await addIndexToLayout(layout, 'multi', [
+      { tag: 'one', platform: { os: 'linux', architecture: 'amd64' } },
+      { tag: 'three', platform: { os: 'linux', architecture: 'arm64' } },
+    ]);
+    const image = `${reg.host}/signed/multi:v1`;
+    await pushLayoutTag(layout, 'multi', image, { all: true });
+    const index = await digestOf(image);
+    const amd64 = parseDigest((await layoutDescriptor(layout, 'one')).digest);
+    // The index itself is not gated; its platform manifests are.
+    expect(await refusal(image)).toBeUndefined();
+    expect(await refusal(`${reg.host}/signed/multi@${amd64}`)).toContain('pull refused by rule trusted');
+    await expect(skopeoPull(image)).rejects.toThrow(/pull refused by rule trusted/);
+    const signed = await cli(['sign', '--key', 'trusted.key', `${reg.host}/signed/multi@${index}`]);
+    expect(signed.code, signed.stderr).toBe(0);
+    expect(await refusal(`${reg.host}/signed/multi@${amd64}`)).toBeUndefined();
+    await skopeoPull(image);
   });
 });
 

@@ -1,6 +1,7 @@
-import type { Digest, Logger } from '../../core/index.js';
+import { errorMessage, type Digest, type Logger } from '../../core/index.js';
 import type { RequireSignatureRule, SignatureFact } from '../../admission/index.js';
 import { tryParseImageRef } from '../../imageref/index.js';
+import { MediaType, parseManifest } from '../../oci/index.js';
 import type { BlobStore, MetadataStore, PushedManifest } from '../../registry/index.js';
 import {
   createImageVerifier,
@@ -33,11 +34,12 @@ export type SignatureGateOptions = {
 export interface SignatureGate {
   /**
    * The signature fact of `digest` in `repository` for the rule: satisfied only when a
-   * signature VERIFIES with the rule's keys or identities (and names this repository).
+   * signature VERIFIES with the rule's keys or identities (and names this repository), on the
+   * manifest itself or on a tagged index of the repository that lists it.
    * Registry read failures become `{ error }`.
    */
   check(repository: string, digest: Digest, rule: RequireSignatureRule): Promise<SignatureFact>;
-  /** Forgets the outcomes of a manifest that just got a signature, attestation or referrer. */
+  /** Forgets the outcomes in a repository that just got a signature, attestation or referrer. */
   onManifestPushed(event: PushedManifest): void;
 }
 
@@ -45,8 +47,11 @@ export interface SignatureGate {
 // host is not compared (the registry cannot know every name clients reach it by).
 const INTERNAL_HOST = 'portcullis.internal';
 const SIG_TAG_RE = /^(sha256|sha512)-([0-9a-f]{64}|[0-9a-f]{128})\.(sig|att|sbom)$/;
-/** Distinct manifests with a bumped version remembered; past it, everything is forgotten at once. */
+/** Repositories with a bumped version remembered; past it, everything is forgotten at once. */
 const MAX_VERSIONS = 10_000;
+/** Tags read when looking for the indexes that list a manifest. */
+const MAX_PARENT_TAGS = 1000;
+const INDEX_TYPES: ReadonlySet<string> = new Set([MediaType.ociIndex, MediaType.dockerManifestList]);
 
 /**
  * A verified signature counts only when its payload names this repository (any host): the
@@ -79,7 +84,7 @@ function sameRepositoryOnly(result: ImageVerificationResult, repository: string)
  * The signature gate: requirementForRule and toSignatureFact (as admission uses them), the
  * signing library's verifier over a LocalRegistryClient (cosign `.sig`/`.att` tags and OCI 1.1
  * referrers, straight from the stores), outcomes cached per (repository, digest, rule) with a
- * bound and a TTL, and dropped when a signature, attestation or referrer of the digest is pushed.
+ * bound and a TTL, and dropped when a signature, attestation or referrer arrives in the repository.
  */
 export function createSignatureGate(opts: SignatureGateOptions): SignatureGate {
   const now = opts.now ?? Date.now;
@@ -97,11 +102,10 @@ export function createSignatureGate(opts: SignatureGateOptions): SignatureGate {
     cache: { maxEntries: 1, ttlMs: 1, negativeTtlMs: 1 },
     now,
   });
-  // Bumped for a digest when something that may sign it arrives; part of the cache key, so
-  // older outcomes are never found again (and age out of the LRU).
+  // Bumped for a repository when a signature, attestation or referrer arrives in it; part of
+  // the cache key, so older outcomes are never found again (and age out of the LRU). Per
+  // repository, not per digest: a signed index vouches for its platform manifests too.
   const versions = new Map<string, number>();
-  const versionOf = (repository: string, digest: string): number =>
-    versions.get(`${repository}@${digest}`) ?? 0;
 
   const verify = async (
     repository: string,
@@ -119,7 +123,7 @@ export function createSignatureGate(opts: SignatureGateOptions): SignatureGate {
       );
       return toSignatureFact(sameRepositoryOnly(result, repository), unusable);
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
+      const message = errorMessage(err);
       opts.logger?.warn(
         `verifying the signatures of ${repository}@${digest} for rule ${rule.name} failed: ${message}`,
       );
@@ -127,31 +131,68 @@ export function createSignatureGate(opts: SignatureGateOptions): SignatureGate {
     }
   };
 
+  /** Tagged indexes of the repository that list `digest` (the first MAX_PARENT_TAGS tags are read). */
+  const parentsOf = async (repository: string, digest: Digest): Promise<Digest[]> => {
+    const parents = new Set<Digest>();
+    const tags = await opts.metadata.listTags(repository, { n: MAX_PARENT_TAGS });
+    for (const tag of tags) {
+      const d = await opts.metadata.resolveTag(repository, tag);
+      if (d === undefined || parents.has(d)) continue;
+      const record = await opts.metadata.getManifest(repository, d);
+      if (record === undefined || !INDEX_TYPES.has(record.mediaType)) continue;
+      const { bytes } = await client.getManifest({ registry: INTERNAL_HOST, repository, digest: d });
+      const parsed = parseManifest(bytes, record.mediaType, `index ${d}`);
+      if (parsed.kind === 'index' && parsed.index.manifests.some((m) => m.digest === digest)) parents.add(d);
+    }
+    return [...parents];
+  };
+
+  /**
+   * The manifest's own signatures, else those of an index listing it: clients pull the platform
+   * manifests of a signed index one by one, and the index's digest commits to each of them.
+   */
+  const verifyOrParent = async (
+    repository: string,
+    digest: Digest,
+    rule: RequireSignatureRule,
+  ): Promise<SignatureFact> => {
+    const own = await verify(repository, digest, rule);
+    if (!('satisfied' in own) || own.satisfied) return own;
+    let parents: Digest[];
+    try {
+      parents = await parentsOf(repository, digest);
+    } catch (err) {
+      opts.logger?.warn(
+        `looking for the indexes listing ${repository}@${digest} failed: ${errorMessage(err)}`,
+      );
+      return own;
+    }
+    for (const parent of parents) {
+      const fact = await verify(repository, parent, rule);
+      if ('satisfied' in fact && fact.satisfied) {
+        return { satisfied: true, reasons: fact.reasons.map((r) => `${r} through index ${parent}`) };
+      }
+    }
+    return own;
+  };
+
   return {
     async check(repository, digest, rule) {
-      const key = `${repository}@${digest}#${versionOf(repository, digest)}#${rule.name}`;
+      const key = `${repository}#${versions.get(repository) ?? 0}@${digest}#${rule.name}`;
       const cached = cache.get(key);
       if (cached !== undefined) return cached;
-      const fact = await verify(repository, digest, rule);
+      const fact = await verifyOrParent(repository, digest, rule);
       cache.set(key, fact, 'satisfied' in fact && fact.satisfied ? ttlMs : negativeTtlMs);
       return fact;
     },
     onManifestPushed(event) {
-      const subjects = new Set<string>();
-      if (event.record.subject !== undefined) subjects.add(event.record.subject);
-      for (const tag of event.tags) {
-        const m = SIG_TAG_RE.exec(tag);
-        if (m) subjects.add(`${m[1] ?? ''}:${m[2] ?? ''}`);
-      }
-      if (subjects.size === 0) return;
+      const signs = event.record.subject !== undefined || event.tags.some((t) => SIG_TAG_RE.test(t));
+      if (!signs) return;
       if (versions.size >= MAX_VERSIONS) {
         versions.clear();
         cache.clear();
       }
-      for (const digest of subjects) {
-        const id = `${event.repository}@${digest}`;
-        versions.set(id, (versions.get(id) ?? 0) + 1);
-      }
+      versions.set(event.repository, (versions.get(event.repository) ?? 0) + 1);
     },
   };
 }
