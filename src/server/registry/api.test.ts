@@ -90,6 +90,8 @@ const cosignSig = record({ schemaVersion: 2, n: 'sig' });
 
 let reg: TestPortcullisRegistry;
 let robotAuth = '';
+/** The policy in force; the extension reads it through a getter, as serve's reload needs. */
+let policyInForce: typeof POLICY | undefined = POLICY;
 const scans = new MapScanResults();
 
 async function get(url: string, who: string | { authorization: string } | undefined) {
@@ -107,7 +109,16 @@ beforeAll(async () => {
   reg = await startPortcullisRegistry({
     projects: [{ name: 'team' }, { name: 'pub', public: true }],
     users: { guest: { roles: { team: 'guest' } }, bob: {} },
-    server: { apiExtensions: [createRegistryApiExtension({ scans, policy: POLICY })] },
+    server: {
+      apiExtensions: [
+        createRegistryApiExtension({
+          scans,
+          get policy() {
+            return policyInForce;
+          },
+        }),
+      ],
+    },
   });
   await reg.metadata.putManifest('team/app', image, ['v1']);
   await reg.metadata.putManifest('team/app', unscanned, ['v2']);
@@ -255,6 +266,18 @@ describe('GET /api/v1/projects/{name}/gates', () => {
     expect(rules[0]).not.toHaveProperty('match');
     const pub = await get('/api/v1/projects/pub/gates', 'bob');
     expect(pub.json).toEqual({ project: 'pub', entry: '*', immutableTags: ['release-*'], vex: [] });
+  });
+
+  it('shows robots of the project its gates, and follows a policy reload', async () => {
+    const robot = await get('/api/v1/projects/team/gates', { authorization: robotAuth });
+    expect(robot.json).toMatchObject({ project: 'team', entry: 'team' });
+    policyInForce = undefined;
+    try {
+      const none = await get('/api/v1/projects/team/gates', 'guest');
+      expect(none.json).toEqual({ project: 'team', immutableTags: [], vex: [] });
+    } finally {
+      policyInForce = POLICY;
+    }
   });
 
   it('hides projects the caller may not see', async () => {
