@@ -106,7 +106,7 @@ describe('portcullis registry gc', () => {
 
     // The default grace period (2h) protects everything pushed a moment ago.
     const young = await gc(['--format', 'json']);
-    expect(JSON.parse(young.stdout)).toMatchObject({ blobs: [], uploads: [], keptYoung: 1, bytesFreed: 0 });
+    expect(JSON.parse(young.stdout)).toMatchObject({ blobs: [], uploads: [], kept: 1, bytesFreed: 0 });
     expect(await status('team/app', 'blobs', orphan)).toBe(200);
 
     const run = await gc(['--grace-period', '0s', '--format', 'json']);
@@ -153,7 +153,7 @@ describe('portcullis registry gc', () => {
     const run = (args: readonly string[]) =>
       runCommandCaptured(runRegistry, ['gc', '--config', config, '--format', 'json', ...args], { cwd: work });
     const young = JSON.parse((await run([])).stdout) as GcReport;
-    expect(young).toMatchObject({ gracePeriodSeconds: 7 * 86400, keptYoung: 1, blobs: [] });
+    expect(young).toMatchObject({ gracePeriodSeconds: 7 * 86400, kept: 1, blobs: [] });
     const now = JSON.parse((await run(['--grace-period', '0s'])).stdout) as GcReport;
     expect(now.blobs.map((b) => b.digest)).toEqual([orphan]);
     await expect(

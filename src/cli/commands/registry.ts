@@ -122,6 +122,6 @@ function printReport(io: CliIO, r: GcReport, grace: string): void {
     io.stdout,
     `${r.manifests} manifests keep ${r.marked} blobs; ${verb} ${r.blobs.length} blobs (${r.links} links) and ` +
       `${r.uploads.length} uploads, ${r.bytesFreed} bytes${r.dryRun ? ' (dry run)' : ' freed'}; ` +
-      `kept ${r.keptYoung} unreferenced blobs younger than ${grace}`,
+      `kept ${r.kept} unreferenced blobs younger than ${grace} or in use meanwhile`,
   );
 }

@@ -141,7 +141,7 @@ describe('collectGarbage', () => {
       dryRun: false,
       manifests: 4,
       links: 2,
-      keptYoung: 0,
+      kept: 0,
       bytesFreed: orphan.length,
     });
     expect(report.blobs).toEqual([{ digest: orphanDigest, size: orphan.length, stored: true }]);
@@ -163,7 +163,7 @@ describe('collectGarbage', () => {
   it('keeps a blob pushed within the grace period, whose manifest has not arrived yet', async () => {
     const layer = await pushBlob('team/app', randomBytes(2000));
     const young = await collectGarbage(blobs, meta, { gracePeriodSeconds: 7200 });
-    expect(young).toMatchObject({ blobs: [], keptYoung: 1, bytesFreed: 0 });
+    expect(young).toMatchObject({ blobs: [], kept: 1, bytesFreed: 0 });
     expect(await stored()).toEqual([layer]);
     expect(await meta.hasBlobLink('team/app', layer)).toBe(true);
 

@@ -65,8 +65,11 @@ export type GcReport = {
   /** Repository links removed with the blobs (in a dry run, that would be). */
   readonly links: number;
   readonly uploads: readonly CollectedUpload[];
-  /** Unreferenced blobs kept because they are younger than the grace period. */
-  readonly keptYoung: number;
+  /**
+   * Unreferenced blobs left in place: younger than the grace period, or pushed again (or still
+   * changing under concurrent manifest pushes) while gc decided.
+   */
+  readonly kept: number;
   /** Bytes of blobs and uploads removed (or that would be). */
   readonly bytesFreed: number;
 };
@@ -101,7 +104,7 @@ export async function collectGarbage(
 
   const collected: CollectedBlob[] = [];
   let links = 0;
-  let keptYoung = 0;
+  let kept = 0;
   for (const digest of candidates) {
     if (marks.has(digest)) continue;
     const blob = stored.get(digest);
@@ -110,7 +113,7 @@ export async function collectGarbage(
       (blob !== undefined && blob.modifiedAt >= cutoff) ||
       (link !== undefined && link.lastLinkedAt >= cutoff)
     ) {
-      keptYoung++;
+      kept++;
       continue;
     }
     if (dryRun) {
@@ -129,14 +132,14 @@ export async function collectGarbage(
       }
     }
     if (released === undefined) {
-      keptYoung++;
+      kept++;
       continue;
     }
     links += released;
     const removed = blob !== undefined && (await blobs.delete(digest, cutoff));
     if (blob !== undefined && !removed) {
       // Written again after the listing: its links are gone, but whoever wrote it links it next.
-      keptYoung++;
+      kept++;
       continue;
     }
     collected.push({ digest, size: removed ? blob.size : 0, stored: removed });
@@ -163,7 +166,7 @@ export async function collectGarbage(
     blobs: collected,
     links,
     uploads,
-    keptYoung,
+    kept,
     bytesFreed,
   };
 }
