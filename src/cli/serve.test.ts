@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import https from 'node:https';
 import os from 'node:os';
@@ -313,6 +313,66 @@ describe('portcullis serve', () => {
     const missing = await runCliCaptured(['serve', '--config', 'nope.yaml'], dir);
     expect(missing.code).toBe(3);
     expect(missing.stderr).toContain('nope.yaml: policy file not found');
+  });
+
+  it('enforces the pull gates and immutable tags of the config file, and reloads them when the file changes', async () => {
+    const dir = await mkdtemp(path.join(work, 'gates-'));
+    const layout = path.join(dir, 'layout');
+    await buildTestImages(
+      layout,
+      [
+        { tag: 'v1', files: { 'app.txt': 'one\n' } },
+        { tag: 'v2', files: { 'app.txt': 'two\n' } },
+      ],
+      dir,
+    );
+    const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const pem = publicKey.export({ type: 'spki', format: 'pem' });
+    const config = path.join(dir, 'portcullis.yaml');
+    const policyWith = (pull: string) =>
+      `${POLICY_HEAD}rules:\n  - name: signed\n    kind: requireSignature\n    keys:\n      - pem: ${JSON.stringify(pem)}\n` +
+      `server:\n  listen: 127.0.0.1:0\n  dataDir: data\n  projects:\n    - name: team\n${pull}      immutableTags: ['v*']\n`;
+    await writeFile(config, policyWith('      pull: { rules: [signed] }\n'));
+    const password = `pw-${randomBytes(12).toString('base64url')}`;
+    const s = await startServeWith(dir, ['--config', config, '--reload-seconds', '1'], {
+      PORTCULLIS_ADMIN_PASSWORD: password,
+      PORTCULLIS_DB: path.join(dir, 'no-such.db'),
+    });
+    try {
+      expect(s.stderr()).toContain('pull gates and immutable tags for projects team');
+      expect(s.stderr()).toContain('pushed images are not scanned');
+      const authFile = path.join(dir, 'auth.json');
+      const auth = Buffer.from(`admin:${password}`).toString('base64');
+      await writeFile(authFile, JSON.stringify({ auths: { [s.host]: { auth } } }), { mode: 0o600 });
+      await pushLayoutTag(layout, 'v1', `${s.host}/team/app:v1`, { authFile });
+      const pull = () =>
+        fetch(`${s.url}/v2/team/app/manifests/v1`, {
+          headers: { authorization: `Basic ${auth}`, accept: 'application/vnd.oci.image.manifest.v1+json' },
+        });
+      const refused = await pull();
+      expect(refused.status).toBe(403);
+      const body = (await refused.json()) as { errors: { code: string; message: string }[] };
+      expect(body.errors[0]?.code).toBe('DENIED');
+      expect(body.errors[0]?.message).toMatch(/^pull refused by rule signed: no signature verifies/);
+      // v1 may not be moved to another image.
+      await expect(pushLayoutTag(layout, 'v2', `${s.host}/team/app:v1`, { authFile })).rejects.toThrow();
+
+      // A broken edit keeps the gates in force...
+      await writeFile(config, `${policyWith('      pull: { rules: [signed] }\n')}  nonsense: true\n`);
+      await waitFor(() => (s.stderr().includes('not reloaded') ? 'yes' : undefined), 'the refused reload');
+      expect(s.stderr()).toMatch(
+        /not reloaded, the gates in force stay: \S+portcullis\.yaml:\d+:\d+: server\.nonsense/,
+      );
+      expect((await pull()).status).toBe(403);
+      // ...and a valid one without the pull rule lifts the gate (the tag stays immutable).
+      await writeFile(config, policyWith(''));
+      await waitFor(() => (s.stderr().includes('reloaded /') ? 'yes' : undefined), 'the reload');
+      expect((await pull()).status).toBe(200);
+      await expect(pushLayoutTag(layout, 'v2', `${s.host}/team/app:v1`, { authFile })).rejects.toThrow();
+    } finally {
+      s.stop.abort();
+      expect(await s.running).toBe(0);
+    }
   });
 
   it.each([

@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { isIPv4 } from 'node:net';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -17,9 +17,11 @@ import { parseListenAddress } from './admission-serve.js';
 export const DEFAULT_LISTEN = '127.0.0.1:5000';
 /** The service name in token challenges and the tokens' audience (and issuer). */
 export const DEFAULT_SERVICE = 'portcullis';
+const DEFAULT_RELOAD_SECONDS = 10;
 
-export const serveHelp = `Usage: portcullis serve [--config FILE] [--data-dir DIR] [--listen ADDR:PORT] [--service NAME]
-                        [--tls-cert FILE --tls-key FILE | --allow-plain-http] [--token-realm URL]
+export const serveHelp = `Usage: portcullis serve [--config FILE [--reload-seconds N]] [--data-dir DIR] [--listen ADDR:PORT]
+                        [--service NAME] [--tls-cert FILE --tls-key FILE | --allow-plain-http]
+                        [--token-realm URL]
 
 Runs the OCI registry (distribution spec v1.1): blobs on the filesystem and metadata in SQLite
 under --data-dir. Push and pull with any OCI client (skopeo, buildah, docker, oras...) over
@@ -38,6 +40,10 @@ cross a network in clear text, unless --allow-plain-http says a proxy in front t
 --config FILE is a policy file (portcullis.yaml) whose server: section holds these settings
 (listen, dataDir, service, tokenRealm, tls, allowPlainHttp; paths relative to the file) and the
 registry's own (vulnerabilityDb, scan, projects); a flag given on the command line wins over it.
+server.projects puts pull gates (the named vulnerabilities and requireSignature rules) and
+immutable tags in force per project. The file is looked at every --reload-seconds: when it
+changed and still validates, its gates apply to the requests that follow (other settings need a
+restart); when it does not validate, the gates in force stay and a line says why.
 
 Options:
   --config FILE        the policy file with a server: section
@@ -49,6 +55,7 @@ Options:
   --allow-plain-http   listen on a non-loopback address without TLS (behind a TLS-terminating proxy)
   --token-realm URL    the token endpoint named in challenges (default <scheme>://<Host header>/token;
                        set it behind a proxy)
+  --reload-seconds N   how often to look for a changed --config file (default ${DEFAULT_RELOAD_SECONDS}; 0: never)
 
 Exit codes: 0 stopped by a signal, 2 invalid option or config file, 3 config file not found,
 7 cannot listen.`;
@@ -75,6 +82,7 @@ export async function runServe(argv: string[], io: CliIO, logger: Logger): Promi
       'tls-key': { type: 'string' },
       'allow-plain-http': { type: 'boolean' },
       'token-realm': { type: 'string' },
+      'reload-seconds': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -88,8 +96,9 @@ export async function runServe(argv: string[], io: CliIO, logger: Logger): Promi
   if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined)) {
     throw new UsageError('--tls-cert and --tls-key go together');
   }
+  const reloadSeconds = parseReloadSeconds(values['reload-seconds']);
   const settings = await resolveSettings(values, io);
-  const { listen, dataDir } = settings;
+  const { listen, dataDir, config } = settings;
 
   // Taken before anything starts: a SIGTERM right after the listening line must stop cleanly.
   const stop = io.stopSignal?.();
@@ -97,6 +106,7 @@ export async function runServe(argv: string[], io: CliIO, logger: Logger): Promi
   const accounts = await openAccountStore(dataDir, { create: true });
   const metadata = SqliteMetadataStore.open(path.join(dataDir, REGISTRY_DB_FILE));
   let runtime: RegistryRuntime | undefined;
+  let stopWatching: (() => void) | undefined;
   try {
     const password = io.env.PORTCULLIS_ADMIN_PASSWORD;
     const boot = await ensureAdmin(
@@ -123,7 +133,8 @@ export async function runServe(argv: string[], io: CliIO, logger: Logger): Promi
         metadata,
         service: settings.service,
         realm: settings.realm,
-        policy: settings.config?.policy,
+        policy: config?.policy,
+        policyDir: config === undefined ? undefined : path.dirname(config.file),
         vulnerabilityDb: settings.vulnerabilityDb,
         logger,
       });
@@ -136,6 +147,18 @@ export async function runServe(argv: string[], io: CliIO, logger: Logger): Promi
       return ExitCode.network;
     }
     for (const notice of runtime.notices) writeLine(io.stderr, notice);
+    if (config !== undefined && reloadSeconds > 0) {
+      const running = runtime;
+      stopWatching = await watchConfig(config.file, reloadSeconds * 1000, async () => {
+        try {
+          const line = running.reloadPolicy(await loadPolicyFile(config.file));
+          writeLine(io.stderr, `reloaded ${config.file}: ${line}`);
+        } catch (err) {
+          // A bad edit must neither open nor close a gate: what is in force stays.
+          writeLine(io.stderr, `not reloaded, the gates in force stay: ${errorMessage(err)}`);
+        }
+      });
+    }
     writeLine(io.stderr, `portcullis registry listening on ${runtime.url} (data in ${dataDir})`);
     if (stop === undefined)
       await new Promise<never>(() => undefined); // runs until the process ends
@@ -143,11 +166,61 @@ export async function runServe(argv: string[], io: CliIO, logger: Logger): Promi
     writeLine(io.stderr, 'stopping: finishing in-flight requests');
     return ExitCode.ok;
   } finally {
+    stopWatching?.();
     // In order: stop listening and drain, stop the server layer, then close the stores.
     await runtime?.close();
     accounts.close();
     await metadata.close();
   }
+}
+
+/** `--reload-seconds`: how often the config file is looked at (default 10; 0: never). */
+function parseReloadSeconds(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_RELOAD_SECONDS;
+  if (!/^\d{1,5}$/.test(value) || Number(value) > 86_400) {
+    throw new UsageError(
+      `--reload-seconds expects a whole number from 0 to 86400, got "${value.slice(0, 40)}"`,
+    );
+  }
+  return Number(value);
+}
+
+/**
+ * Calls `changed` when the file's size, modification time or inode changes (an editor's rename
+ * over it included), looking every `intervalMs`; one call at a time. Resolves to the stop function.
+ */
+async function watchConfig(
+  file: string,
+  intervalMs: number,
+  changed: () => Promise<void>,
+): Promise<() => void> {
+  const identity = async () => {
+    try {
+      const s = await stat(file);
+      return `${s.ino}:${s.size}:${s.mtimeMs}`;
+    } catch {
+      return 'missing';
+    }
+  };
+  let last = await identity();
+  let busy = false;
+  const look = async () => {
+    const now = await identity();
+    if (now === last) return;
+    last = now;
+    await changed();
+  };
+  const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    void look().finally(() => {
+      busy = false;
+    });
+  }, intervalMs);
+  timer.unref();
+  return () => {
+    clearInterval(timer);
+  };
 }
 
 /** A listen failure (the address is taken, not ours, or not allowed), as opposed to a bug. */

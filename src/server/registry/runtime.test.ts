@@ -1,24 +1,33 @@
 import { randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Digest } from '../../core/index.js';
 import { parsePolicy } from '../../policy/index.js';
 import { addUser, SqliteAccountStore, SqliteMetadataStore } from '../../registry/index.js';
-import { buildTestImages, pushLayoutTag } from '../../testing/oci-images.js';
+import { sharedData } from '../../testing/fixtures.js';
+import { buildTestImages, pushLayoutTag, runCommand } from '../../testing/oci-images.js';
+import { trivyFixtureRecords } from '../../testing/trivy-fixture-db.js';
 import { openVulnDb } from '../../vulndb/index.js';
 import { startRegistryRuntime, TOKEN_KEY_FILE, type RegistryRuntimeOptions } from './runtime.js';
 
 // The server layer on real stores: the registry answers, the token key is created, pushes reach
-// the scan worker through the hooks, and close stops the server before the worker.
+// the scan worker through the hooks, the gates read what the worker stored, and close stops the
+// server before the worker. Trivy's alpine 3.10 test image and its fixture database
+// (../shared/data): openssl 1.1.1c-r0 there has CVE-2019-1549 and CVE-2019-1551.
 
 const PASSWORD = `pw-${randomBytes(12).toString('base64url')}`;
 
 let work: string;
 let layout: string;
 let vulnDb: string;
+let fixtureDb: string;
+let alpineTar: string;
 
 beforeAll(async () => {
   work = await mkdtemp(path.join(os.tmpdir(), 'pc-runtime-'));
@@ -27,6 +36,24 @@ beforeAll(async () => {
   // An empty database: enough for scans to run (and find nothing).
   vulnDb = path.join(work, 'vuln.db');
   openVulnDb(vulnDb).close();
+  fixtureDb = path.join(work, 'fixture.db');
+  const db = openVulnDb(fixtureDb);
+  try {
+    db.importRecords(trivyFixtureRecords(), {
+      name: 'trivy-fixture-db',
+      kind: 'test',
+      location: 'fixture-db',
+    });
+  } finally {
+    db.close();
+  }
+  // skopeo's docker-archive reader does not take a gzip-compressed archive.
+  alpineTar = path.join(work, 'alpine-310.tar');
+  await pipeline(
+    createReadStream(sharedData('image-fixtures', 'trivy-test-images', 'alpine-310.tar.gz')),
+    createGunzip(),
+    createWriteStream(alpineTar),
+  );
 }, 120_000);
 
 afterAll(async () => {
@@ -60,12 +87,31 @@ const base = { host: '127.0.0.1', port: 0, service: 'portcullis-test' } as const
 const policy = (server: string) =>
   parsePolicy(`apiVersion: portcullis.dev/v1alpha1\nkind: Policy\nserver:\n${server}`, 'p.yaml');
 
-async function pushAs(url: string, repository: string): Promise<void> {
+const ADMIN = `Basic ${Buffer.from(`admin:${PASSWORD}`).toString('base64')}`;
+
+async function authFileFor(url: string): Promise<string> {
   const host = new URL(url).host;
   const authFile = path.join(work, `auth-${randomBytes(4).toString('hex')}.json`);
   const auth = Buffer.from(`admin:${PASSWORD}`).toString('base64');
   await writeFile(authFile, JSON.stringify({ auths: { [host]: { auth } } }), { mode: 0o600 });
-  await pushLayoutTag(layout, 'v1', `${host}/${repository}:v1`, { authFile });
+  return authFile;
+}
+
+async function pushAs(url: string, repository: string, tag = 'v1'): Promise<void> {
+  const authFile = await authFileFor(url);
+  await pushLayoutTag(layout, 'v1', `${new URL(url).host}/${repository}:${tag}`, { authFile });
+}
+
+async function pullStatus(url: string, repository: string, tag: string) {
+  const res = await fetch(`${url}/v2/${repository}/manifests/${tag}`, {
+    headers: {
+      authorization: ADMIN,
+      accept:
+        'application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json',
+    },
+  });
+  const body = await res.text();
+  return { status: res.status, message: res.status === 200 ? '' : body };
 }
 
 describe('startRegistryRuntime', () => {
@@ -78,7 +124,10 @@ describe('startRegistryRuntime', () => {
       policy: policy('  scan: { concurrency: 1 }\n'),
     });
     try {
-      expect(runtime.notices).toEqual([`scanning pushed images against ${vulnDb} (1 at once)`]);
+      expect(runtime.notices).toEqual([
+        `scanning pushed images against ${vulnDb} (1 at once)`,
+        'no pull gates or immutable tags (no server.projects in a --config file)',
+      ]);
       expect((await stat(path.join(stores.dataDir, TOKEN_KEY_FILE))).mode & 0o777).toBe(0o600);
       const worker = runtime.worker;
       if (worker === undefined) throw new Error('no scan worker');
@@ -102,6 +151,7 @@ describe('startRegistryRuntime', () => {
       expect(first.worker).toBeUndefined();
       expect(first.notices).toEqual([
         `no vulnerability database at ${missing}: pushed images are not scanned (portcullis db update fetches one; restart serve afterwards)`,
+        'no pull gates or immutable tags (no server.projects in a --config file)',
       ]);
       // Pushes still work without anyone to tell.
       await pushAs(first.url, 'team/plain');
@@ -117,9 +167,62 @@ describe('startRegistryRuntime', () => {
     });
     try {
       expect(off.worker).toBeUndefined();
-      expect(off.notices).toEqual(['scan-on-push is off (server.scan.onPush: false)']);
+      expect(off.notices[0]).toBe('scan-on-push is off (server.scan.onPush: false)');
     } finally {
       await off.close();
+      await stores.close();
+    }
+  });
+
+  it('refuses pulls by what the worker found, lets tags be immutable, and takes another policy', async () => {
+    const stores = await openStores('gated');
+    const rules = parsePolicy(
+      'apiVersion: portcullis.dev/v1alpha1\nkind: Policy\nrules:\n  - name: no-vulns\n    kind: vulnerabilities\n    failOn: low\n' +
+        'server:\n  projects:\n    - name: team\n      pull: { rules: [no-vulns] }\n      immutableTags: [v*]\n',
+      'p.yaml',
+    );
+    const runtime = await startRegistryRuntime({
+      ...base,
+      ...stores,
+      vulnerabilityDb: fixtureDb,
+      policy: rules,
+    });
+    try {
+      expect(runtime.notices).toContain('pull gates and immutable tags for projects team');
+      const authFile = await authFileFor(runtime.url);
+      await runCommand('skopeo', [
+        'copy',
+        '-q',
+        '--dest-tls-verify=false',
+        '--dest-authfile',
+        authFile,
+        `docker-archive:${alpineTar}`,
+        `docker://${new URL(runtime.url).host}/team/alpine:v3.10`,
+      ]);
+      const digest = (await stores.metadata.resolveTag('team/alpine', 'v3.10')) as Digest;
+      const scan = await runtime.worker?.settled(digest);
+      expect(scan?.status).toBe('done');
+      const refused = await pullStatus(runtime.url, 'team/alpine', 'v3.10');
+      expect(refused.status).toBe(403);
+      expect(refused.message).toContain('CVE-2019-1549');
+      // The management API reads the same scan.
+      const api = await fetch(`${runtime.url}/api/v1/repositories/team%2Falpine/manifests/${digest}/scan`, {
+        headers: { authorization: ADMIN },
+      });
+      expect(api.status).toBe(200);
+      expect(await api.text()).toContain('CVE-2019-1549');
+      // The same image outside the gated project is served.
+      await pushAs(runtime.url, 'other/app');
+      expect((await pullStatus(runtime.url, 'other/app', 'v1')).status).toBe(200);
+      // v3.10 may not be moved: the tag change goes through the same hooks.
+      await expect(pushAs(runtime.url, 'team/alpine', 'v3.10')).rejects.toThrow();
+
+      const line = runtime.reloadPolicy(policy('  scan: { concurrency: 1 }\n'));
+      expect(line).toBe('no pull gates or immutable tags (no server.projects in a --config file)');
+      expect((await pullStatus(runtime.url, 'team/alpine', 'v3.10')).status).toBe(200);
+      await pushAs(runtime.url, 'team/alpine', 'v3.10');
+    } finally {
+      await runtime.close();
       await stores.close();
     }
   });

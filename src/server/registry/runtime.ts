@@ -20,6 +20,10 @@ import {
   type RegistryServer,
 } from '../../registry/index.js';
 import { defaultDbPath } from '../../vulndb/index.js';
+import { createRegistryApiExtension } from './api.js';
+import { createRegistryGates } from './gates.js';
+import type { ScanResultsReader } from './scan-results.js';
+import { SqliteScanStore } from './scan-store.js';
 import { ScanWorker } from './scan-worker.js';
 
 // The server layer of `portcullis serve`: the registry's HTTP server with what sits on top of it
@@ -45,8 +49,13 @@ export type RegistryRuntimeOptions = {
   readonly service: string;
   /** The token endpoint named in challenges; default built from each request. */
   readonly realm?: string | undefined;
-  /** The policy file's content: its `server.scan` settings (and, with the gates, `server.projects`). */
+  /**
+   * The policy file's content: `server.scan` for scan-on-push, and `server.projects` with the
+   * `rules` they name for the pull gates and immutable tags. Absent: no gates.
+   */
   readonly policy?: Policy | undefined;
+  /** The policy file's directory: `vex` paths are relative to it (default the process's directory). */
+  readonly policyDir?: string | undefined;
   /**
    * The vulnerability database scan-on-push matches against (default {@link defaultDbPath}).
    * Images are scanned on push only when it exists at start.
@@ -67,6 +76,12 @@ export type RegistryRuntime = {
   /** One line each on what runs and what does not (for the operator's terminal). */
   readonly notices: readonly string[];
   /**
+   * Puts the gates of another policy (its `rules` and `server.projects`) in force for the
+   * requests that follow; returns a line saying what is in force. Scan settings, listen
+   * address and the rest of `server:` take effect on the next start only.
+   */
+  reloadPolicy(policy: Policy): string;
+  /**
    * Stops listening, lets in-flight requests finish, then stops what runs beside the server.
    * The stores given in the options stay open for the caller to close.
    */
@@ -86,9 +101,29 @@ export async function startRegistryRuntime(opts: RegistryRuntimeOptions): Promis
   const blobs = new FilesystemBlobStore(opts.dataDir);
   const notices: string[] = [];
   const worker = openScanWorker(opts, blobs, logger, notices);
+  // Without a worker the gates still read the scans stored by earlier runs.
+  const scans: ScanResultsReader = worker ?? new SqliteScanStore(opts.db);
+  const gatesOf = (policy: Policy | undefined) =>
+    policy?.server?.projects === undefined || policy.server.projects.length === 0
+      ? undefined
+      : createRegistryGates({
+          policy,
+          policyDir: opts.policyDir ?? process.cwd(),
+          scans,
+          blobs,
+          metadata: opts.metadata,
+          logger,
+        });
+  // Swapped whole by reloadPolicy; the hooks and the API read them on every request.
+  let policy = opts.policy;
+  let gates = gatesOf(policy);
+  notices.push(describeGates(opts.policy, worker !== undefined));
   const hooks: RegistryHooks = {
+    checkPull: (ctx) => gates?.checkPull(ctx) ?? Promise.resolve(undefined),
+    checkTagChange: (ctx) => gates?.checkTagChange(ctx) ?? Promise.resolve(undefined),
     onManifestPushed: (event) => {
       worker?.onManifestPushed(event);
+      gates?.onManifestPushed(event);
     },
   };
   let server: RegistryServer;
@@ -101,6 +136,15 @@ export async function startRegistryRuntime(opts: RegistryRuntimeOptions): Promis
       logger,
       tls: opts.tls,
       hooks,
+      // Scan results, signatures and each project's gates under /api/v1.
+      apiExtensions: [
+        createRegistryApiExtension({
+          scans,
+          get policy() {
+            return policy;
+          },
+        }),
+      ],
       auth: {
         store: opts.accounts,
         audit,
@@ -133,6 +177,11 @@ export async function startRegistryRuntime(opts: RegistryRuntimeOptions): Promis
     server,
     worker,
     notices,
+    reloadPolicy(next) {
+      gates = gatesOf(next);
+      policy = next;
+      return describeGates(next, worker !== undefined);
+    },
     close: () => (closing ??= close()),
   };
 }
@@ -167,6 +216,22 @@ function openScanWorker(
     checkIntervalMs: opts.dbCheckIntervalMs ?? DB_CHECK_INTERVAL_MS,
     logger,
   });
+}
+
+/** One line on the pull gates a policy puts in force. */
+function describeGates(policy: Policy | undefined, scanning: boolean): string {
+  const projects = policy?.server?.projects ?? [];
+  if (projects.length === 0) return 'no pull gates or immutable tags (no server.projects in a --config file)';
+  const names = projects.map((p) => p.name).join(', ');
+  const line = `pull gates and immutable tags for projects ${names.slice(0, 200)}`;
+  const vulnerabilityRules = new Set(
+    (policy?.rules ?? []).filter((r) => r.kind === 'vulnerabilities').map((r) => r.name),
+  );
+  const judgesScans = projects.some((p) => p.pull?.rules.some((r) => vulnerabilityRules.has(r)) === true);
+  // Such a rule meets images that are never scanned: its onError decides (deny by default).
+  return judgesScans && !scanning
+    ? `${line}; images pushed now are not scanned, so vulnerabilities rules judge them by their onError`
+    : line;
 }
 
 /** How often the worker checks whether `portcullis db update` replaced the database. */
