@@ -15,15 +15,20 @@ const REPO = 'team/app';
 const refusedPulls = new Set<string>();
 /** Tags the tag gate protects. */
 const frozenTags = new Set<string>();
-const pullAsks: { repository: string; digest: Digest; actor: HookActor | undefined }[] = [];
+const pullAsks: {
+  method: 'GET' | 'HEAD';
+  repository: string;
+  digest: Digest;
+  actor: HookActor | undefined;
+}[] = [];
 const tagAsks: { tag: string; current: Digest; next: Digest | undefined; actor: HookActor | undefined }[] =
   [];
 const pushed: PushedManifest[] = [];
 let pushHookThrows = false;
 
 const hooks: RegistryHooks = {
-  checkPull: ({ repository, record, actor }): Promise<GateRefusal | undefined> => {
-    pullAsks.push({ repository, digest: record.digest, actor });
+  checkPull: ({ method, repository, record, actor }): Promise<GateRefusal | undefined> => {
+    pullAsks.push({ method, repository, digest: record.digest, actor });
     return Promise.resolve(
       refusedPulls.has(record.digest)
         ? { code: 'DENIED', message: `pull refused by rule no-critical: CVE-0000-0001 in ${record.digest}` }
@@ -126,7 +131,10 @@ describe('checkPull', () => {
     const ok = await fetch(`${reg.url}/v2/${REPO}/manifests/good`, { headers: auth() });
     expect(ok.status).toBe(200);
     expect(ok.headers.get('docker-content-digest')).toBe(good);
-    expect(pullAsks.some((a) => a.digest === bad && a.repository === REPO)).toBe(true);
+    for (const method of ['GET', 'HEAD'])
+      expect(pullAsks.some((a) => a.method === method && a.digest === bad && a.repository === REPO)).toBe(
+        true,
+      );
     expect(pullAsks.every((a) => a.actor?.kind === 'user' && a.actor.name === 'dev')).toBe(true);
     const events = reg.audit?.query({ repository: REPO, action: 'pull' }) ?? [];
     const refused = events.find((e) => e.reference === 'bad');

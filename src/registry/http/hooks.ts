@@ -33,6 +33,8 @@ export type RegistryHooks = {
    * scanner and verifier read the stores directly, so they never pass through here.
    */
   readonly checkPull?: (ctx: {
+    /** HEAD answers the digest, media type and size only, never the content. */
+    readonly method: 'GET' | 'HEAD';
     readonly repository: string;
     readonly record: ManifestRecord;
     readonly actor: HookActor | undefined;

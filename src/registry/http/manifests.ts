@@ -54,7 +54,10 @@ export async function getManifest(
 ): Promise<FastifyReply> {
   const record = await resolve(opts, name, reference);
   const checkPull = opts.hooks?.checkPull;
-  if (checkPull !== undefined) enforce(await checkPull({ repository: name, record, actor }));
+  if (checkPull !== undefined)
+    enforce(
+      await checkPull({ method: req.method === 'HEAD' ? 'HEAD' : 'GET', repository: name, record, actor }),
+    );
   if (!acceptable(req, record.mediaType)) {
     throw new RegistryError(
       'MANIFEST_UNKNOWN',

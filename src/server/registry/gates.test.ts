@@ -282,8 +282,8 @@ describe('requireSignature pull gate', () => {
     const refused = await refusal(image);
     expect(refused).toContain('pull refused by rule trusted: no signature verifies');
     expect(refused).toContain(`no signatures found for ${digest}`);
-    // A HEAD is gated too (what tag resolution does).
-    expect(await client.headManifest(parseImageRef(image)).catch((e: unknown) => e)).toBeInstanceOf(OciError);
+    // A HEAD is answered (digest, type and size; no content): tag resolution and signers need it.
+    expect((await client.headManifest(parseImageRef(image)))?.digest).toBe(digest);
 
     // Signing goes through the gated routes (the .sig tag is read, pushed): it is not in the way.
     // The refusal just cached is forgotten when the signature arrives.
@@ -291,6 +291,26 @@ describe('requireSignature pull gate', () => {
     expect(signed.code, signed.stderr).toBe(0);
     expect(await refusal(image)).toBeUndefined();
     await skopeoPull(image);
+    const verified = await cli(['verify', '--key', 'trusted.pub', image]);
+    expect(verified.code, verified.stderr).toBe(0);
+  });
+
+  it('serves an image signed with a Sigstore bundle referrer (OCI 1.1), read through the referrers of the stores', async () => {
+    const image = `${reg.host}/signed/bundled:v1`;
+    await pushLayoutTag(layout, 'two', image);
+    const digest = await digestOf(image);
+    expect(await refusal(image)).toContain('pull refused by rule trusted');
+    const signed = await cli([
+      'sign',
+      '--bundle',
+      '--key',
+      'trusted.key',
+      `${reg.host}/signed/bundled@${digest}`,
+    ]);
+    expect(signed.code, signed.stderr).toBe(0);
+    expect(signed.stderr).toContain('Attached a Sigstore bundle as referrer');
+    expect(await refusal(image)).toBeUndefined();
+    // The referrer (a manifest with a subject) is served to verifiers.
     const verified = await cli(['verify', '--key', 'trusted.pub', image]);
     expect(verified.code, verified.stderr).toBe(0);
   });

@@ -95,7 +95,7 @@ async function readVex(policyDir: string, files: readonly string[]): Promise<Vex
  * first entry whose name glob matches a repository's project applies; projects without one
  * are not gated):
  *
- * - `checkPull` judges each gated manifest by the project's `pull.rules`: vulnerabilities
+ * - `checkPull` judges each GET of a gated manifest by the project's `pull.rules`: vulnerabilities
  *   rules read the stored scan (VEX and ignore entries applied; `whileScanning` while it is
  *   pending; a failed or unsupported scan is the rule's onError, deny by default), and
  *   requireSignature rules need a signature that verifies with the rule's keys, read from the
@@ -200,7 +200,11 @@ export function createRegistryGates(opts: RegistryGatesOptions): Required<Regist
   };
 
   return {
-    async checkPull({ repository, record, actor }): Promise<GateRefusal | undefined> {
+    async checkPull({ method, repository, record, actor }): Promise<GateRefusal | undefined> {
+      // HEAD tells the digest, media type and size, never the content: signers need them to
+      // attach a referrer (a Sigstore bundle) to an image the gate refuses until it is signed,
+      // and clients resolving a tag learn no more than the refused GET that follows says.
+      if (method === 'HEAD') return undefined;
       const project = projectOf(repository);
       if (project === undefined || project.pullRules.length === 0) return undefined;
       const exempt = await exemptionOf(repository, record);
