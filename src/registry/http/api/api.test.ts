@@ -99,6 +99,9 @@ describe('authentication', () => {
     const wrong = `Basic ${Buffer.from('alice:not-her-password').toString('base64')}`;
     secrets.push('not-her-password');
     await refused(call('GET', '/api/v1/projects', { authorization: wrong }), 401, 'UNAUTHORIZED');
+    // Credentials are checked before a body is read: a stranger's malformed body is not parsed.
+    await refused(call('POST', '/api/v1/users', undefined, '{"name":'), 401, 'UNAUTHORIZED');
+    await refused(call('POST', '/api/v1/users', 'bob', 'x'.repeat(70 * 1024)), 403, 'DENIED');
     const login = reg.audit?.query({ action: 'login', actor: 'alice' })[0];
     expect(login).toMatchObject({ result: 'failure', reason: 'wrong-secret', status: 401 });
   });

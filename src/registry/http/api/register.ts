@@ -6,7 +6,13 @@ import type { AccountStore, TokenVerifier } from '../../auth/index.js';
 import type { MetadataStore } from '../../metadata/metadata-store.js';
 import { actorOfSubject, recordAudit, requestFacts } from '../audit.js';
 import { AUDIT_ROUTES } from './audit.js';
-import { authenticateCaller, createApiContext, isActiveSystemAdmin, type ApiContext } from './context.js';
+import {
+  authenticateCaller,
+  createApiContext,
+  isActiveSystemAdmin,
+  type ApiContext,
+  type Caller,
+} from './context.js';
 import { ApiError, apiErrorResponse } from './errors.js';
 import { MAX_API_BODY_BYTES } from './limits.js';
 import { buildOpenApiDocument } from './openapi.js';
@@ -70,13 +76,17 @@ function send(reply: FastifyReply, result: ApiResult): FastifyReply {
   return reply.type('application/json').send(JSON.stringify(result.body));
 }
 
-async function handle(
+/**
+ * Who calls, and whether the route lets them in before anything else happens: run on request,
+ * so a body is never read for a caller who may not send it.
+ * @throws ApiError UNAUTHORIZED or DENIED (both recorded in the audit log).
+ */
+async function admit(
   route: ApiRoute,
   opts: ManagementApiOptions,
   ctx: ApiContext,
   req: FastifyRequest,
-  reply: FastifyReply,
-): Promise<FastifyReply> {
+): Promise<Caller> {
   const caller = await authenticateCaller(
     {
       store: opts.store,
@@ -109,7 +119,7 @@ async function handle(
     if (route.access === 'system-admin' && !isActiveSystemAdmin(caller.subject))
       throw ctx.deny(req, caller, `only system administrators may ${route.summary.toLowerCase()}`);
   }
-  return send(reply, await route.run(req, reply, caller, ctx));
+  return caller;
 }
 
 /**
@@ -160,6 +170,7 @@ export function registerManagementApi(app: FastifyInstance, opts: ManagementApiO
         const body = apiErrorResponse(new ApiError('NOT_FOUND', 'no such management API route')).body;
         return reply.code(404).type('application/json').send(JSON.stringify(body));
       });
+      const callers = new WeakMap<FastifyRequest, Caller>();
       for (const route of routes) {
         if (!route.path.startsWith(`${API_PREFIX}/`))
           throw new Error(`management route ${route.path} is outside ${API_PREFIX}`);
@@ -167,7 +178,14 @@ export function registerManagementApi(app: FastifyInstance, opts: ManagementApiO
           method: route.method,
           url: toFastifyPath(route.path.slice(API_PREFIX.length)),
           exposeHeadRoute: false,
-          handler: async (req, reply) => handle(route, opts, ctx, req, reply),
+          onRequest: async (req) => {
+            callers.set(req, await admit(route, opts, ctx, req));
+          },
+          handler: async (req, reply) => {
+            const caller = callers.get(req);
+            if (caller === undefined) throw new Error('management API request without an admitted caller');
+            return send(reply, await route.run(req, reply, caller, ctx));
+          },
         });
       }
       done();
