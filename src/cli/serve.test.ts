@@ -10,6 +10,7 @@ import { captureCliIO, runCliCaptured, runCommandCaptured } from '../testing/cli
 import { buildTestImages, layoutDescriptor, pushLayoutTag, runCommand } from '../testing/oci-images.js';
 import { selfSignedCertificate } from '../testing/token-issuer.js';
 import { isLoopbackHost, runServe } from './commands/serve.js';
+import { openVulnDb } from '../vulndb/index.js';
 import { UsageError } from './io.js';
 
 let work: string;
@@ -231,7 +232,7 @@ describe('portcullis serve', () => {
     expect(await running).toBe(0);
   });
 
-  it('takes listen, dataDir, service and tokenRealm from --config, paths relative to the file; flags win', async () => {
+  it('takes listen, dataDir, service, tokenRealm, vulnerabilityDb and scan from --config, paths relative to the file; flags win', async () => {
     const dir = await mkdtemp(path.join(work, 'config-'));
     const etc = path.join(dir, 'etc');
     await mkdir(etc);
@@ -239,12 +240,17 @@ describe('portcullis serve', () => {
     await writeFile(
       config,
       `${POLICY_HEAD}server:\n  listen: 127.0.0.1:0\n  dataDir: state\n  service: registry.example\n` +
-        '  tokenRealm: https://registry.example/token\n',
+        '  tokenRealm: https://registry.example/token\n  vulnerabilityDb: db/vuln.db\n  scan: { concurrency: 3 }\n',
     );
+    await mkdir(path.join(etc, 'db'));
+    openVulnDb(path.join(etc, 'db', 'vuln.db')).close();
     // No --listen or --data-dir: both come from the file (the data directory beside it, not in cwd).
     const fromFile = await startServeWith(dir, ['--config', 'etc/portcullis.yaml']);
     try {
       expect(fromFile.stderr()).toContain(`(data in ${path.join(etc, 'state')})`);
+      expect(fromFile.stderr()).toContain(
+        `scanning pushed images against ${path.join(etc, 'db', 'vuln.db')} (3 at once)`,
+      );
       expect((await stat(path.join(etc, 'state', 'registry.db'))).isFile()).toBe(true);
       await expect(stat(path.join(dir, '.portcullis'))).rejects.toThrow();
       const challenge = (await fetch(`${fromFile.url}/v2/`)).headers.get('www-authenticate');
