@@ -238,7 +238,7 @@ function describeGates(policy: Policy | undefined, scanning: boolean): string {
 const DB_CHECK_INTERVAL_MS = 60_000;
 
 /** Reads the token signing key, or creates it (mode 0600, never overwriting a concurrent one). */
-export async function loadOrCreateSigningKey(file: string): Promise<KeyObject> {
+async function loadOrCreateSigningKey(file: string): Promise<KeyObject> {
   try {
     return parseSigningKeyPem(await readFile(file, 'utf8'));
   } catch (err) {
