@@ -97,6 +97,12 @@ rules:
     keys:
       - pem: |
 ${indent(trustedPem, 10)}
+  - name: trusted-provenance
+    kind: requireSignature
+    attestations: [https://slsa.dev/provenance/v1]
+    keys:
+      - pem: |
+${indent(trustedPem, 10)}
   - name: no-critical
     kind: vulnerabilities
     failOn: critical
@@ -130,6 +136,9 @@ server:
     - name: signed
       pull:
         rules: [trusted]
+    - name: attested
+      pull:
+        rules: [trusted-provenance]
     - name: vuln
       pull:
         rules: [no-critical]
@@ -368,6 +377,153 @@ describe('requireSignature pull gate', () => {
     expect(signed.code, signed.stderr).toBe(0);
     expect(await refusal(`${reg.host}/signed/multi@${amd64}`)).toBeUndefined();
     await skopeoPull(image);
+  });
+});
+
+describe('requireSignature with attestations', () => {
+  it('refuses a signed image until an attestation of the required type verifies; the .att manifest is served', async () => {
+    const image = `${reg.host}/attested/app:v1`;
+    await pushLayoutTag(layout, 'three', image);
+    const digest = await digestOf(image);
+    const signed = await cli(['sign', '--key', 'trusted.key', `${reg.host}/attested/app@${digest}`]);
+    expect(signed.code, signed.stderr).toBe(0);
+    const refused = await refusal(image);
+    expect(refused).toContain('pull refused by rule trusted-provenance');
+    expect(refused).toContain('https://slsa.dev/provenance/v1');
+    await writeFile(
+      path.join(work, 'provenance.json'),
+      JSON.stringify({ buildDefinition: { buildType: 'https://example.com/build/v1' }, runDetails: {} }),
+    );
+    const attested = await cli([
+      'attest',
+      '--key',
+      'trusted.key',
+      '--type',
+      'slsaprovenance1',
+      '--predicate',
+      'provenance.json',
+      `${reg.host}/attested/app@${digest}`,
+    ]);
+    expect(attested.code, attested.stderr).toBe(0);
+    expect(await refusal(image)).toBeUndefined();
+    const att = await client.getManifest({
+      ...parseImageRef(image),
+      tag: `sha256-${parseDigest(digest).slice(7)}.att`,
+    });
+    expect(att.bytes.length).toBeGreaterThan(0);
+  });
+});
+
+describe('gate configuration', () => {
+  async function recordOf(image: string) {
+    const ref = parseImageRef(image);
+    const record = await reg.metadata.getManifest(ref.repository, await digestOf(image));
+    if (record === undefined) throw new Error(`${image} is not stored`);
+    return { repository: ref.repository, record };
+  }
+
+  it('fails closed on what it cannot check: keyless signers without a trusted root, an unreadable VEX file', async () => {
+    const image = `${reg.host}/keyless/app:v1`;
+    await pushLayoutTag(layout, 'two', image);
+    const memory = createMemoryLogger();
+    const other = createRegistryGates({
+      policy: parsePolicy(`apiVersion: portcullis.dev/v1alpha1
+kind: Policy
+rules:
+  - name: ci-identity
+    kind: requireSignature
+    keyless:
+      - issuer: https://token.actions.githubusercontent.com
+        subject: https://github.com/example/app/.github/workflows/release.yml@refs/heads/main
+  - name: ci-identity-lenient
+    kind: requireSignature
+    onError: allow
+    keyless:
+      - issuer: https://token.actions.githubusercontent.com
+        subject: https://github.com/example/app/.github/workflows/release.yml@refs/heads/main
+  - name: no-critical
+    kind: vulnerabilities
+    failOn: critical
+server:
+  projects:
+    - name: keyless
+      pull:
+        rules: [ci-identity]
+    - name: lenient
+      pull:
+        rules: [ci-identity-lenient]
+    - name: missing-vex
+      pull:
+        rules: [no-critical]
+      vex: [vex/absent.json]
+`),
+      policyDir: work,
+      scans,
+      blobs: reg.blobs,
+      metadata: reg.metadata,
+      logger: memory,
+    });
+    const { repository, record } = await recordOf(image);
+    const refused = await other.checkPull({ method: 'GET', repository, record, actor: undefined });
+    expect(refused?.code).toBe('DENIED');
+    expect(refused?.message).toContain('pull refused by rule ci-identity: none of the rule');
+    expect(refused?.message).toContain('no Sigstore trusted root was configured');
+    expect(
+      await other.checkPull({ method: 'GET', repository: 'lenient/app', record, actor: undefined }),
+    ).toBeUndefined();
+    expect(memory.entries.some((e) => e.level === 'warn' && e.msg.includes('(onError: allow)'))).toBe(true);
+    scans.set({ digest: record.digest, status: 'done', findings: [] });
+    const noVex = await other.checkPull({
+      method: 'GET',
+      repository: 'missing-vex/app',
+      record,
+      actor: undefined,
+    });
+    expect(noVex?.message).toContain(
+      "pull refused by rule no-critical: the project's VEX documents cannot be read",
+    );
+    // HEAD is never refused: it serves no content.
+    expect(await other.checkPull({ method: 'HEAD', repository, record, actor: undefined })).toBeUndefined();
+  });
+
+  it('applies the first project entry that matches; later globs do not add gates', async () => {
+    const image = `${reg.host}/team-a/app:v1`;
+    await pushLayoutTag(layout, 'three', image);
+    await pushLayoutTag(layout, 'three', `${reg.host}/team-b/app:v1`);
+    const first = createRegistryGates({
+      policy: parsePolicy(`apiVersion: portcullis.dev/v1alpha1
+kind: Policy
+rules:
+  - name: no-critical
+    kind: vulnerabilities
+    failOn: critical
+server:
+  projects:
+    - name: team-a
+      immutableTags: [stable]
+    - name: team-*
+      pull:
+        rules: [no-critical]
+      immutableTags: ["*"]
+`),
+      policyDir: work,
+      scans,
+      blobs: reg.blobs,
+      metadata: reg.metadata,
+    });
+    const { record } = await recordOf(image);
+    expect(
+      await first.checkPull({ method: 'GET', repository: 'team-a/app', record, actor: undefined }),
+    ).toBeUndefined();
+    expect(
+      (await first.checkPull({ method: 'GET', repository: 'team-b/app', record, actor: undefined }))?.message,
+    ).toContain('has not been scanned');
+    const change = { repository: 'team-a/app', current: record.digest, next: undefined, actor: undefined };
+    expect(await first.checkTagChange({ ...change, tag: 'v1' })).toBeUndefined();
+    expect((await first.checkTagChange({ ...change, tag: 'stable' }))?.message).toContain('(pattern stable)');
+    expect(
+      (await first.checkTagChange({ ...change, repository: 'team-b/app', tag: 'v1' }))?.message,
+    ).toContain('(pattern *)');
   });
 });
 
