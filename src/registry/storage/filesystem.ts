@@ -1,8 +1,8 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, randomUUID, type Hash } from 'node:crypto';
 import { createReadStream, createWriteStream, type Stats } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
   digestAlgorithm,
@@ -39,6 +39,12 @@ const SHARD_RE = /^[0-9a-f]{2}$/;
 
 type SessionInfo = { readonly repository: string; readonly startedAt: string };
 
+/** The SHA-256 of a session's first `size` bytes, fed as they were appended. */
+type RunningHash = { readonly hash: Hash; size: number };
+// Running hashes kept at most (abandoned sessions must not grow the map without bound); a
+// session whose hash was dropped is hashed from its file at commit, as after a restart.
+const MAX_RUNNING_HASHES = 1024;
+
 function isErrno(err: unknown, code: string): boolean {
   return err instanceof Error && (err as NodeJS.ErrnoException).code === code;
 }
@@ -55,6 +61,10 @@ export class FilesystemBlobStore implements BlobStore {
   // Appends and commits of one session run one at a time (a client retrying a PATCH while the
   // first is still being read must not interleave bytes).
   readonly #sessionLocks = new Map<string, Promise<unknown>>();
+  // Each session's SHA-256 so far, so that a commit need not read the whole data file again (a
+  // second full read and hash of every layer pushed). In memory only: after a restart, a failed
+  // append, or for another algorithm, the commit hashes the file as before.
+  readonly #runningHashes = new Map<string, RunningHash>();
 
   constructor(root: string) {
     this.root = path.resolve(root);
@@ -160,8 +170,22 @@ export class FilesystemBlobStore implements BlobStore {
         );
       }
       const data = path.join(this.#sessionDir(id), 'data');
+      // Continue the running hash only if it covers exactly the bytes in the file; it is out of
+      // the map until this append has succeeded.
+      let running = this.#runningHashes.get(id);
+      this.#runningHashes.delete(id);
+      if (before.size === 0) running = { hash: createHash('sha256'), size: 0 };
+      else if (running?.size !== before.size) running = undefined;
+      let hashed = 0;
+      const tap = new Transform({
+        transform(chunk: Buffer, _encoding, done) {
+          running?.hash.update(chunk);
+          hashed += chunk.length;
+          done(undefined, chunk);
+        },
+      });
       try {
-        await pipeline(source, createWriteStream(data, { flags: 'a' }));
+        await pipeline(source, tap, createWriteStream(data, { flags: 'a' }));
         const fh = await open(data, 'r+');
         try {
           await fh.sync();
@@ -171,8 +195,21 @@ export class FilesystemBlobStore implements BlobStore {
       } catch (err) {
         throw storageError(`cannot append to upload ${id}`, err);
       }
-      return this.uploadStatus(repository, id);
+      const after = await this.uploadStatus(repository, id);
+      if (running !== undefined && after.size === before.size + hashed) {
+        running.size = after.size;
+        this.#keepRunningHash(id, running);
+      }
+      return after;
     });
+  }
+
+  #keepRunningHash(id: string, running: RunningHash): void {
+    if (this.#runningHashes.size >= MAX_RUNNING_HASHES) {
+      const oldest = this.#runningHashes.keys().next();
+      if (oldest.done !== true) this.#runningHashes.delete(oldest.value);
+    }
+    this.#runningHashes.set(id, running);
   }
 
   commitUpload(repository: string, id: string, digest: Digest): Promise<BlobInfo> {
@@ -180,10 +217,21 @@ export class FilesystemBlobStore implements BlobStore {
       await this.#session(repository, id);
       const dir = this.#sessionDir(id);
       const data = path.join(dir, 'data');
+      const running = this.#runningHashes.get(id);
+      this.#runningHashes.delete(id);
       try {
-        const hash = createHash(digestAlgorithm(digest));
-        await pipeline(createReadStream(data), hash);
-        const actual = `${digestAlgorithm(digest)}:${hash.digest('hex')}`;
+        let actual: string;
+        if (
+          running !== undefined &&
+          digestAlgorithm(digest) === 'sha256' &&
+          running.size === (await stat(data)).size
+        ) {
+          actual = `sha256:${running.hash.digest('hex')}`;
+        } else {
+          const hash = createHash(digestAlgorithm(digest));
+          await pipeline(createReadStream(data), hash);
+          actual = `${digestAlgorithm(digest)}:${hash.digest('hex')}`;
+        }
         if (actual !== digest) {
           throw new RegistryError(
             'DIGEST_INVALID',
@@ -213,6 +261,7 @@ export class FilesystemBlobStore implements BlobStore {
   cancelUpload(repository: string, id: string): Promise<void> {
     return this.#locked(id, async () => {
       await this.#session(repository, id);
+      this.#runningHashes.delete(id);
       await rm(this.#sessionDir(id), { recursive: true, force: true });
     });
   }
