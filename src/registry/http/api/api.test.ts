@@ -241,6 +241,19 @@ describe('users', () => {
     await refused(call('PUT', '/api/v1/users/nobody/system-admin', 'admin'), 404, 'NOT_FOUND');
   });
 
+  it('disables and enables a user, keeping the last administrator', async () => {
+    const disabled = await call('PATCH', '/api/v1/users/carol', 'admin', { disabled: true });
+    expect(disabled.json).toMatchObject({ name: 'carol', disabled: true });
+    const basic = `Basic ${Buffer.from(`carol:${NEW_PW}`).toString('base64')}`;
+    await refused(call('GET', '/api/v1/users/carol', { authorization: basic }), 401, 'UNAUTHORIZED');
+    expect((await call('PATCH', '/api/v1/users/carol', 'admin', { disabled: false })).status).toBe(200);
+    expect((await call('GET', '/api/v1/users/carol', { authorization: basic })).status).toBe(200);
+    await refused(call('PATCH', '/api/v1/users/admin', 'admin', { disabled: true }), 409, 'CONFLICT');
+    await refused(call('PATCH', '/api/v1/users/carol', 'alice', { disabled: true }), 403, 'DENIED');
+    await refused(call('PATCH', '/api/v1/users/carol', 'admin', { disabled: 'yes' }), 400, 'INVALID');
+    await refused(call('PATCH', '/api/v1/users/nobody', 'admin', { disabled: true }), 404, 'NOT_FOUND');
+  });
+
   it('deletes a user', async () => {
     await refused(call('DELETE', '/api/v1/users/carol', 'alice'), 403, 'DENIED');
     expect((await call('DELETE', '/api/v1/users/carol', 'admin')).status).toBe(204);

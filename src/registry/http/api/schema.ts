@@ -112,6 +112,16 @@ export const changePasswordSchema = apiComponent(
   'A new password.',
 );
 
+export const updateUserSchema = apiComponent(
+  z.strictObject({
+    disabled: z
+      .boolean()
+      .describe('Disabled users cannot log in and are denied everything; their sessions end at once.'),
+  }),
+  'UpdateUser',
+  "A change of a user's account state.",
+);
+
 export const projectSchema = apiComponent(
   z.strictObject({ name: z.string(), public: z.boolean(), createdAt: time }),
   'Project',

@@ -9,7 +9,14 @@ import {
 import { isActiveSystemAdmin } from './context.js';
 import { ApiError } from './errors.js';
 import { defineApiRoute, type ApiRoute } from './route.js';
-import { changePasswordSchema, createUserSchema, errorDoc, userNameSchema, userSchema } from './schema.js';
+import {
+  changePasswordSchema,
+  createUserSchema,
+  errorDoc,
+  updateUserSchema,
+  userNameSchema,
+  userSchema,
+} from './schema.js';
 
 // /api/v1/users: system administrators manage accounts; users may read their own and change
 // their own password. Bodies carry passwords in; nothing carries a hash out (User has none).
@@ -89,6 +96,28 @@ export const USER_ROUTES: readonly ApiRoute[] = [
       const self = caller.subject.kind === 'user' && caller.subject.name === params.name;
       if (!self) ctx.requireSystemAdmin(raw, caller, "reading another user's account");
       return { status: 200, body: await userOrNotFound(ctx.store, params.name) };
+    },
+  }),
+  defineApiRoute({
+    method: 'PATCH',
+    path: USER,
+    operationId: 'updateUser',
+    summary: 'Disable or enable a user',
+    description:
+      'A disabled user cannot log in, and tokens already issued to them stop working here. The last active system administrator cannot be disabled (CONFLICT).',
+    tag: 'users',
+    access: 'system-admin',
+    params: userPath,
+    body: updateUserSchema,
+    responses: {
+      200: { description: 'The user', schema: userSchema },
+      404: NO_USER,
+      409: LAST_ADMIN,
+    },
+    handler: async ({ params, body }, ctx) => {
+      const user = await userOrNotFound(ctx.store, params.name);
+      if (body.disabled) await refuseLastAdmin(ctx.store, user, 'disable');
+      return { status: 200, body: await ctx.store.updateUser(user.name, { disabled: body.disabled }) };
     },
   }),
   defineApiRoute({
