@@ -143,7 +143,7 @@ describe('startRegistryRuntime', () => {
     await expect(fetch(`${runtime.url}/v2/`)).rejects.toThrow();
   });
 
-  it('runs without scanning, and says so, when there is no database or scanning is off', async () => {
+  it('runs without scanning, and says so, when there is no database or scanning is off, and catches up later', async () => {
     const stores = await openStores('no-scan');
     const missing = path.join(work, 'nowhere', 'portcullis.db');
     const first = await startRegistryRuntime({ ...base, ...stores, vulnerabilityDb: missing });
@@ -170,6 +170,15 @@ describe('startRegistryRuntime', () => {
       expect(off.notices[0]).toBe('scan-on-push is off (server.scan.onPush: false)');
     } finally {
       await off.close();
+    }
+    // Scanning again: what was pushed meanwhile is queued at start.
+    const on = await startRegistryRuntime({ ...base, ...stores, vulnerabilityDb: vulnDb });
+    try {
+      expect(on.notices).toContain('queued for scanning: 1 stored manifests not scanned before');
+      const digest = (await stores.metadata.resolveTag('team/plain', 'v1')) as Digest;
+      expect(await on.worker?.settled(digest)).toMatchObject({ status: 'done' });
+    } finally {
+      await on.close();
       await stores.close();
     }
   });

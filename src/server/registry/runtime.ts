@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
-import { silentLogger, type Logger } from '../../core/index.js';
+import { errorMessage, silentLogger, type Logger } from '../../core/index.js';
 import type { Policy } from '../../policy/index.js';
 import {
   FilesystemBlobStore,
@@ -162,8 +162,18 @@ export async function startRegistryRuntime(opts: RegistryRuntimeOptions): Promis
     await worker?.close();
     throw err;
   }
-  // Work queued before a restart resumes once the server is up.
-  worker?.start();
+  // Work queued before a restart resumes once the server is up; images pushed while nothing
+  // scanned (no database, scanning off) join the queue.
+  if (worker !== undefined) {
+    worker.start();
+    try {
+      const backfilled = await worker.backfill(opts.metadata);
+      if (backfilled > 0)
+        notices.push(`queued for scanning: ${backfilled} stored manifests not scanned before`);
+    } catch (err) {
+      logger.warn('cannot queue the stored manifests not scanned before', { error: errorMessage(err) });
+    }
+  }
   let closing: Promise<void> | undefined;
   const close = async (): Promise<void> => {
     // Stop listening and drain first: a push answered during the drain still queues its scan,
