@@ -324,6 +324,29 @@ describe('requireSignature pull gate', () => {
     expect(verified.code, verified.stderr).toBe(0);
   });
 
+  it('gates a runnable image that calls itself an artifact (artifactType, subject): only the content exempts', async () => {
+    const base = `${reg.host}/signed/disguised:base`;
+    await pushLayoutTag(layout, 'two', base);
+    const digest = await digestOf(base);
+    const local = new LocalRegistryClient(reg.blobs, reg.metadata);
+    const stored = await local.getManifest({ registry: reg.host, repository: 'signed/disguised', digest });
+    const manifest = JSON.parse(stored.bytes.toString('utf8')) as Record<string, unknown>;
+    const disguised = Buffer.from(
+      JSON.stringify({
+        ...manifest,
+        artifactType: 'application/vnd.example.sbom',
+        subject: { mediaType: stored.mediaType, digest, size: stored.bytes.length },
+      }),
+    );
+    const put = await fetch(`${reg.url}/v2/signed/disguised/manifests/sbom`, {
+      method: 'PUT',
+      headers: { 'content-type': stored.mediaType },
+      body: disguised,
+    });
+    expect(put.status).toBe(201);
+    expect(await refusal(`${reg.host}/signed/disguised:sbom`)).toContain('pull refused by rule trusted');
+  });
+
   it('refuses an image signed only with another key, saying the signature does not verify', async () => {
     const image = `${reg.host}/signed/other:v1`;
     await pushLayoutTag(layout, 'two', image);

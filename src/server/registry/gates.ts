@@ -1,7 +1,7 @@
 import { stat, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { errorMessage, type Digest, type Logger } from '../../core/index.js';
-import { MediaType } from '../../oci/index.js';
+import { errorMessage, isPortcullisError, type Digest, type Logger } from '../../core/index.js';
+import { MediaType, parseManifest, type ParsedManifest } from '../../oci/index.js';
 import type { AdmissionRule, Policy, ServerProject } from '../../policy/index.js';
 import type {
   BlobStore,
@@ -15,7 +15,6 @@ import { MAX_VEX_BYTES, parseOpenVex, type VexStatement } from '../../scan/index
 import { TtlLruCache, type SigstoreTrustedRoot } from '../../signing/index.js';
 import { judgeScan, type GateCheck } from './gates-vulnerabilities.js';
 import { LocalRegistryClient } from './local-client.js';
-import { classifyManifest } from './scan-classify.js';
 import type { ScanResultsReader } from './scan-results.js';
 import { createSignatureGate, type SignatureGateOptions } from './signature-gate.js';
 
@@ -39,6 +38,7 @@ export type RegistryGatesOptions = {
 
 type Rule = AdmissionRule;
 
+const IMAGE_CONFIG_TYPES: ReadonlySet<string> = new Set([MediaType.ociConfig, MediaType.dockerConfig]);
 const INDEX_TYPES: ReadonlySet<string> = new Set([MediaType.ociIndex, MediaType.dockerManifestList]);
 
 /** `*` any run of the allowed characters, `?` one; everything else literal. */
@@ -53,20 +53,38 @@ const PROJECT_CHARS = 'a-z0-9._\\-';
 const TAG_CHARS = 'A-Za-z0-9_.\\-';
 
 /**
- * Why a manifest is never gated, or undefined when it is gated: indexes (their platform
- * manifests are gated when clients fetch them), and signatures, attestations, SBOMs and other
- * artifacts, which clients must be able to fetch to verify the images they belong to: a
- * subject, an artifactType, a config that is not an image config, or a layer that is not a
- * filesystem layer (cosign's `.sig`, `.att` and `.sbom` manifests). The manifest bytes are
- * judged as the scan worker judges them (classifyManifest), so what it cannot scan as an image
- * is what is not gated as one.
+ * Why a manifest is never gated, or undefined when it is gated. Indexes pass (their platform
+ * manifests are gated when clients fetch them), and so do signatures, attestations, SBOMs and
+ * other artifacts, which clients must fetch to verify the images they belong to. What counts is
+ * whether a runtime could run it: a manifest whose config is an image config and whose layers
+ * are all filesystem layers is gated whatever else it says. An artifactType or a subject does
+ * not exempt it (runtimes ignore both, so they would let anyone who can push slip an image past
+ * the gates); cosign's `.sig`, `.att` and `.sbom` manifests and Sigstore bundles are exempt by
+ * their layers or config. A manifest that cannot be read is gated (failing closed).
  */
 function exemption(record: ManifestRecord, bytes: Buffer | undefined): string | undefined {
   if (INDEX_TYPES.has(record.mediaType)) return 'an index';
-  if (record.subject !== undefined) return `a referrer of ${record.subject}`;
   if (bytes === undefined) return undefined;
-  const target = classifyManifest(bytes);
-  return target.kind === 'unsupported' ? target.reason : undefined;
+  let parsed: ParsedManifest;
+  try {
+    parsed = parseManifest(bytes, record.mediaType, `manifest ${record.digest}`);
+  } catch (err) {
+    if (isPortcullisError(err)) return undefined;
+    throw err;
+  }
+  if (parsed.kind === 'index') return 'an index';
+  const config = parsed.manifest.config.mediaType;
+  if (!IMAGE_CONFIG_TYPES.has(config)) return `an artifact with config ${config}`;
+  const other = parsed.manifest.layers.find((l) => !isFilesystemLayer(l.mediaType));
+  return other === undefined ? undefined : `an artifact with a ${other.mediaType} layer`;
+}
+
+function isFilesystemLayer(mediaType: string): boolean {
+  return (
+    mediaType.startsWith('application/vnd.oci.image.layer.') ||
+    mediaType.startsWith('application/vnd.docker.image.rootfs.') ||
+    mediaType === 'application/x-tar'
+  );
 }
 
 type Project = {
