@@ -169,3 +169,33 @@ export type {
 // Garbage collection (mark and sweep with a grace period): src/registry/gc.
 export { collectGarbage } from './gc/index.js';
 export type { GcOptions, GcReport, CollectedBlob, CollectedUpload } from './gc/index.js';
+
+// The management API (/api/v1) and the plumbing the server layer adds routes with.
+export {
+  ApiError,
+  API_ERROR_CODES,
+  API_ERROR_STATUS,
+  API_PREFIX,
+  MAX_API_BODY_BYTES,
+  apiComponent,
+  buildOpenApiDocument,
+  defineApiRoute,
+  digestSchema,
+  errorDoc,
+  managementRoutes,
+  projectNameSchema,
+  registerManagementApi,
+  repositoryNameSchema,
+  userNameSchema,
+} from './http/api/index.js';
+export type {
+  ApiContext,
+  ApiErrorBody,
+  ApiErrorCode,
+  ApiExtension,
+  ApiRoute,
+  ApiRouteSpec,
+  Caller,
+  ManagementApiOptions,
+  OpenApiDocument,
+} from './http/api/index.js';

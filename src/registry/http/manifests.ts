@@ -142,7 +142,9 @@ export async function putManifest(
     configMediaType: checked.configMediaType,
     annotations: checked.annotations,
   };
-  await opts.metadata.putManifest(name, record, tags);
+  // The blobs are checked again inside the metadata transaction: a garbage collection that
+  // released one of them after the check above makes this push fail instead of dangling.
+  await opts.metadata.putManifest(name, record, tags, [...checked.blobs, digest]);
   notifyPushed(opts.hooks, { repository: name, record, tags, actor }, opts.logger);
   if (checked.subject !== undefined) void reply.header('oci-subject', checked.subject);
   if (byDigest !== undefined && tags.length > 0) void reply.header('oci-tag', tags);

@@ -1,10 +1,6 @@
 import { z } from 'zod';
 import type { Digest } from '../../core/index.js';
 import type { AdmissionRule, Policy, ServerProject } from '../../policy/index.js';
-import type { ManifestRecord, MetadataStore } from '../../registry/index.js';
-// The registry's index does not export the API plumbing yet (src/registry/index.ts belongs to
-// the lead; the export lines are requested): import the API's own door until it does.
-// eslint-disable-next-line portcullis/boundaries -- see above
 import {
   ApiError,
   apiComponent,
@@ -14,7 +10,9 @@ import {
   projectNameSchema,
   repositoryNameSchema,
   type ApiExtension,
-} from '../../registry/http/api/index.js';
+  type ManifestRecord,
+  type MetadataStore,
+} from '../../registry/index.js';
 import type { ScanResultsReader } from './scan-results.js';
 
 // The management API routes that need the server layer: a manifest's scan results (from the
