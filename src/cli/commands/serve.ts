@@ -37,6 +37,10 @@ or a random one printed once here. Tokens are signed with ${TOKEN_KEY_FILE} in t
 Without TLS the registry only listens on loopback addresses, since passwords and tokens must not
 cross a network in clear text, unless --allow-plain-http says a proxy in front terminates TLS.
 
+Pushed images are scanned in the background when the vulnerability database exists at start
+(server.vulnerabilityDb, else $PORTCULLIS_DB, else the one \`portcullis db update\` writes);
+without it the registry runs unscanned and says so. What runs is said on stderr at start.
+
 --config FILE is a policy file (portcullis.yaml) whose server: section holds these settings
 (listen, dataDir, service, tokenRealm, tls, allowPlainHttp; paths relative to the file) and the
 registry's own (vulnerabilityDb, scan, projects); a flag given on the command line wins over it.
