@@ -547,6 +547,9 @@ server:
     expect(
       (await first.checkTagChange({ ...change, repository: 'team-b/app', tag: 'v1' }))?.message,
     ).toContain('(pattern *)');
+    // Signing again moves the .sig tag: `*` does not stop it.
+    const sigTag = `sha256-${parseDigest(record.digest).slice(7)}.sig`;
+    expect(await first.checkTagChange({ ...change, repository: 'team-b/app', tag: sigTag })).toBeUndefined();
   });
 });
 

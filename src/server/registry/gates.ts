@@ -49,6 +49,9 @@ function compileGlob(glob: string, chars: string): RegExp {
   return new RegExp(`^${body}$`);
 }
 
+/** cosign's `sha256-<hex>.sig|.att|.sbom` tags and the referrers tag schema's `sha256-<hex>`. */
+const SUPPLY_CHAIN_TAG_RE = /^(sha256-[0-9a-f]{64}|sha512-[0-9a-f]{128})(\.(sig|att|sbom))?$/;
+
 const PROJECT_CHARS = 'a-z0-9._\\-';
 const TAG_CHARS = 'A-Za-z0-9_.\\-';
 
@@ -118,7 +121,8 @@ async function readVex(policyDir: string, files: readonly string[]): Promise<Vex
  *   pending; a failed or unsupported scan is the rule's onError, deny by default), and
  *   requireSignature rules need a signature that verifies with the rule's keys, read from the
  *   stores directly. Rules in mode warn or audit never refuse; they are logged.
- * - `checkTagChange` refuses moving or deleting an existing tag that matches `immutableTags`.
+ * - `checkTagChange` refuses moving or deleting an existing tag that matches `immutableTags`
+ *   (except cosign's signature, attestation and SBOM tags, which signing moves).
  * - `onManifestPushed` forgets cached signature outcomes of a digest that just got a
  *   signature, attestation or referrer; compose it with the scan queue's own hook.
  */
@@ -255,6 +259,9 @@ export function createRegistryGates(opts: RegistryGatesOptions): Required<Regist
     },
 
     checkTagChange({ repository, tag, next }): Promise<GateRefusal | undefined> {
+      // Signature, attestation and SBOM tags (and the referrers tag schema's) move each time a
+      // signature is added: tooling manages them, and `*` must not stop re-signing.
+      if (SUPPLY_CHAIN_TAG_RE.test(tag)) return Promise.resolve(undefined);
       const hit = projectOf(repository)?.immutable.find((i) => i.re.test(tag));
       if (hit === undefined) return Promise.resolve(undefined);
       const change = next === undefined ? 'deleted' : `moved to ${next}`;
