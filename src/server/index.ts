@@ -48,3 +48,7 @@ export type { GateCheck, VulnerabilitiesRule } from './registry/gates-vulnerabil
 export { createSignatureGate } from './registry/signature-gate.js';
 export type { SignatureGate, SignatureGateOptions } from './registry/signature-gate.js';
 export { LocalRegistryClient } from './registry/local-client.js';
+
+// The registry's server layer as serve runs it: stores, token key, audit log, scan worker, gates.
+export { startRegistryRuntime, TOKEN_KEY_FILE } from './registry/runtime.js';
+export type { RegistryRuntime, RegistryRuntimeOptions } from './registry/runtime.js';

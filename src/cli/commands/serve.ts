@@ -7,8 +7,7 @@ import { errorMessage, type Logger } from '../../core/index.js';
 import { loadPolicyFile, policyLocation, type Policy } from '../../policy/index.js';
 import { SqliteMetadataStore, ensureAdmin } from '../../registry/index.js';
 import { defaultDbPath } from '../../vulndb/index.js';
-// eslint-disable-next-line portcullis/boundaries -- until src/server/index.ts exports the runtime
-import { startRegistryRuntime, TOKEN_KEY_FILE, type RegistryRuntime } from '../../server/registry/runtime.js';
+import { startRegistryRuntime, TOKEN_KEY_FILE, type RegistryRuntime } from '../../server/index.js';
 import { ExitCode } from '../exit-codes.js';
 import { UsageError, writeLine, type CliIO } from '../io.js';
 import { DEFAULT_DATA_DIR, openAccountStore, REGISTRY_DB_FILE } from '../registry-data.js';

@@ -148,7 +148,7 @@ export function registerDistributionRoutes(app: FastifyInstance, opts: RegistryR
   app.route({ method: ['GET', 'HEAD'], url: '/v2', handler: serve });
   if (auth !== undefined) {
     app.route({
-      method: 'GET',
+      method: ['GET', 'POST'],
       url: '/token',
       handler: async (req, reply) => await handleTokenRequest(auth, req, reply, opts.logger),
     });
