@@ -30,7 +30,8 @@ Commands:
                      audit encryption-config FILE: the API server's encryption at rest
   gen <subcommand>   encryption-config: a fresh EncryptionConfiguration (rotation kept);
                      pull-secret: a kubernetes.io/dockerconfigjson Secret
-  serve              run the private OCI registry (distribution v1.1, authentication, roles)
+  serve              run the private OCI registry (distribution v1.1, authentication, roles,
+                     scan-on-push, pull gates)
   user <subcommand>  add, passwd, list, disable, enable, remove registry users (password on stdin)
   project <subcommand>
                      add, list, remove registry projects; member add|remove, members
