@@ -4,11 +4,22 @@
 /** What kind of caller acted. */
 export type AuditActorKind = 'user' | 'robot' | 'anonymous';
 
-/** What happened. `token` is a token issued by `/token`; `login` a failed authentication. */
-export type AuditAction = 'push' | 'pull' | 'delete' | 'login' | 'token' | 'denied';
+/**
+ * What happened. `token` is a token issued by `/token`; `login` a failed authentication;
+ * `manage` a change made through the management API (its `target` says which).
+ */
+export type AuditAction = 'push' | 'pull' | 'delete' | 'login' | 'token' | 'denied' | 'manage';
 
 /** The audit actions, in a fixed order (for validating filters). */
-export const AUDIT_ACTIONS: readonly AuditAction[] = ['push', 'pull', 'delete', 'login', 'token', 'denied'];
+export const AUDIT_ACTIONS: readonly AuditAction[] = [
+  'push',
+  'pull',
+  'delete',
+  'login',
+  'token',
+  'denied',
+  'manage',
+];
 
 /** Whether the action went through. */
 export type AuditResult = 'success' | 'failure';
@@ -26,6 +37,11 @@ export type AuditEvent = {
   readonly reference?: string | undefined;
   /** The manifest digest pushed, pulled or deleted. */
   readonly digest?: string | undefined;
+  /**
+   * What a `manage` event changed, such as `user:alice password changed` or
+   * `member:team/bob set to developer`. Names and roles only: never a password, token or hash.
+   */
+  readonly target?: string | undefined;
   readonly result: AuditResult;
   /** Why it failed or was denied (safe to show: names no secret). */
   readonly reason?: string | undefined;

@@ -78,4 +78,30 @@ describe('SqliteAuditLog', () => {
     db.prepare('UPDATE audit_schema_version SET version = ?').run(AUDIT_SCHEMA_VERSION + 1);
     expect(() => new SqliteAuditLog(db)).toThrow(/schema version/);
   });
+
+  it('upgrades a version 1 log in place: old records kept, management changes recorded with their target', () => {
+    // The version 1 table as the first release created it (no target column).
+    db.exec(`
+      CREATE TABLE audit_schema_version (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL);
+      INSERT INTO audit_schema_version (id, version) VALUES (1, 1);
+      CREATE TABLE audit_events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, time TEXT NOT NULL,
+        actor_kind TEXT NOT NULL CHECK (actor_kind IN ('user', 'robot', 'anonymous')),
+        actor TEXT NOT NULL, action TEXT NOT NULL, repository TEXT, reference TEXT, digest TEXT,
+        result TEXT NOT NULL CHECK (result IN ('success', 'failure')), reason TEXT,
+        client TEXT NOT NULL, user_agent TEXT, status INTEGER);
+      INSERT INTO audit_events (time, actor_kind, actor, action, result, client)
+        VALUES ('2026-01-01T00:00:00.000Z', 'user', 'dev', 'push', 'success', '127.0.0.1');
+    `);
+    const log = new SqliteAuditLog(db);
+    expect(
+      (db.prepare('SELECT version FROM audit_schema_version').get() as { version: number }).version,
+    ).toBe(AUDIT_SCHEMA_VERSION);
+    log.record(event(2, { action: 'manage', target: 'user:alice password changed', repository: undefined }));
+    const [manage, old] = log.query();
+    expect(manage).toMatchObject({ action: 'manage', target: 'user:alice password changed' });
+    expect(old).toMatchObject({ action: 'push', actor: 'dev' });
+    expect(old !== undefined && 'target' in old).toBe(false);
+    expect(log.query({ action: 'manage' })).toHaveLength(1);
+  });
 });

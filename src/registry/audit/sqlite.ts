@@ -40,6 +40,11 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX audit_events_repository ON audit_events (repository, id);
   CREATE INDEX audit_events_action ON audit_events (action, id);
   `,
+  // 2: management changes (action 'manage') say what they changed. `action` was never
+  // constrained, so older rows stay valid; a nullable column keeps them as they were.
+  `
+  ALTER TABLE audit_events ADD COLUMN target TEXT;
+  `,
 ];
 
 /** Schema version this code writes; a database with a newer one is refused. */
@@ -55,6 +60,7 @@ type Row = {
   repository: unknown;
   reference: unknown;
   digest: unknown;
+  target: unknown;
   result: AuditResult;
   reason: unknown;
   client: string;
@@ -75,6 +81,7 @@ function fromRow(r: Row): StoredAuditEvent {
     repository: str(r.repository),
     reference: str(r.reference),
     digest: str(r.digest),
+    target: str(r.target),
     reason: str(r.reason),
     userAgent: str(r.user_agent),
     status: typeof r.status === 'number' ? r.status : undefined,
@@ -131,8 +138,8 @@ export class SqliteAuditLog implements AuditLog {
     this.#db = db;
     migrateAuditSchema(db);
     this.#insert = db.prepare(
-      `INSERT INTO audit_events (time, actor_kind, actor, action, repository, reference, digest, result, reason, client, user_agent, status)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO audit_events (time, actor_kind, actor, action, repository, reference, digest, target, result, reason, client, user_agent, status)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
   }
 
@@ -146,6 +153,7 @@ export class SqliteAuditLog implements AuditLog {
       cut(event.repository),
       cut(event.reference),
       cut(event.digest),
+      cut(event.target),
       event.result,
       cut(event.reason),
       cut(event.client) ?? '',

@@ -6,6 +6,7 @@ import {
   type TestPortcullisRegistry,
 } from '../../../testing/portcullis-registry.js';
 import { hashRobotToken } from '../../auth/index.js';
+import { managementRoutes } from './register.js';
 
 // The management API against our real registry (accounts in SQLite, audit log, /token): each
 // route's happy path, who is refused, bad input, unknown names, and that no password, password
@@ -502,6 +503,103 @@ describe('the answers', () => {
       checked++;
     }
     expect(checked).toBeGreaterThan(50);
+  });
+});
+
+describe('the audit of changes', () => {
+  /** The `manage` records added since `since` (an audit id), oldest first, as `actor target status`. */
+  function managedSince(since: number): string[] {
+    const audit = reg.audit;
+    if (audit === undefined) throw new Error('the test registry has an audit log');
+    return audit
+      .query({ action: 'manage', limit: 1000 })
+      .filter((e) => e.id > since)
+      .reverse()
+      .map((e) => `${e.actor} ${e.target ?? '-'} ${String(e.status)} ${e.result}`);
+  }
+  const lastId = (): number => reg.audit?.query({ limit: 1 })[0]?.id ?? 0;
+
+  it('records every successful change through the API with actor, what, result, status and client', async () => {
+    const since = lastId();
+    const carolPw = `c-${digestOf(Buffer.from(String(Math.random()))).slice(7, 27)}`;
+    const carolNewPw = `c2-${digestOf(Buffer.from(String(Math.random()))).slice(7, 27)}`;
+    secrets.push(carolPw, carolNewPw);
+    const steps: [string, string, Who, unknown, number][] = [
+      ['POST', '/api/v1/users', 'admin', { name: 'carol', password: carolPw }, 201],
+      ['PUT', '/api/v1/users/carol/password', 'admin', { password: carolNewPw }, 204],
+      ['PATCH', '/api/v1/users/carol', 'admin', { disabled: true }, 200],
+      ['PATCH', '/api/v1/users/carol', 'admin', { disabled: false }, 200],
+      ['PUT', '/api/v1/users/carol/system-admin', 'admin', undefined, 200],
+      ['DELETE', '/api/v1/users/carol/system-admin', 'admin', undefined, 200],
+      ['POST', '/api/v1/projects', 'admin', { name: 'audited' }, 201],
+      ['PATCH', '/api/v1/projects/audited', 'admin', { public: true }, 200],
+      ['PUT', '/api/v1/projects/audited/members/carol', 'admin', { role: 'admin' }, 200],
+      ['PUT', '/api/v1/projects/audited/members/dev', 'carol', { role: 'developer' }, 200],
+      ['DELETE', '/api/v1/projects/audited/members/dev', 'carol', undefined, 204],
+      [
+        'POST',
+        '/api/v1/projects/audited/robots',
+        'carol',
+        { name: 'ci', permissions: [{ repository: 'audited/app', actions: ['pull', 'push'] }] },
+        201,
+      ],
+      ['DELETE', '/api/v1/projects/audited/robots/ci', 'carol', undefined, 204],
+      ['DELETE', '/api/v1/projects/audited', 'admin', undefined, 204],
+      ['DELETE', '/api/v1/users/carol', 'admin', undefined, 204],
+    ];
+    for (const [method, path, who, body, status] of steps) {
+      // carol logs in with the password the admin set.
+      const as =
+        who === 'carol'
+          ? { authorization: `Basic ${Buffer.from(`carol:${carolNewPw}`).toString('base64')}` }
+          : who;
+      const res = await call(method, path, as, body);
+      expect(res.status, `${method} ${path}`).toBe(status);
+      if (method === 'POST' && path.endsWith('/robots')) {
+        // The creation answer carries the token by design (see the robots tests); the log must not.
+        const token = res.json['token'] as string;
+        answers.pop();
+        secrets.push(token, hashRobotToken(token));
+      }
+    }
+    expect(managedSince(since)).toEqual([
+      'admin user:carol created 201 success',
+      'admin user:carol password changed 204 success',
+      'admin user:carol disabled 200 success',
+      'admin user:carol enabled 200 success',
+      'admin user:carol system administrator granted 200 success',
+      'admin user:carol system administrator revoked 200 success',
+      'admin project:audited created 201 success',
+      'admin project:audited made public 200 success',
+      'admin member:audited/carol set to admin 200 success',
+      'carol member:audited/dev set to developer 200 success',
+      'carol member:audited/dev removed 204 success',
+      'carol robot:robot$audited+ci created (audited/app:pull,push) 201 success',
+      'carol robot:robot$audited+ci deleted 204 success',
+      'admin project:audited deleted 204 success',
+      'admin user:carol deleted 204 success',
+    ]);
+    const record = reg.audit?.query({ action: 'manage', limit: 1 })[0];
+    expect(record).toMatchObject({ actorKind: 'user', client: '127.0.0.1' });
+    expect(reg.audit?.query({ action: 'manage', repository: 'audited', limit: 100 }).length).toBe(8);
+  });
+
+  it('records no change for a refused or failed request', async () => {
+    const since = lastId();
+    await refused(call('POST', '/api/v1/projects', 'bob', { name: 'nope' }), 403, 'DENIED');
+    await refused(call('PATCH', '/api/v1/users/nobody', 'admin', { disabled: true }), 404, 'NOT_FOUND');
+    await refused(call('DELETE', '/api/v1/users/admin', 'admin'), 409, 'CONFLICT');
+    await refused(call('PUT', '/api/v1/projects/team/members/dev', 'dev', { role: 'admin' }), 403, 'DENIED');
+    expect(managedSince(since)).toEqual([]);
+  });
+
+  it('gives every route that changes state a description of the change, and none that only reads', () => {
+    for (const route of managementRoutes({ audit: reg.audit }))
+      expect([route.method, route.path, route.audited]).toEqual([
+        route.method,
+        route.path,
+        route.method !== 'GET',
+      ]);
   });
 });
 

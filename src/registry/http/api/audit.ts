@@ -21,7 +21,7 @@ const filters = {
   action: z
     .enum(AUDIT_ACTIONS as [AuditAction, ...AuditAction[]])
     .optional()
-    .describe('push, pull, delete, login, token or denied.'),
+    .describe('push, pull, delete, login, token, denied or manage (a change through this API).'),
   since: z
     .string()
     .max(64)
@@ -60,6 +60,10 @@ const auditEventSchema = apiComponent(
     repository: z.string().optional(),
     reference: z.string().optional(),
     digest: z.string().optional(),
+    target: z
+      .string()
+      .optional()
+      .describe('What a manage event changed, such as user:alice password changed.'),
     result: z.enum(['success', 'failure']),
     reason: z.string().optional(),
     client: z.string(),

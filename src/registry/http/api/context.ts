@@ -19,6 +19,7 @@ import {
 import type { MetadataStore } from '../../metadata/metadata-store.js';
 import { actorOfFailedLogin, actorOfSubject, recordAudit, requestFacts } from '../audit.js';
 import { ApiError } from './errors.js';
+import type { ApiChange } from './route.js';
 
 // Who is calling the management API and what they may do. Authentication reuses the
 // registry's (authenticateRequest: Basic with a password or robot token, or a Bearer token from
@@ -43,6 +44,8 @@ export type ApiContext = {
    * `repository` is the project or repository refused, for the audit record.
    */
   deny(req: FastifyRequest, caller: Caller, message: string, repository?: string): ApiError;
+  /** Records a change that went through as a `manage` audit event (see ApiRouteSpec.change). */
+  recordChange(req: FastifyRequest, caller: Caller, change: ApiChange, status: number): void;
   /** Throws 403 DENIED (recorded) unless the caller is an enabled system administrator. */
   requireSystemAdmin(req: FastifyRequest, caller: Caller, what: string): void;
   /**
@@ -169,6 +172,21 @@ export function createApiContext(
     logger: deps.logger,
     document,
     deny,
+    recordChange(req, caller, change, status) {
+      recordAudit(
+        deps.audit,
+        {
+          ...requestFacts(req),
+          ...actorOfSubject(caller.subject),
+          action: 'manage',
+          repository: change.project,
+          target: change.what,
+          result: 'success',
+          status,
+        },
+        deps.logger,
+      );
+    },
     requireSystemAdmin(req, caller, what) {
       if (!isActiveSystemAdmin(caller.subject))
         throw deny(req, caller, `${what} needs a system administrator`);

@@ -56,6 +56,14 @@ async function taggedRepositories(metadata: MetadataStore, project: string, max:
   }
 }
 
+/** A robot's permissions for its audit record: `team/ci/*:pull,push`, the project when no repository. */
+function permissionsText(
+  project: string,
+  permissions: readonly { readonly repository?: string | undefined; readonly actions: readonly string[] }[],
+): string {
+  return permissions.map((p) => `${p.repository ?? project}:${p.actions.join(',')}`).join(' ');
+}
+
 /** The projects, members and robots routes. */
 export const PROJECT_ROUTES: readonly ApiRoute[] = [
   defineApiRoute({
@@ -98,6 +106,10 @@ export const PROJECT_ROUTES: readonly ApiRoute[] = [
       400: errorDoc('Bad name or body (INVALID)'),
       409: errorDoc('The project exists (ALREADY_EXISTS)'),
     },
+    change: ({ body }) => ({
+      what: `project:${body.name} created${body.public === true ? ' public' : ''}`,
+      project: body.name,
+    }),
     handler: async ({ body }, ctx) => ({
       status: 201,
       body: await addProject(ctx.store, { name: body.name, public: body.public ?? false }),
@@ -135,6 +147,10 @@ export const PROJECT_ROUTES: readonly ApiRoute[] = [
       400: errorDoc('Bad name or body (INVALID)'),
       404: NO_PROJECT,
     },
+    change: ({ params, body }) => ({
+      what: `project:${params.name} made ${body.public ? 'public' : 'private'}`,
+      project: params.name,
+    }),
     handler: async ({ params, body, caller, raw }, ctx) => {
       await ctx.requireProjectAdmin(raw, caller, params.name, "changing a project's visibility");
       return { status: 200, body: await ctx.store.setProjectPublic(params.name, body.public) };
@@ -155,6 +171,7 @@ export const PROJECT_ROUTES: readonly ApiRoute[] = [
       404: NO_PROJECT,
       409: errorDoc('Repositories of the project still have tags (CONFLICT)'),
     },
+    change: ({ params }) => ({ what: `project:${params.name} deleted`, project: params.name }),
     handler: async ({ params, caller }, ctx) => {
       await ctx.visibleProject(caller, params.name);
       const tagged = await taggedRepositories(ctx.metadata, params.name, 5);
@@ -202,6 +219,10 @@ export const PROJECT_ROUTES: readonly ApiRoute[] = [
       400: errorDoc('Bad name, role or body (INVALID)'),
       404: errorDoc('No such project or user (NOT_FOUND)'),
     },
+    change: ({ params, body }) => ({
+      what: `member:${params.name}/${params.user} set to ${body.role}`,
+      project: params.name,
+    }),
     handler: async ({ params, body, caller, raw }, ctx) => {
       await ctx.requireProjectAdmin(raw, caller, params.name, "managing a project's members");
       if ((await ctx.store.getUser(params.user)) === undefined)
@@ -222,6 +243,10 @@ export const PROJECT_ROUTES: readonly ApiRoute[] = [
       204: { description: 'Removed' },
       404: errorDoc('No such project or membership (NOT_FOUND)'),
     },
+    change: ({ params }) => ({
+      what: `member:${params.name}/${params.user} removed`,
+      project: params.name,
+    }),
     handler: async ({ params, caller, raw }, ctx) => {
       await ctx.requireProjectAdmin(raw, caller, params.name, "managing a project's members");
       await ctx.store.removeMember(params.name, params.user);
@@ -264,6 +289,10 @@ export const PROJECT_ROUTES: readonly ApiRoute[] = [
       404: NO_PROJECT,
       409: errorDoc('The robot exists (ALREADY_EXISTS)'),
     },
+    change: ({ params, body }) => ({
+      what: `robot:${robotLoginOf(params.name, body.name) ?? body.name} created (${permissionsText(params.name, body.permissions)})`,
+      project: params.name,
+    }),
     handler: async ({ params, body, caller, raw }, ctx) => {
       await ctx.requireProjectAdmin(raw, caller, params.name, "creating a project's robots");
       const expiresAt = body.expiresAt === undefined ? undefined : new Date(body.expiresAt);
@@ -296,6 +325,10 @@ export const PROJECT_ROUTES: readonly ApiRoute[] = [
       204: { description: 'Deleted' },
       404: errorDoc('No such project or robot (NOT_FOUND)'),
     },
+    change: ({ params }) => ({
+      what: `robot:${robotLoginOf(params.name, params.robot) ?? params.robot} deleted`,
+      project: params.name,
+    }),
     handler: async ({ params, caller, raw }, ctx) => {
       await ctx.requireProjectAdmin(raw, caller, params.name, "deleting a project's robots");
       const login = robotLoginOf(params.name, params.robot);

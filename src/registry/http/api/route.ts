@@ -31,6 +31,13 @@ export type ApiResponseSpec = {
 export type ApiResult =
   { readonly status: number; readonly body?: unknown } | { readonly sent: FastifyReply };
 
+/**
+ * What a successful change did, for its `manage` audit record: `what` such as
+ * `user:alice password changed` (names and roles only, never a password or token), and the
+ * project it belongs to, if any (the record's repository, so a project's changes filter together).
+ */
+export type ApiChange = { readonly what: string; readonly project?: string | undefined };
+
 /** A request as a handler sees it: checked input, the caller, and the raw request for streaming. */
 export type ApiRequest<P, Q, B> = {
   readonly params: P;
@@ -66,6 +73,11 @@ export type ApiRouteSpec<P, Q, B> = {
   readonly body?: z.ZodType<B> | undefined;
   readonly responses: Readonly<Record<number, ApiResponseSpec>>;
   readonly handler: (req: ApiRequest<P, Q, B>, ctx: ApiContext) => Promise<ApiResult>;
+  /**
+   * Describes the change a successful (2xx) answer made; the route then records it as a
+   * `manage` audit event. Every route that changes state has one (a test checks).
+   */
+  readonly change?: ((input: { readonly params: P; readonly body: B }) => ApiChange) | undefined;
 };
 
 /** A route with its input types erased, ready to register and document. */
@@ -82,7 +94,12 @@ export type ApiRoute = {
   readonly query: z.ZodType | undefined;
   readonly body: z.ZodType | undefined;
   readonly responses: Readonly<Record<number, ApiResponseSpec>>;
-  /** Checks the input and runs the handler. Throws ApiError INVALID for bad input. */
+  /** Whether a successful answer is recorded as a `manage` audit event. */
+  readonly audited: boolean;
+  /**
+   * Checks the input and runs the handler, recording a successful change.
+   * Throws ApiError INVALID for bad input.
+   */
   run(raw: FastifyRequest, reply: FastifyReply, caller: Caller, ctx: ApiContext): Promise<ApiResult>;
 };
 
@@ -123,12 +140,17 @@ export function defineApiRoute<P = undefined, Q = undefined, B = undefined>(
     query,
     body,
     responses: spec.responses,
+    audited: spec.change !== undefined,
     async run(raw, reply, caller, ctx) {
       // Undefined stands for "no such part": a route without a schema gets undefined there.
       const p = (params === undefined ? undefined : parseInput(params, raw.params, 'path')) as P;
       const q = (query === undefined ? undefined : parseInput(query, raw.query, 'query')) as Q;
       const b = (body === undefined ? undefined : parseInput(body, raw.body, 'body')) as B;
-      return spec.handler({ params: p, query: q, body: b, caller, raw, reply }, ctx);
+      const result = await spec.handler({ params: p, query: q, body: b, caller, raw, reply }, ctx);
+      // Refusals throw before here; only a change that went through is recorded.
+      if (spec.change !== undefined && 'status' in result && result.status >= 200 && result.status < 300)
+        ctx.recordChange(raw, caller, spec.change({ params: p, body: b }), result.status);
+      return result;
     },
   };
 }

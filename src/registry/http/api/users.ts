@@ -70,6 +70,9 @@ export const USER_ROUTES: readonly ApiRoute[] = [
       400: errorDoc('Bad name, password or body (INVALID)'),
       409: errorDoc('The user exists (ALREADY_EXISTS)'),
     },
+    change: ({ body }) => ({
+      what: `user:${body.name} created${body.systemAdmin === true ? ' as system administrator' : ''}`,
+    }),
     handler: async ({ body }, ctx) => {
       const user = await addUser(ctx.store, {
         name: body.name,
@@ -114,6 +117,7 @@ export const USER_ROUTES: readonly ApiRoute[] = [
       404: NO_USER,
       409: LAST_ADMIN,
     },
+    change: ({ params, body }) => ({ what: `user:${params.name} ${body.disabled ? 'disabled' : 'enabled'}` }),
     handler: async ({ params, body }, ctx) => {
       const user = await userOrNotFound(ctx.store, params.name);
       if (body.disabled) await refuseLastAdmin(ctx.store, user, 'disable');
@@ -135,6 +139,7 @@ export const USER_ROUTES: readonly ApiRoute[] = [
       404: NO_USER,
       409: LAST_ADMIN,
     },
+    change: ({ params }) => ({ what: `user:${params.name} deleted` }),
     handler: async ({ params }, ctx) => {
       const user = await userOrNotFound(ctx.store, params.name);
       await refuseLastAdmin(ctx.store, user, 'delete');
@@ -159,6 +164,7 @@ export const USER_ROUTES: readonly ApiRoute[] = [
       403: errorDoc('Not the user or a system administrator, or currentPassword is wrong (DENIED)'),
       404: NO_USER,
     },
+    change: ({ params }) => ({ what: `user:${params.name} password changed` }),
     handler: async ({ params, body, caller, raw }, ctx) => {
       const self = caller.subject.kind === 'user' && caller.subject.name === params.name;
       if (!isActiveSystemAdmin(caller.subject)) {
@@ -186,6 +192,7 @@ export const USER_ROUTES: readonly ApiRoute[] = [
       200: { description: 'The user', schema: userSchema },
       404: NO_USER,
     },
+    change: ({ params }) => ({ what: `user:${params.name} system administrator granted` }),
     handler: async ({ params }, ctx) => {
       await userOrNotFound(ctx.store, params.name);
       return { status: 200, body: await ctx.store.updateUser(params.name, { systemAdmin: true }) };
@@ -205,6 +212,7 @@ export const USER_ROUTES: readonly ApiRoute[] = [
       404: NO_USER,
       409: LAST_ADMIN,
     },
+    change: ({ params }) => ({ what: `user:${params.name} system administrator revoked` }),
     handler: async ({ params }, ctx) => {
       const user = await userOrNotFound(ctx.store, params.name);
       await refuseLastAdmin(ctx.store, user, 'revoke system administration from');
