@@ -10,6 +10,7 @@
 // never argv.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { layoutDescriptor, readLayoutBlob } from '../src/testing/oci-images.js';
@@ -95,6 +96,16 @@ function runCli(
   });
 }
 
+// Servers still running when the runner exits (an entry threw before the registries were
+// closed) are killed and their data removed, so that no orphan outlives the run.
+const serving = new Map<ChildProcess, string>();
+process.on('exit', () => {
+  for (const [child, dir] of serving) {
+    child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 /**
  * `portcullis serve` (the bench build's CLI) on a free loopback port with a fresh data
  * directory, a project `bench` and a user `bench` who is its maintainer.
@@ -113,6 +124,7 @@ export async function startPortcullisServe(cliMain: string, scratch: string): Pr
       c.kill('SIGTERM');
       await gone;
     }
+    if (c !== undefined) serving.delete(c);
     await rm(dir, { recursive: true, force: true });
   };
   try {
@@ -125,6 +137,7 @@ export async function startPortcullisServe(cliMain: string, scratch: string): Pr
       },
     );
     child = proc;
+    serving.set(proc, dir);
     const url = await new Promise<string>((resolve, reject) => {
       proc.stderr.on('data', (b: Buffer) => {
         if (output.length < 64 * 1024) output += b.toString('utf8');
