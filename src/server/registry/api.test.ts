@@ -16,7 +16,8 @@ import {
   type ManifestRecord,
 } from '../../registry/index.js';
 import { startPortcullisRegistry, type TestPortcullisRegistry } from '../../testing/portcullis-registry.js';
-import { createRegistryApiExtension, matchesProjectGlob } from './api.js';
+import { createRegistryApiExtension } from './api.js';
+import { applicableProjectEntry, matchesProjectGlob } from './gates.js';
 import type { ScanResultsReader, StoredScan } from './scan-results.js';
 
 // The server layer's management routes (scan results, signatures, gates) in our real registry,
@@ -287,7 +288,7 @@ describe('GET /api/v1/projects/{name}/gates', () => {
     expect([bad.status, codeOf(bad.json)]).toEqual([400, 'INVALID']);
   });
 
-  it('matches project globs', () => {
+  it('matches project globs and picks the first entry that applies', () => {
     const cases: [string, string, boolean][] = [
       ['*', 'team', true],
       ['team-*', 'team-a', true],
@@ -298,6 +299,11 @@ describe('GET /api/v1/projects/{name}/gates', () => {
     ];
     for (const [glob, name, want] of cases)
       expect([glob, name, matchesProjectGlob(glob, name)]).toEqual([glob, name, want]);
+    // The entry the route reports is the one the gates enforce (the same function picks it):
+    // the first that matches, so team gets its own entry even though '*' also matches it.
+    expect(applicableProjectEntry(POLICY, 'team')?.name).toBe('team');
+    expect(applicableProjectEntry(POLICY, 'pub')?.name).toBe('*');
+    expect(applicableProjectEntry(undefined, 'team')).toBeUndefined();
   });
 });
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Digest } from '../../core/index.js';
-import type { AdmissionRule, Policy, ServerProject } from '../../policy/index.js';
+import type { AdmissionRule, Policy } from '../../policy/index.js';
 import {
   ApiError,
   apiComponent,
@@ -13,6 +13,7 @@ import {
   type ManifestRecord,
   type MetadataStore,
 } from '../../registry/index.js';
+import { applicableProjectEntry } from './gates.js';
 import type { ScanResultsReader } from './scan-results.js';
 
 // The management API routes that need the server layer: a manifest's scan results (from the
@@ -124,20 +125,6 @@ async function manifestOrNotFound(
     throw new ApiError('NOT_FOUND', `no manifest ${digest} in ${repository}`);
 }
 
-/** True when a `server.projects` name (`team`, `team-*`, `?a*`, `*`) matches `project`. */
-export function matchesProjectGlob(glob: string, project: string): boolean {
-  const re = glob
-    .replace(/[.+^${}()|[\]\\-]/g, '\\$&')
-    .replace(/\*/g, '.*')
-    .replace(/\?/g, '.');
-  return new RegExp(`^${re}$`).test(project);
-}
-
-/** The first `server.projects` entry matching `project` (the one that applies), if any. */
-export function projectGates(policy: Policy | undefined, project: string): ServerProject | undefined {
-  return policy?.server?.projects?.find((p) => matchesProjectGlob(p.name, project));
-}
-
 /** A rule as the gates answer shows it: everything but `match`, which the registry does not use. */
 function ruleView(rule: AdmissionRule): Record<string, unknown> {
   return Object.fromEntries(Object.entries(rule).filter(([k]) => k !== 'match'));
@@ -242,7 +229,7 @@ export function createRegistryApiExtension(opts: RegistryApiExtensionOptions): A
         },
         handler: async ({ params, caller }, ctx) => {
           await ctx.visibleProject(caller, params.name);
-          const entry = projectGates(opts.policy, params.name);
+          const entry = applicableProjectEntry(opts.policy, params.name);
           const rules = opts.policy?.rules ?? [];
           const pull =
             entry?.pull === undefined

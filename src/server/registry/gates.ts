@@ -55,6 +55,34 @@ const SUPPLY_CHAIN_TAG_RE = /^(sha256-[0-9a-f]{64}|sha512-[0-9a-f]{128})(\.(sig|
 const PROJECT_CHARS = 'a-z0-9._\\-';
 const TAG_CHARS = 'A-Za-z0-9_.\\-';
 
+/** Project globs compiled once per `server.projects` entry (entries live as long as their policy). */
+const projectGlobs = new WeakMap<ServerProject, RegExp>();
+
+function projectGlobOf(entry: ServerProject): RegExp {
+  let re = projectGlobs.get(entry);
+  if (re === undefined) {
+    re = compileGlob(entry.name, PROJECT_CHARS);
+    projectGlobs.set(entry, re);
+  }
+  return re;
+}
+
+/** True when a `server.projects` name (`team`, `team-*`, `?a*`, `*`) matches `project`. */
+export function matchesProjectGlob(glob: string, project: string): boolean {
+  return compileGlob(glob, PROJECT_CHARS).test(project);
+}
+
+/**
+ * The `server.projects` entry that applies to a project: the first whose name glob matches it,
+ * or undefined (the project is not gated). The gates enforce it and the API reports it.
+ */
+export function applicableProjectEntry(
+  policy: Policy | undefined,
+  project: string,
+): ServerProject | undefined {
+  return policy?.server?.projects?.find((entry) => projectGlobOf(entry).test(project));
+}
+
 /**
  * Why a manifest is never gated, or undefined when it is gated. Indexes pass (their platform
  * manifests are gated when clients fetch them), and so do signatures, attestations, SBOMs and
@@ -130,21 +158,23 @@ export function createRegistryGates(opts: RegistryGatesOptions): Required<Regist
   const now = opts.now ?? (() => new Date());
   const logger = opts.logger;
   const rulesByName = new Map((opts.policy.rules ?? []).map((r) => [r.name, r]));
-  const projects = (opts.policy.server?.projects ?? []).map((entry) => ({
-    re: compileGlob(entry.name, PROJECT_CHARS),
-    project: {
+  const projects = new Map<ServerProject, Project>(
+    (opts.policy.server?.projects ?? []).map((entry) => [
       entry,
-      pullRules: (entry.pull?.rules ?? []).flatMap((n) => {
-        const r = rulesByName.get(n);
-        return r === undefined ? [] : [r];
-      }),
-      immutable: (entry.immutableTags ?? []).map((glob) => ({ glob, re: compileGlob(glob, TAG_CHARS) })),
-      vex: undefined,
-    },
-  }));
+      {
+        entry,
+        pullRules: (entry.pull?.rules ?? []).flatMap((n) => {
+          const r = rulesByName.get(n);
+          return r === undefined ? [] : [r];
+        }),
+        immutable: (entry.immutableTags ?? []).map((glob) => ({ glob, re: compileGlob(glob, TAG_CHARS) })),
+        vex: undefined,
+      },
+    ]),
+  );
   const projectOf = (repository: string): Project | undefined => {
-    const name = repository.split('/')[0] ?? repository;
-    return projects.find((p) => p.re.test(name))?.project;
+    const entry = applicableProjectEntry(opts.policy, repository.split('/')[0] ?? repository);
+    return entry === undefined ? undefined : projects.get(entry);
   };
   const client = new LocalRegistryClient(opts.blobs, opts.metadata);
   const signatures = createSignatureGate({
