@@ -522,5 +522,26 @@ describe('portcullis sign and verify', () => {
       headers: { authorization: registry.basic('gus') },
     });
     expect(((await tags.json()) as { tags: string[] }).tags).toEqual(['v1']);
+
+    // A guest (pull only) verifies it too; signing needs push, so the guest may not sign.
+    const guestConfig = path.join(work, 'docker-gus');
+    await mkdir(guestConfig, { recursive: true });
+    await writeAuthFile(
+      path.join(guestConfig, 'config.json'),
+      registry.host,
+      'gus',
+      registry.password('gus'),
+    );
+    const asGuest = { DOCKER_CONFIG: guestConfig, PORTCULLIS_PASSWORD: KEY_PASSWORD };
+    const guestVerify = await runCliCaptured(['verify', '--key', 'cosign.pub', bundled], work, {
+      env: asGuest,
+    });
+    expect(guestVerify.code).toBe(0);
+    const guestSign = await runCliCaptured(['sign', '--key', 'cosign.key', '--bundle', bundled], work, {
+      env: asGuest,
+    });
+    // Exit 4: authentication; the registry granted gus no push.
+    expect(guestSign.code).toBe(4);
+    expect(guestSign.stderr).toContain('did not grant repository:team/bundled:pull,push');
   });
 });
