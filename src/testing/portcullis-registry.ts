@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { text } from 'node:stream/consumers';
 import Database from 'better-sqlite3';
 import {
   addProject,
@@ -17,6 +19,7 @@ import {
   type ProjectRole,
   type RegistryServer,
   type RegistryServerOptions,
+  type TokenSigner,
 } from '../registry/index.js';
 
 /** A user of the test registry: system administrator, or members of projects with roles. */
@@ -46,12 +49,21 @@ export type TestPortcullisRegistry = {
   readonly host: string;
   /** The data directory (blobs, uploads, registry.db). */
   readonly dataDir: string;
+  /** A scratch directory for the test's own files (layouts, auth files), removed by stop(). */
+  readonly workDir: string;
+  /** The service name in challenges and tokens. */
+  readonly service: string;
   readonly server: RegistryServer;
   readonly blobs: FilesystemBlobStore;
   readonly metadata: SqliteMetadataStore;
   /** Undefined with `noAuth`. */
   readonly accounts: SqliteAccountStore | undefined;
   readonly audit: SqliteAuditLog | undefined;
+  /**
+   * The signer of the registry's tokens (undefined with `noAuth`), for tests that forge
+   * expired or foreign-audience tokens with issueToken.
+   */
+  readonly signer: TokenSigner | undefined;
   /** The user's generated password (test-only; never printed by the helpers). */
   password(user: string): string;
   /** `Basic …` for the user. */
@@ -79,6 +91,7 @@ export async function startPortcullisRegistry(
   let db: Database.Database | undefined;
   let accounts: SqliteAccountStore | undefined;
   let audit: SqliteAuditLog | undefined;
+  let signer: TokenSigner | undefined;
   let server: RegistryServer;
   try {
     let auth: RegistryServerOptions['auth'];
@@ -99,11 +112,12 @@ export async function startPortcullisRegistry(
           await accounts.setMember(project, name, role);
       }
       const key = generateSigningKey();
+      signer = createTokenSigner({ privateKey: key, issuer: service });
       auth = {
         store: accounts,
         audit,
         service,
-        signer: createTokenSigner({ privateKey: key, issuer: service }),
+        signer,
         verifier: createTokenVerifier({ publicKeys: [key], issuer: service, audience: service }),
       };
     }
@@ -134,11 +148,14 @@ export async function startPortcullisRegistry(
     url,
     host,
     dataDir,
+    workDir: work,
+    service,
     server,
     blobs,
     metadata,
     accounts,
     audit,
+    signer,
     password,
     basic,
     async authFile(user) {
@@ -161,4 +178,45 @@ export async function startPortcullisRegistry(
       await rm(work, { recursive: true, force: true });
     },
   };
+}
+
+/** What {@link rawHttpRequest} received. */
+export type RawHttpAnswer = {
+  readonly status: number;
+  readonly headers: http.IncomingHttpHeaders;
+  readonly text: string;
+};
+
+/**
+ * One plain-HTTP request with the path sent exactly as written: fetch would resolve `../` and
+ * normalize the URL first, which the name-trick tests must not let happen.
+ */
+export function rawHttpRequest(
+  baseUrl: string,
+  request: {
+    readonly method: string;
+    readonly path: string;
+    readonly headers?: Readonly<Record<string, string>>;
+    readonly body?: Buffer | undefined;
+  },
+): Promise<RawHttpAnswer> {
+  const url = new URL(baseUrl);
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        host: url.hostname,
+        port: url.port,
+        method: request.method,
+        path: request.path,
+        headers: request.headers,
+      },
+      (res) => {
+        text(res).then((body) => {
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text: body });
+        }, reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(request.body);
+  });
 }

@@ -1,28 +1,21 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import Database from 'better-sqlite3';
 import { exportJWK, SignJWT, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { digestOf } from '../../core/index.js';
 import { MediaType } from '../../oci/index.js';
-import { SqliteAuditLog } from '../audit/index.js';
 import {
-  addProject,
+  startPortcullisRegistry,
+  type TestPortcullisRegistry,
+  type TestUser,
+} from '../../testing/portcullis-registry.js';
+import type { SqliteAuditLog } from '../audit/index.js';
+import {
   addRobot,
-  addUser,
-  createTokenSigner,
-  createTokenVerifier,
-  generateSigningKey,
   issueToken,
-  SqliteAccountStore,
   type ProjectRole,
+  type SqliteAccountStore,
   type TokenSigner,
 } from '../auth/index.js';
-import { SqliteMetadataStore } from '../metadata/sqlite.js';
-import { FilesystemBlobStore } from '../storage/filesystem.js';
-import { startRegistryServer, type RegistryServer } from './server.js';
 
 // The access-control matrix of issue 9: every role against every endpoint, in a private and a
 // public project, with the expected status class written out as a table. Each cell starts
@@ -163,15 +156,11 @@ const USERS: Partial<Record<Role, { name: string; role?: ProjectRole }>> = {
 
 type Res = { status: number; headers: Headers; text: string };
 
-let work: string;
-let server: RegistryServer;
-let metadata: SqliteMetadataStore;
-let db: Database.Database;
+let reg: TestPortcullisRegistry;
 let store: SqliteAccountStore;
 let signer: TokenSigner;
 let audit: SqliteAuditLog;
 let base: string;
-const passwords = new Map<string, string>();
 /** Robot logins by role and project. */
 const robots = new Map<string, { name: string; token: string }>();
 
@@ -179,12 +168,12 @@ function basicOf(user: string, password: string): string {
   return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 }
 
-const ADMIN = (): string => basicOf('root', passwords.get('root') ?? '');
+const ADMIN = (): string => reg.basic('root');
 
 /** The Basic credentials of a role in a project; undefined for the anonymous caller. */
 function credentialsOf(role: Role, project: Project): { user: string; password: string } | undefined {
   const user = USERS[role];
-  if (user !== undefined) return { user: user.name, password: passwords.get(user.name) ?? '' };
+  if (user !== undefined) return { user: user.name, password: reg.password(user.name) };
   if (role === 'anonymous') return undefined;
   const robot = robots.get(`${role}/${project}`);
   if (robot === undefined) throw new Error(`no robot for ${role} in ${project}`);
@@ -451,24 +440,25 @@ async function prepare(endpoint: Endpoint, projectName: string): Promise<Case> {
 const NOT_SCOPED = new Set<Endpoint>(['ping', 'catalog', 'audit API']);
 
 beforeAll(async () => {
-  work = await mkdtemp(path.join(os.tmpdir(), 'portcullis-matrix-'));
-  const dbFile = path.join(work, 'data', 'registry.db');
-  metadata = SqliteMetadataStore.open(dbFile);
-  db = new Database(dbFile);
-  store = new SqliteAccountStore(db);
+  // Every user holds its role (if any) in both the private and the public project.
+  const users: Record<string, TestUser> = {};
   for (const [role, u] of Object.entries(USERS)) {
-    const pw = `${u.name.slice(0, 2)}-${randomBytes(12).toString('base64url')}`;
-    passwords.set(u.name, pw);
-    await addUser(store, { name: u.name, password: pw, systemAdmin: role === 'system admin' });
+    const roles: Record<string, ProjectRole> = {};
+    if (u.role !== undefined) for (const p of PROJECTS) roles[PROJECT_NAME[p]] = u.role;
+    users[u.name] = { systemAdmin: role === 'system admin', roles };
   }
-  await addProject(store, { name: 'priv' });
-  await addProject(store, { name: 'pub', public: true });
-  await addProject(store, { name: 'vault' });
+  reg = await startPortcullisRegistry({
+    service: SERVICE,
+    projects: [{ name: 'priv' }, { name: 'pub', public: true }, { name: 'vault' }],
+    users,
+  });
+  if (reg.accounts === undefined || reg.signer === undefined || reg.audit === undefined)
+    throw new Error('the test registry runs with authentication');
+  store = reg.accounts;
+  signer = reg.signer;
+  audit = reg.audit;
   for (const project of PROJECTS) {
     const name = PROJECT_NAME[project];
-    for (const u of Object.values(USERS)) {
-      if (u.role !== undefined) await store.setMember(name, u.name, u.role);
-    }
     const pullBot = await addRobot(store, {
       name: 'puller',
       project: name,
@@ -482,23 +472,7 @@ beforeAll(async () => {
     });
     robots.set(`robot (push)/${project}`, { name: pushBot.robot.name, token: pushBot.token });
   }
-  const key = generateSigningKey();
-  signer = createTokenSigner({ privateKey: key, issuer: SERVICE });
-  audit = new SqliteAuditLog(db);
-  server = await startRegistryServer({
-    host: '127.0.0.1',
-    port: 0,
-    blobs: new FilesystemBlobStore(path.join(work, 'data')),
-    metadata,
-    auth: {
-      store,
-      service: SERVICE,
-      signer,
-      verifier: createTokenVerifier({ publicKeys: [key], issuer: SERVICE, audience: SERVICE }),
-      audit,
-    },
-  });
-  base = server.url;
+  base = reg.url;
   for (const project of ['priv', 'pub', 'vault']) {
     const repo = `${project}/${project === 'priv' || project === 'pub' ? 'app' : 'base'}`;
     fixture.config = await putBlob(repo, CONFIG);
@@ -513,10 +487,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await server.close();
-  db.close();
-  await metadata.close();
-  await rm(work, { recursive: true, force: true });
+  await reg.stop();
 });
 
 describe('the tables', () => {

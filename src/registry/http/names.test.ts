@@ -1,9 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { digestOf } from '../../core/index.js';
 import { MediaType } from '../../oci/index.js';
-import { startPortcullisRegistry, type TestPortcullisRegistry } from '../../testing/portcullis-registry.js';
+import {
+  rawHttpRequest,
+  startPortcullisRegistry,
+  type RawHttpAnswer,
+  type TestPortcullisRegistry,
+} from '../../testing/portcullis-registry.js';
 
 // Repository-name tricks against the access checks: a name that climbs out of its project
 // (`..`, `%2e%2e`, encoded slashes), changes case, runs too long, or has empty components
@@ -11,40 +15,21 @@ import { startPortcullisRegistry, type TestPortcullisRegistry } from '../../test
 // caller, before anything is read or written, and never reach the project it points at.
 // Requests go out with node:http because fetch would resolve "../" before sending.
 
-type Res = { status: number; headers: http.IncomingHttpHeaders; text: string };
+type Res = RawHttpAnswer;
 
 let registry: TestPortcullisRegistry;
 let secretDigest = '';
 const SECRET_TAG = 'secret-tag-7f3a';
 
 function raw(method: string, pathAndQuery: string, authorization?: string, body?: Buffer): Promise<Res> {
-  const url = new URL(registry.url);
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        host: url.hostname,
-        port: url.port,
-        method,
-        path: pathAndQuery,
-        headers: {
-          ...(authorization === undefined ? {} : { authorization }),
-          ...(body === undefined ? {} : { 'content-type': MediaType.ociManifest }),
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            text: Buffer.concat(chunks).toString('utf8'),
-          });
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
+  return rawHttpRequest(registry.url, {
+    method,
+    path: pathAndQuery,
+    headers: {
+      ...(authorization === undefined ? {} : { authorization }),
+      ...(body === undefined ? {} : { 'content-type': MediaType.ociManifest }),
+    },
+    body,
   });
 }
 
