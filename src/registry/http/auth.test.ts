@@ -1,10 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import Database from 'better-sqlite3';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { digestOf } from '../../core/index.js';
@@ -15,62 +12,38 @@ import {
   type ImageManifest,
 } from '../../oci/index.js';
 import { buildTestImages, layoutDescriptor, pushLayoutTag, runCommand } from '../../testing/oci-images.js';
-import { addProject, addRobot, addUser } from '../auth/accounts.js';
-import { SqliteAccountStore } from '../auth/sqlite-store.js';
-import {
-  createTokenSigner,
-  createTokenVerifier,
-  generateSigningKey,
-  issueToken,
-  type TokenSigner,
-} from '../auth/token.js';
-import { SqliteMetadataStore } from '../metadata/sqlite.js';
-import { FilesystemBlobStore } from '../storage/filesystem.js';
-import { SqliteAuditLog } from '../audit/sqlite.js';
+import { startPortcullisRegistry, type TestPortcullisRegistry } from '../../testing/portcullis-registry.js';
+import type { SqliteAuditLog } from '../audit/sqlite.js';
+import { addRobot } from '../auth/accounts.js';
+import type { SqliteAccountStore } from '../auth/sqlite-store.js';
+import { createTokenVerifier, issueToken, type TokenSigner } from '../auth/token.js';
+import type { SqliteMetadataStore } from '../metadata/sqlite.js';
 import { handleTokenRequest, type RegistryAuthConfig } from './auth.js';
-import { createRegistryApp, startRegistryServer, type RegistryServer } from './server.js';
+import { createRegistryApp } from './server.js';
 
 // Authentication and authorization on the distribution routes, with real clients: skopeo
 // (containers/image: challenge, then the token flow), our RegistryClient, and raw HTTP.
 
 const SERVICE = 'portcullis-test';
-// Test-only passwords; generated so no fixed secret sits in the repository.
-const PW = {
-  admin: `a-${randomBytes(9).toString('base64url')}`,
-  dev: `d-${randomBytes(9).toString('base64url')}`,
-  guest: `g-${randomBytes(9).toString('base64url')}`,
-  outsider: `o-${randomBytes(9).toString('base64url')}`,
-};
+/** The test users (the registry helper generates their passwords). */
+type User = 'admin' | 'dev' | 'guest' | 'outsider';
 
+let reg: TestPortcullisRegistry;
 let work: string;
-let server: RegistryServer;
 let metadata: SqliteMetadataStore;
-let db: Database.Database;
 let store: SqliteAccountStore;
 let signer: TokenSigner;
 let base: string;
 let host: string;
 
-const basic = (user: keyof typeof PW): string =>
-  `Basic ${Buffer.from(`${user}:${PW[user]}`).toString('base64')}`;
+const basic = (user: User): string => reg.basic(user);
+const token = (user: User | undefined, scope: string): Promise<string> => reg.token(user, scope);
+const authFile = (user: User): Promise<string> => reg.authFile(user);
 
-async function token(user: keyof typeof PW | undefined, scope: string): Promise<string> {
-  const res = await fetch(`${base}/token?service=${SERVICE}&scope=${encodeURIComponent(scope)}`, {
-    headers: user === undefined ? {} : { authorization: basic(user) },
-  });
-  expect(res.status).toBe(200);
-  return ((await res.json()) as { token: string }).token;
-}
-
-async function authFile(user: keyof typeof PW): Promise<string> {
-  const file = path.join(work, `auth-${user}.json`);
-  const auth = Buffer.from(`${user}:${PW[user]}`).toString('base64');
-  await writeFile(file, JSON.stringify({ auths: { [host]: { auth } } }), { mode: 0o600 });
-  return file;
-}
-
-function client(user: keyof typeof PW | undefined): RegistryClient {
-  return user === undefined ? clientAs(undefined) : clientAs({ username: user, password: PW[user] });
+function client(user: User | undefined): RegistryClient {
+  return user === undefined
+    ? clientAs(undefined)
+    : clientAs({ username: user, password: reg.password(user) });
 }
 
 function clientAs(login: { username: string; password: string } | undefined): RegistryClient {
@@ -107,41 +80,27 @@ async function pushImage(c: RegistryClient, repository: string, tag: string): Pr
 }
 
 beforeAll(async () => {
-  work = await mkdtemp(path.join(os.tmpdir(), 'portcullis-registry-auth-'));
-  const dbFile = path.join(work, 'data', 'registry.db');
-  metadata = SqliteMetadataStore.open(dbFile);
-  db = new Database(dbFile);
-  store = new SqliteAccountStore(db);
-  await addUser(store, { name: 'admin', password: PW.admin, systemAdmin: true });
-  for (const u of ['dev', 'guest', 'outsider'] as const) await addUser(store, { name: u, password: PW[u] });
-  await addProject(store, { name: 'team' });
-  await addProject(store, { name: 'secret' });
-  await addProject(store, { name: 'pub', public: true });
-  await store.setMember('team', 'dev', 'developer');
-  await store.setMember('team', 'guest', 'guest');
-  const key = generateSigningKey();
-  signer = createTokenSigner({ privateKey: key, issuer: SERVICE });
-  server = await startRegistryServer({
-    host: '127.0.0.1',
-    port: 0,
-    blobs: new FilesystemBlobStore(path.join(work, 'data')),
-    metadata,
-    auth: {
-      store,
-      service: SERVICE,
-      signer,
-      verifier: createTokenVerifier({ publicKeys: [key], issuer: SERVICE, audience: SERVICE }),
+  reg = await startPortcullisRegistry({
+    service: SERVICE,
+    projects: [{ name: 'team' }, { name: 'secret' }, { name: 'pub', public: true }],
+    users: {
+      dev: { roles: { team: 'developer' } },
+      guest: { roles: { team: 'guest' } },
+      outsider: {},
     },
   });
-  base = server.url;
-  host = new URL(base).host;
+  if (reg.accounts === undefined || reg.signer === undefined)
+    throw new Error('the test registry runs with authentication');
+  work = reg.workDir;
+  metadata = reg.metadata;
+  store = reg.accounts;
+  signer = reg.signer;
+  base = reg.url;
+  host = reg.host;
 });
 
 afterAll(async () => {
-  await server.close();
-  db.close();
-  await metadata.close();
-  await rm(work, { recursive: true, force: true });
+  await reg.stop();
 });
 
 describe('challenges and tokens', () => {
@@ -391,7 +350,8 @@ describe('POST /token (the OAuth 2 form containerd sends first)', () => {
   let audit: SqliteAuditLog;
 
   beforeAll(async () => {
-    audit = new SqliteAuditLog(db);
+    if (reg.audit === undefined) throw new Error('the test registry has an audit log');
+    audit = reg.audit;
     const auth: RegistryAuthConfig = {
       store,
       audit,
@@ -399,7 +359,7 @@ describe('POST /token (the OAuth 2 form containerd sends first)', () => {
       signer,
       verifier: createTokenVerifier({ publicKeys: [signer.publicKey], issuer: SERVICE, audience: SERVICE }),
     };
-    app = createRegistryApp({ blobs: new FilesystemBlobStore(path.join(work, 'data')), metadata, auth });
+    app = createRegistryApp({ blobs: reg.blobs, metadata, auth });
     // The distribution routes may register POST /token themselves; the handler is the same.
     if (!app.hasRoute({ method: 'POST', url: '/token' })) {
       app.route({
@@ -440,7 +400,7 @@ describe('POST /token (the OAuth 2 form containerd sends first)', () => {
         form({
           grant_type: 'password',
           username: 'dev',
-          password: PW.dev,
+          password: reg.password('dev'),
           service: SERVICE,
           client_id: 'containerd-client',
           access_type: 'offline',
@@ -534,14 +494,14 @@ describe('POST /token (the OAuth 2 form containerd sends first)', () => {
 
   it('refuses repeated parameters, bodies that are not a form, and forms over the size cap', async () => {
     const repeated = await raw(
-      formRequest(`grant_type=password&username=dev&username=admin&password=${PW.dev}`),
+      formRequest(`grant_type=password&username=dev&username=admin&password=${reg.password('dev')}`),
     );
     expect(repeated.status).toBe(400);
     expect(JSON.parse(repeated.body)).toMatchObject({ error: 'invalid_request' });
 
     const json = await raw(
       formRequest(
-        JSON.stringify({ grant_type: 'password', username: 'dev', password: PW.dev }),
+        JSON.stringify({ grant_type: 'password', username: 'dev', password: reg.password('dev') }),
         'application/json',
       ),
     );
