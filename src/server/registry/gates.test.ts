@@ -1,10 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryLogger, parseDigest, type Digest } from '../../core/index.js';
 import { parseImageRef } from '../../imageref/index.js';
@@ -15,7 +12,6 @@ import type { PushedManifest, RegistryHooks } from '../../registry/index.js';
 import { matchInventory } from '../../scan/index.js';
 import { writeKeyPairFiles } from '../../signing/index.js';
 import { runCliCaptured } from '../../testing/cli.js';
-import { sharedData } from '../../testing/fixtures.js';
 import {
   addIndexToLayout,
   buildTestImages,
@@ -24,8 +20,8 @@ import {
   runCommand,
 } from '../../testing/oci-images.js';
 import { startPortcullisRegistry, type TestPortcullisRegistry } from '../../testing/portcullis-registry.js';
-import { trivyFixtureRecords } from '../../testing/trivy-fixture-db.js';
-import { openVulnDb, type VulnDb } from '../../vulndb/index.js';
+import type { VulnDb } from '../../vulndb/index.js';
+import { openTrivyFixtureDb, pushTrivyArchive } from '../facts/testdata/admission-fixture.js';
 import { createRegistryGates } from './gates.js';
 import { LocalRegistryClient } from './local-client.js';
 import type { ScanResultsReader, StoredScan } from './scan-results.js';
@@ -184,24 +180,9 @@ const VEX = {
 
 /** Pushes a docker-archive from trivy-test-images to each of `dests`; the digest (the same in each). */
 async function pushTrivyImage(name: string, dests: readonly string[]): Promise<Digest> {
-  // skopeo's docker-archive reader does not take a gzip-compressed archive.
-  const tar = path.join(work, `${name}.tar`);
-  await pipeline(
-    createReadStream(sharedData('image-fixtures', 'trivy-test-images', `${name}.tar.gz`)),
-    createGunzip(),
-    createWriteStream(tar),
-  );
+  await pushTrivyArchive(name, work, dests);
   const digests = new Set<Digest>();
-  for (const dest of dests) {
-    await runCommand('skopeo', [
-      'copy',
-      '-q',
-      '--dest-tls-verify=false',
-      `docker-archive:${tar}`,
-      `docker://${dest}`,
-    ]);
-    digests.add(await digestOf(dest));
-  }
+  for (const dest of dests) digests.add(await digestOf(dest));
   const [digest, ...others] = digests;
   if (digest === undefined || others.length > 0) throw new Error(`${name} was pushed with different digests`);
   return digest;
@@ -251,15 +232,7 @@ beforeAll(async () => {
   );
   await writeKeyPairFiles(path.join(work, 'trusted'), PASSWORD);
   await writeKeyPairFiles(path.join(work, 'other'), PASSWORD);
-  const dbPath = path.join(work, 'vuln.db');
-  const writable = openVulnDb(dbPath);
-  writable.importRecords(trivyFixtureRecords(), {
-    name: 'trivy-fixture-db',
-    kind: 'test',
-    location: 'fixture-db',
-  });
-  writable.close();
-  db = openVulnDb(dbPath, { readonly: true });
+  db = openTrivyFixtureDb(path.join(work, 'vuln.db'));
   await mkdir(path.join(work, 'vex'));
   await writeFile(path.join(work, 'vex', 'musl.json'), JSON.stringify(VEX));
 

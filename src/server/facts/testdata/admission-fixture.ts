@@ -52,19 +52,19 @@ function newKey(): TestKey {
   return { privateKey, publicPem: publicKey.export({ type: 'spki', format: 'pem' }).toString() };
 }
 
-/** Starts the registry, pushes and signs the images, and builds the database. */
-export async function startAdmissionFixture(): Promise<AdmissionFixture> {
-  requireCommand('skopeo', 'skopeo');
-  const work = await mkdtemp(path.join(os.tmpdir(), 'pc-admission-facts-'));
-  const signing = await startSigningFixture('pc-admission-images-');
-  const pushTrivyImage = async (name: string, dest: string): Promise<void> => {
-    // skopeo's docker-archive reader does not take a gzip-compressed archive.
-    const tar = path.join(work, `${name}.tar`);
-    await pipeline(
-      createReadStream(sharedData('image-fixtures', 'trivy-test-images', `${name}.tar.gz`)),
-      createGunzip(),
-      createWriteStream(tar),
-    );
+/**
+ * Pushes trivy-test-images' `<name>.tar.gz` (a docker-archive) to each of `dests`
+ * (`host/repo:tag`), unpacked once into `dir`: skopeo's docker-archive reader does not take a
+ * gzip-compressed archive.
+ */
+export async function pushTrivyArchive(name: string, dir: string, dests: readonly string[]): Promise<void> {
+  const tar = path.join(dir, `${name}.tar`);
+  await pipeline(
+    createReadStream(sharedData('image-fixtures', 'trivy-test-images', `${name}.tar.gz`)),
+    createGunzip(),
+    createWriteStream(tar),
+  );
+  for (const dest of dests) {
     await runCommand('skopeo', [
       'copy',
       '-q',
@@ -72,17 +72,29 @@ export async function startAdmissionFixture(): Promise<AdmissionFixture> {
       `docker-archive:${tar}`,
       `docker://${dest}`,
     ]);
-  };
+  }
+}
+
+/** Writes Trivy's fixture database (as OSV records) to `file` and opens it read-only. */
+export function openTrivyFixtureDb(file: string): VulnDb {
+  const writable = openVulnDb(file);
+  writable.importRecords(trivyFixtureRecords(), {
+    name: 'trivy-fixture-db',
+    kind: 'test',
+    location: 'fixture-db',
+  });
+  writable.close();
+  return openVulnDb(file, { readonly: true });
+}
+
+/** Starts the registry, pushes and signs the images, and builds the database. */
+export async function startAdmissionFixture(): Promise<AdmissionFixture> {
+  requireCommand('skopeo', 'skopeo');
+  const work = await mkdtemp(path.join(os.tmpdir(), 'pc-admission-facts-'));
+  const signing = await startSigningFixture('pc-admission-images-');
+  const pushTrivyImage = (name: string, dest: string): Promise<void> => pushTrivyArchive(name, work, [dest]);
   try {
-    const dbPath = path.join(work, 'vuln.db');
-    const writable = openVulnDb(dbPath);
-    writable.importRecords(trivyFixtureRecords(), {
-      name: 'trivy-fixture-db',
-      kind: 'test',
-      location: 'fixture-db',
-    });
-    writable.close();
-    const db = openVulnDb(dbPath, { readonly: true });
+    const db = openTrivyFixtureDb(path.join(work, 'vuln.db'));
 
     const trusted = newKey();
     const other = newKey();
