@@ -55,9 +55,15 @@ function newKey(): TestKey {
 /**
  * Pushes trivy-test-images' `<name>.tar.gz` (a docker-archive) to each of `dests`
  * (`host/repo:tag`), unpacked once into `dir`: skopeo's docker-archive reader does not take a
- * gzip-compressed archive.
+ * gzip-compressed archive. `authFile` carries credentials (never argv); `format: 'oci'` pushes
+ * an OCI manifest, which an OCI layout can hold unchanged (a pull keeps the pushed digest).
  */
-export async function pushTrivyArchive(name: string, dir: string, dests: readonly string[]): Promise<void> {
+export async function pushTrivyArchive(
+  name: string,
+  dir: string,
+  dests: readonly string[],
+  opts: { readonly authFile?: string; readonly format?: 'oci' } = {},
+): Promise<void> {
   const tar = path.join(dir, `${name}.tar`);
   await pipeline(
     createReadStream(sharedData('image-fixtures', 'trivy-test-images', `${name}.tar.gz`)),
@@ -69,6 +75,8 @@ export async function pushTrivyArchive(name: string, dir: string, dests: readonl
       'copy',
       '-q',
       '--dest-tls-verify=false',
+      ...(opts.authFile === undefined ? [] : ['--dest-authfile', opts.authFile]),
+      ...(opts.format === undefined ? [] : ['--format', opts.format]),
       `docker-archive:${tar}`,
       `docker://${dest}`,
     ]);
