@@ -81,6 +81,19 @@ export async function startRegistryServer(opts: RegistryServerOptions): Promise<
   return {
     url: `${opts.tls === undefined ? 'http' : 'https'}://${host}:${port}`,
     app,
-    close: () => app.close(),
+    close: async () => {
+      // fastify closes the connections that are idle when closing begins; one still answering
+      // then stays open after its response until the keep-alive timeout (72 s), and close waits
+      // for it. Closing idle connections until close is done ends each as soon as it is answered.
+      const done = app.close();
+      const timer = setInterval(() => {
+        app.server.closeIdleConnections();
+      }, 50);
+      try {
+        await done;
+      } finally {
+        clearInterval(timer);
+      }
+    },
   };
 }
