@@ -1,11 +1,12 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryLogger } from '../core/index.js';
 import { generateSigningKey, formatSigningKeyPem } from '../registry/index.js';
+import { sharedData } from '../testing/fixtures.js';
 import { captureCliIO, runCliCaptured, runCommandCaptured } from '../testing/cli.js';
 import { buildTestImages, layoutDescriptor, pushLayoutTag, runCommand } from '../testing/oci-images.js';
 import { selfSignedCertificate } from '../testing/token-issuer.js';
@@ -378,6 +379,85 @@ describe('portcullis serve', () => {
     } finally {
       s.stop.abort();
       expect(await s.running).toBe(0);
+    }
+  });
+
+  it('checks keyless signers in pull gates against the trusted root of --trusted-root or server.trustedRoot, and refuses one it cannot read', async () => {
+    const dir = await mkdtemp(path.join(work, 'trusted-root-'));
+    await mkdir(path.join(dir, 'etc'));
+    await copyFile(
+      sharedData('signing', 'cosign-trusted_root_pgi.json'),
+      path.join(dir, 'etc', 'trusted_root.json'),
+    );
+    await writeFile(path.join(dir, 'broken.json'), 'certificateAuthorities: not JSON\n');
+    const config = path.join(dir, 'etc', 'portcullis.yaml');
+    const policyWith = (trustedRoot: string) =>
+      `${POLICY_HEAD}rules:\n  - name: ci\n    kind: requireSignature\n    keyless:\n` +
+      '      - issuer: https://token.actions.githubusercontent.com\n' +
+      '        subject: https://github.com/example/app/.github/workflows/release.yml@refs/heads/main\n' +
+      `server:\n  listen: 127.0.0.1:0\n  dataDir: data\n  trustedRoot: ${trustedRoot}\n` +
+      '  projects:\n    - name: team\n      pull: { rules: [ci] }\n';
+
+    // Unreadable or not a trusted root: serve does not start, and says which file.
+    await writeFile(config, policyWith('missing.json'));
+    const flagged = await runCliCaptured(['serve', '--config', config, '--trusted-root', 'broken.json'], dir);
+    const set = await runCliCaptured(['serve', '--config', config], dir);
+    expect(flagged.code).toBe(2);
+    expect(flagged.stderr).toContain(
+      `--trusted-root ${path.join(dir, 'broken.json')}: cannot read the trusted root`,
+    );
+    expect(set.code).toBe(2);
+    expect(set.stderr).toMatch(/portcullis\.yaml:12:16: server\.trustedRoot: \S+missing\.json: cannot read/);
+    expect(set.stderr).toContain(path.join(dir, 'etc', 'missing.json'));
+    await expect(stat(path.join(dir, 'etc', 'data'))).rejects.toThrow();
+
+    // Relative to the policy file: the keyless rule is checked, and no signature verifies.
+    await writeFile(config, policyWith('trusted_root.json'));
+    const layout = path.join(dir, 'layout');
+    await buildTestImages(layout, [{ tag: 'v1', files: { 'app.txt': 'keyless\n' } }], dir);
+    const password = `pw-${randomBytes(12).toString('base64url')}`;
+    const auth = Buffer.from(`admin:${password}`).toString('base64');
+    const env = { PORTCULLIS_ADMIN_PASSWORD: password, PORTCULLIS_DB: path.join(dir, 'no-such.db') };
+    const pullMessage = async (url: string) => {
+      const res = await fetch(`${url}/v2/team/app/manifests/v1`, {
+        headers: { authorization: `Basic ${auth}`, accept: 'application/vnd.oci.image.manifest.v1+json' },
+      });
+      expect(res.status).toBe(403);
+      return ((await res.json()) as { errors: { message: string }[] }).errors[0]?.message ?? '';
+    };
+    const s = await startServeWith(dir, ['--config', config, '--reload-seconds', '0'], env);
+    try {
+      const authFile = path.join(dir, 'auth.json');
+      await writeFile(authFile, JSON.stringify({ auths: { [s.host]: { auth } } }), { mode: 0o600 });
+      await pushLayoutTag(layout, 'v1', `${s.host}/team/app:v1`, { authFile });
+      const message = await pullMessage(s.url);
+      expect(message).toMatch(/^pull refused by rule ci: no signature verifies/);
+      expect(message).not.toContain('trusted root');
+    } finally {
+      s.stop.abort();
+      expect(await s.running).toBe(0);
+    }
+    // The flag wins over the setting, even over one naming a file that is not there.
+    await writeFile(config, policyWith('missing.json'));
+    const f = await startServeWith(
+      dir,
+      ['--config', config, '--reload-seconds', '0', '--trusted-root', 'etc/trusted_root.json'],
+      env,
+    );
+    try {
+      expect(await pullMessage(f.url)).toMatch(/^pull refused by rule ci: no signature verifies/);
+    } finally {
+      f.stop.abort();
+      expect(await f.running).toBe(0);
+    }
+    // Without any, the keyless signer cannot be checked.
+    await writeFile(config, policyWith('trusted_root.json').replace(/ {2}trustedRoot: .*\n/, ''));
+    const none = await startServeWith(dir, ['--config', config, '--reload-seconds', '0'], env);
+    try {
+      expect(await pullMessage(none.url)).toContain('no Sigstore trusted root was configured');
+    } finally {
+      none.stop.abort();
+      expect(await none.running).toBe(0);
     }
   });
 

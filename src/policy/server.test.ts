@@ -31,6 +31,7 @@ describe('the server section', () => {
     const p = parsePolicy(
       `${HEAD}${RULES}server:
   listen: 127.0.0.1:5001
+  trustedRoot: sigstore/trusted_root.json
   scan: {}
   gc: {}
   projects:
@@ -41,6 +42,7 @@ describe('the server section', () => {
 `,
       'p.yaml',
     );
+    expect(p.server?.trustedRoot).toBe('sigstore/trusted_root.json');
     expect(p.server?.scan).toEqual({ onPush: true, concurrency: 2 });
     expect(p.server?.gc).toEqual({ gracePeriod: '2h' });
     expect(p.server?.projects?.[0]).toEqual({
@@ -63,6 +65,7 @@ describe('the server section', () => {
   it('refuses unknown keys, bad durations and upper-case project globs', () => {
     expect(refusal(`${HEAD}server:\n  lisen: x\n`)).toMatch(/lisen/);
     expect(refusal(`${HEAD}server:\n  gc: { gracePeriod: 2 hours }\n`)).toMatch(/duration/);
+    expect(refusal(`${HEAD}server:\n  trustedRoot: ''\n`)).toMatch(/server\.trustedRoot/);
     expect(refusal(`${HEAD}server:\n  projects: [{ name: Team }]\n`)).toMatch(/project name or glob/);
   });
 

@@ -121,6 +121,11 @@ export const serverSectionSchema = z
       .describe(
         'The vulnerability database scan-on-push matches against (default: the one `portcullis db update` writes).',
       ),
+    trustedRoot: pathText
+      .optional()
+      .describe(
+        'A Sigstore trusted_root.json (relative to the policy file) for the keyless signers of requireSignature rules in pull gates; without it they fail closed. The --trusted-root flag wins over it.',
+      ),
     scan: z
       .strictObject({
         onPush: z.boolean().default(true).describe('Scan every image manifest after it is pushed.'),

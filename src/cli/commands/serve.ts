@@ -6,11 +6,13 @@ import { parseArgs } from 'node:util';
 import { errorMessage, type Logger } from '../../core/index.js';
 import { loadPolicyFile, policyLocation, type Policy } from '../../policy/index.js';
 import { SqliteMetadataStore, ensureAdmin } from '../../registry/index.js';
+import type { SigstoreTrustedRoot } from '../../signing/index.js';
 import { defaultDbPath } from '../../vulndb/index.js';
 import { startRegistryRuntime, TOKEN_KEY_FILE, type RegistryRuntime } from '../../server/index.js';
 import { ExitCode } from '../exit-codes.js';
 import { UsageError, writeLine, type CliIO } from '../io.js';
 import { DEFAULT_DATA_DIR, openAccountStore, REGISTRY_DB_FILE } from '../registry-data.js';
+import { readTrustedRoot } from '../trusted-root.js';
 import { parseListenAddress } from './admission-serve.js';
 
 export const DEFAULT_LISTEN = '127.0.0.1:5000';
@@ -20,7 +22,7 @@ const DEFAULT_RELOAD_SECONDS = 10;
 
 export const serveHelp = `Usage: portcullis serve [--config FILE [--reload-seconds N]] [--data-dir DIR] [--listen ADDR:PORT]
                         [--service NAME] [--tls-cert FILE --tls-key FILE | --allow-plain-http]
-                        [--token-realm URL]
+                        [--token-realm URL] [--trusted-root FILE]
 
 Runs the OCI registry (distribution spec v1.1): blobs on the filesystem and metadata in SQLite
 under --data-dir. Push and pull with any OCI client (skopeo, buildah, docker, oras...) over
@@ -41,12 +43,15 @@ Pushed images are scanned in the background when the vulnerability database exis
 without it the registry runs unscanned and says so. What runs is said on stderr at start.
 
 --config FILE is a policy file (portcullis.yaml) whose server: section holds these settings
-(listen, dataDir, service, tokenRealm, tls, allowPlainHttp; paths relative to the file) and the
-registry's own (vulnerabilityDb, scan, projects); a flag given on the command line wins over it.
+(listen, dataDir, service, tokenRealm, tls, allowPlainHttp, trustedRoot; paths relative to the
+file) and the registry's own (vulnerabilityDb, scan, projects); a flag given on the command line
+wins over it.
 server.projects puts pull gates (the named vulnerabilities and requireSignature rules) and
 immutable tags in force per project. The file is looked at every --reload-seconds: when it
 changed and still validates, its gates apply to the requests that follow (other settings need a
-restart); when it does not validate, the gates in force stay and a line says why.
+restart); when it does not validate, the gates in force stay and a line says why. Keyless
+signers of requireSignature rules are checked against the Sigstore trusted root given by
+--trusted-root (or server.trustedRoot); without one, rules naming them fail closed.
 
 Options:
   --config FILE        the policy file with a server: section
@@ -58,6 +63,7 @@ Options:
   --allow-plain-http   listen on a non-loopback address without TLS (behind a TLS-terminating proxy)
   --token-realm URL    the token endpoint named in challenges (default <scheme>://<Host header>/token;
                        set it behind a proxy)
+  --trusted-root FILE  Sigstore trusted_root.json for keyless signers in pull gates
   --reload-seconds N   how often to look for a changed --config file (default ${DEFAULT_RELOAD_SECONDS}; 0: never)
 
 Exit codes: 0 stopped by a signal, 2 invalid option or config file, 3 config file not found,
@@ -85,6 +91,7 @@ export async function runServe(argv: string[], io: CliIO, logger: Logger): Promi
       'tls-key': { type: 'string' },
       'allow-plain-http': { type: 'boolean' },
       'token-realm': { type: 'string' },
+      'trusted-root': { type: 'string' },
       'reload-seconds': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -139,6 +146,7 @@ export async function runServe(argv: string[], io: CliIO, logger: Logger): Promi
         policy: config?.policy,
         policyDir: config === undefined ? undefined : path.dirname(config.file),
         vulnerabilityDb: settings.vulnerabilityDb,
+        trustedRoot: settings.trustedRoot,
         logger,
       });
     } catch (err) {
@@ -248,6 +256,7 @@ type ServeFlags = {
   readonly 'tls-key'?: string | undefined;
   readonly 'allow-plain-http'?: boolean | undefined;
   readonly 'token-realm'?: string | undefined;
+  readonly 'trusted-root'?: string | undefined;
 };
 
 /** What serve runs with, once the flags, the config file's `server:` section and the defaults are merged. */
@@ -260,6 +269,8 @@ export type ServeSettings = {
   readonly tls: { readonly cert: Buffer; readonly key: Buffer } | undefined;
   /** The vulnerability database scan-on-push matches against. */
   readonly vulnerabilityDb: string;
+  /** For keyless signers of requireSignature rules in pull gates. */
+  readonly trustedRoot: SigstoreTrustedRoot | undefined;
   /** The policy file (`--config`), absolute, and what it holds. */
   readonly config: { readonly file: string; readonly policy: Policy } | undefined;
 };
@@ -318,6 +329,15 @@ async function resolveSettings(values: ServeFlags, io: CliIO): Promise<ServeSett
         'or accept the risk with --allow-plain-http (or server.allowPlainHttp: true, behind a TLS-terminating proxy)',
     );
   }
+  let trustedRoot: SigstoreTrustedRoot | undefined;
+  if (values['trusted-root'] !== undefined) {
+    trustedRoot = await loadTrustedRoot(path.resolve(io.cwd, values['trusted-root']), '--trusted-root');
+  } else if (section?.trustedRoot !== undefined) {
+    trustedRoot = await loadTrustedRoot(
+      path.resolve(configDir, section.trustedRoot),
+      `${at('trustedRoot')}: server.trustedRoot:`,
+    );
+  }
   const dataDir =
     values['data-dir'] !== undefined
       ? path.resolve(io.cwd, values['data-dir'])
@@ -335,6 +355,7 @@ async function resolveSettings(values: ServeFlags, io: CliIO): Promise<ServeSett
       section?.vulnerabilityDb === undefined
         ? defaultDbPath(io.env)
         : path.resolve(configDir, section.vulnerabilityDb),
+    trustedRoot,
     config,
   };
 }
@@ -343,6 +364,18 @@ async function resolveSettings(values: ServeFlags, io: CliIO): Promise<ServeSett
 async function readSetting(file: string, what: string): Promise<Buffer> {
   try {
     return await readFile(file);
+  } catch (err) {
+    throw new UsageError(`${what} ${file.slice(-120)}: ${errorMessage(err)}`);
+  }
+}
+
+/**
+ * Reads a Sigstore trusted root named by a flag or setting, as `verify --trusted-root` does; one
+ * that cannot be read or parsed is a usage error starting with `what` and naming the file.
+ */
+async function loadTrustedRoot(file: string, what: string): Promise<SigstoreTrustedRoot> {
+  try {
+    return await readTrustedRoot(file);
   } catch (err) {
     throw new UsageError(`${what} ${file.slice(-120)}: ${errorMessage(err)}`);
   }

@@ -1,15 +1,28 @@
 import { randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, readFileSync } from 'node:fs';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Digest } from '../../core/index.js';
+import { digestOf, type Digest } from '../../core/index.js';
+import { MediaType } from '../../oci/index.js';
 import { parsePolicy } from '../../policy/index.js';
-import { addUser, SqliteAccountStore, SqliteMetadataStore } from '../../registry/index.js';
+import {
+  addUser,
+  FilesystemBlobStore,
+  SqliteAccountStore,
+  SqliteMetadataStore,
+} from '../../registry/index.js';
+import {
+  buildSignatureManifest,
+  parseSignatureManifest,
+  parseTrustedRoot,
+  signatureTag,
+} from '../../signing/index.js';
 import { sharedData } from '../../testing/fixtures.js';
 import { buildTestImages, pushLayoutTag, runCommand } from '../../testing/oci-images.js';
 import { trivyFixtureRecords } from '../../testing/trivy-fixture-db.js';
@@ -230,6 +243,102 @@ describe('startRegistryRuntime', () => {
       expect(line).toBe('no pull gates or immutable tags (no server.projects in a --config file)');
       expect((await pullStatus(runtime.url, 'team/alpine', 'v3.10')).status).toBe(200);
       await pushAs(runtime.url, 'team/alpine', 'v3.10');
+    } finally {
+      await runtime.close();
+      await stores.close();
+    }
+  });
+});
+
+describe('keyless signers in the pull gates', () => {
+  // connaisseur's keyless test image (../shared/data/signing): an image manifest whose config and
+  // layer were not copied, signed keylessly (cosign .sig with a Fulcio certificate and a Rekor
+  // bundle) by philipp.belitz@securesystems.de through GitHub's OAuth issuer, for
+  // index.docker.io/phbelitz/rekor-test; checked offline against cosign's public-good trusted root.
+  const dir = sharedData('signing', 'connaisseur-cosign-testimage');
+  const REPOSITORY = 'phbelitz/rekor-test';
+  const ISSUER = 'https://github.com/login/oauth';
+  const keylessPolicy = (subject: string) =>
+    parsePolicy(
+      'apiVersion: portcullis.dev/v1alpha1\nkind: Policy\nrules:\n  - name: keyless\n    kind: requireSignature\n' +
+        `    keyless:\n      - issuer: ${ISSUER}\n        subject: ${subject}\n` +
+        'server:\n  scan: { onPush: false }\n  projects:\n    - name: phbelitz\n      pull: { rules: [keyless] }\n',
+      'p.yaml',
+    );
+
+  /** The image manifest, stored the way a push stores it (its blobs are not in the fixture, so not over HTTP). */
+  async function storeImage(stores: Stores): Promise<Digest> {
+    const bytes = readFileSync(path.join(dir, 'manifests', 'keyless.json'));
+    const digest = digestOf(bytes);
+    await new FilesystemBlobStore(stores.dataDir).put(digest, Readable.from([bytes]), bytes.length);
+    await stores.metadata.linkBlob(REPOSITORY, digest);
+    await stores.metadata.putManifest(
+      REPOSITORY,
+      {
+        digest,
+        mediaType: MediaType.dockerManifest,
+        size: bytes.length,
+        configMediaType: MediaType.dockerConfig,
+      },
+      ['keyless'],
+    );
+    return digest;
+  }
+
+  /** Pushes the upstream signature under the image's .sig tag through the registry's HTTP API. */
+  async function pushSignature(url: string, digest: Digest): Promise<void> {
+    const upstream = parseSignatureManifest(
+      readFileSync(path.join(dir, 'manifests', `${digest.replace(':', '-')}.sig.json`)),
+    );
+    const layer = upstream.layers[0];
+    if (layer === undefined) throw new Error('the signature manifest has no layer');
+    const blobs = [
+      readFileSync(path.join(dir, 'blobs', `${layer.digest.replace(':', '_')}.json`)),
+      readFileSync(
+        path.join(dir, 'blobs', `RECONSTRUCTED_${upstream.config.digest.replace(':', '_')}.config.json`),
+      ),
+    ];
+    for (const blob of blobs) {
+      const res = await fetch(`${url}/v2/${REPOSITORY}/blobs/uploads/?digest=${digestOf(blob)}`, {
+        method: 'POST',
+        headers: { authorization: ADMIN, 'content-type': 'application/octet-stream' },
+        body: blob,
+      });
+      expect(res.status).toBe(201);
+    }
+    const manifest = buildSignatureManifest(upstream.layers, upstream);
+    const put = await fetch(`${url}/v2/${REPOSITORY}/manifests/${signatureTag(digest)}`, {
+      method: 'PUT',
+      headers: { authorization: ADMIN, 'content-type': MediaType.ociManifest },
+      body: manifest.bytes,
+    });
+    expect(put.status).toBe(201);
+  }
+
+  it("admits an image signed keylessly by the rule's identity once the trusted root is given, and refuses other identities", async () => {
+    const stores = await openStores('keyless');
+    const digest = await storeImage(stores);
+    const trustedRoot = parseTrustedRoot(readFileSync(sharedData('signing', 'cosign-trusted_root_pgi.json')));
+    const belitz = keylessPolicy('philipp.belitz@securesystems.de');
+    // Without a trusted root the keyless signer cannot be checked: the gate fails closed.
+    const rootless = await startRegistryRuntime({ ...base, ...stores, policy: belitz });
+    try {
+      await pushSignature(rootless.url, digest);
+      const refused = await pullStatus(rootless.url, REPOSITORY, 'keyless');
+      expect(refused.status).toBe(403);
+      expect(refused.message).toContain('no Sigstore trusted root was configured');
+    } finally {
+      await rootless.close();
+    }
+    const runtime = await startRegistryRuntime({ ...base, ...stores, policy: belitz, trustedRoot });
+    try {
+      expect(await pullStatus(runtime.url, REPOSITORY, 'keyless')).toEqual({ status: 200, message: '' });
+      // Another identity: the same genuine signature does not verify for it.
+      runtime.reloadPolicy(keylessPolicy('mallory@example.com'));
+      const stranger = await pullStatus(runtime.url, REPOSITORY, 'keyless');
+      expect(stranger.status).toBe(403);
+      expect(stranger.message).toContain('pull refused by rule keyless: no signature verifies');
+      expect(stranger.message).not.toContain('trusted root');
     } finally {
       await runtime.close();
       await stores.close();

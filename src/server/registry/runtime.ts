@@ -19,6 +19,7 @@ import {
   type RegistryHooks,
   type RegistryServer,
 } from '../../registry/index.js';
+import type { SigstoreTrustedRoot } from '../../signing/index.js';
 import { defaultDbPath } from '../../vulndb/index.js';
 import { createRegistryApiExtension } from './api.js';
 import { createRegistryGates } from './gates.js';
@@ -61,6 +62,11 @@ export type RegistryRuntimeOptions = {
    * Images are scanned on push only when it exists at start.
    */
   readonly vulnerabilityDb?: string | undefined;
+  /**
+   * The Sigstore trusted root the pull gates check keyless signers of requireSignature rules
+   * against; without it those signers cannot be checked and such rules fail closed.
+   */
+  readonly trustedRoot?: SigstoreTrustedRoot | undefined;
   /** How often the worker looks for an updated vulnerability database (default 60 s). */
   readonly dbCheckIntervalMs?: number | undefined;
   readonly logger?: Logger | undefined;
@@ -112,6 +118,7 @@ export async function startRegistryRuntime(opts: RegistryRuntimeOptions): Promis
           scans,
           blobs,
           metadata: opts.metadata,
+          trustedRoot: opts.trustedRoot,
           logger,
         });
   // Swapped whole by reloadPolicy; the hooks and the API read them on every request.
