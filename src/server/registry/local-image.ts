@@ -19,17 +19,59 @@ export type LocalRegistryImageSourceOptions = {
   readonly limits?: Partial<Limits> | undefined;
 };
 
+/** What a stored blob is expected to be, checked before it is opened. */
+export type StoredBlobExpectation = {
+  /** What the blob is in messages (`layer`, `config`, `manifest`; default `blob`). */
+  readonly what?: string | undefined;
+  /** The size its descriptor gives. */
+  readonly size?: number | undefined;
+};
+
 /**
- * Reads a stored blob whole, refusing one larger than `maxBytes` before reading it.
- * @throws OciError BLOB_UNKNOWN when it is not stored, LIMIT_EXCEEDED beyond `maxBytes`.
+ * Checks that a blob is stored with the size its descriptor says, before anything opens it: a
+ * blob deleted, truncated or replaced under the data directory then fails at once, and nothing
+ * waits on a file that is not the blob (a FIFO put there blocks whoever opens it).
+ * @throws OciError BLOB_UNKNOWN when it is not stored, LAYER_INVALID when its size differs.
  */
-export async function readStoredBlob(blobs: BlobStore, digest: Digest, maxBytes: number): Promise<Buffer> {
+async function checkStored(
+  blobs: BlobStore,
+  digest: Digest,
+  expected: StoredBlobExpectation,
+): Promise<number> {
+  const what = expected.what ?? 'blob';
   const info = await blobs.stat(digest);
-  if (info === undefined) throw new OciError('BLOB_UNKNOWN', `blob ${digest} is not in the registry's store`);
-  if (info.size > maxBytes) {
+  if (info === undefined) {
+    throw new OciError(
+      'BLOB_UNKNOWN',
+      `${what} ${digest} is missing from the registry's blob store (deleted from the data directory?)`,
+    );
+  }
+  if (expected.size !== undefined && info.size !== expected.size) {
+    throw new OciError(
+      'LAYER_INVALID',
+      `${what} ${digest} is stored with ${info.size} bytes but its descriptor says ${expected.size}: the blob store is damaged`,
+    );
+  }
+  return info.size;
+}
+
+/**
+ * Reads a stored blob whole, refusing one larger than `maxBytes` (or not of the expected size)
+ * before reading it.
+ * @throws OciError BLOB_UNKNOWN when it is not stored, LIMIT_EXCEEDED beyond `maxBytes`,
+ *   LAYER_INVALID when it is not of the expected size.
+ */
+export async function readStoredBlob(
+  blobs: BlobStore,
+  digest: Digest,
+  maxBytes: number,
+  expected: StoredBlobExpectation = {},
+): Promise<Buffer> {
+  const size = await checkStored(blobs, digest, expected);
+  if (size > maxBytes) {
     throw new OciError(
       'LIMIT_EXCEEDED',
-      `blob ${digest} is ${info.size} bytes, over the ${maxBytes}-byte limit for it`,
+      `${expected.what ?? 'blob'} ${digest} is ${size} bytes, over the ${maxBytes}-byte limit for it`,
     );
   }
   const chunks: Buffer[] = [];
@@ -72,10 +114,11 @@ export class LocalRegistryImageSource implements ImageSource {
   async open(options: OpenImageOptions = {}): Promise<Image> {
     const limits = resolveLimits(this.#options.limits);
     const blobs = this.#blobs;
-    const root = await readStoredBlob(blobs, this.#digest, limits.maxManifestBytes);
+    const root = await readStoredBlob(blobs, this.#digest, limits.maxManifestBytes, { what: 'manifest' });
     const fetcher: ContentFetcher = {
-      fetchManifest: (desc) => readStoredBlob(blobs, desc.digest, limits.maxManifestBytes),
-      fetchBlob: (desc, maxBytes) => readStoredBlob(blobs, desc.digest, maxBytes),
+      fetchManifest: (desc) =>
+        readStoredBlob(blobs, desc.digest, limits.maxManifestBytes, { what: 'manifest', size: desc.size }),
+      fetchBlob: (desc, maxBytes) => readStoredBlob(blobs, desc.digest, maxBytes, { size: desc.size }),
       openBlob: (desc) => this.#openLayer(desc),
     };
     return resolveImage({
@@ -90,6 +133,7 @@ export class LocalRegistryImageSource implements ImageSource {
   }
 
   async #openLayer(desc: Descriptor): Promise<Readable> {
+    await checkStored(this.#blobs, desc.digest, { what: 'layer', size: desc.size });
     const stored = await this.#blobs.open(desc.digest);
     const verifier = new VerifyingStream(desc.digest, desc.size, 'layer');
     // The callback form destroys the verifier with either side's error, which the reader sees.

@@ -1,6 +1,7 @@
+import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { closeSync, constants, createReadStream, createWriteStream, openSync } from 'node:fs';
+import { mkdtemp, rm, unlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -111,6 +112,22 @@ async function pushed(
   const record = await reg.metadata.getManifest(repository, digest);
   if (record === undefined) throw new Error(`${digest} is not in ${repository}`);
   return { repository, record, tags: [], actor: undefined };
+}
+
+/** Where the filesystem blob store keeps a blob. */
+function blobFile(reg: TestPortcullisRegistry, digest: string): string {
+  const hex = digest.slice('sha256:'.length);
+  return path.join(reg.dataDir, 'blobs', 'sha256', hex.slice(0, 2), hex);
+}
+
+/** Pushes layout tags to lib/damaged and returns their digests. */
+async function pushDamaged(reg: TestPortcullisRegistry, tags: readonly string[]): Promise<Digest[]> {
+  const digests: Digest[] = [];
+  for (const tag of tags) {
+    await pushLayoutTag(layout, tag, `${reg.host}/lib/damaged:${tag}`);
+    digests.push(await digestOfTag(reg, 'lib/damaged', tag));
+  }
+  return digests;
 }
 
 type Harness = {
@@ -320,6 +337,90 @@ describe('scan-on-push', () => {
       h.worker.onManifestPushed(await pushed(reg, 'lib/close', third));
       expect(h.worker.store.pending().map((j) => j.digest)).toEqual([second, third]);
     } finally {
+      await h.close();
+      await reg.stop();
+    }
+  }, 120_000);
+
+  it('fails a scan at once, naming the blob, when a blob was deleted or replaced under the data directory', async () => {
+    const reg = await startPortcullisRegistry({ noAuth: true });
+    const h = openWorker(reg, { vulnDbPath: fullDb });
+    try {
+      const pushedDigests = await pushDamaged(reg, ['a', 'b', 'c']);
+      const [missingLayer, fifoLayer, missingManifest] = pushedDigests;
+      if (missingLayer === undefined || fifoLayer === undefined || missingManifest === undefined)
+        throw new Error('not pushed');
+      // Queued while the worker is not started: the blobs are gone before the scans run.
+      for (const d of pushedDigests) h.worker.onManifestPushed(await pushed(reg, 'lib/damaged', d));
+      const layerOf = async (digest: Digest) =>
+        imageManifestSchema.parse(
+          JSON.parse((await readStoredBlob(reg.blobs, digest, 1 << 20)).toString('utf8')),
+        ).layers[0];
+      const deleted = await layerOf(missingLayer);
+      const replaced = await layerOf(fifoLayer);
+      if (deleted === undefined || replaced === undefined) throw new Error('an image without layers');
+      await unlink(blobFile(reg, deleted.digest));
+      // A FIFO blocks whoever opens it until a writer comes: the scan must not get that far.
+      await unlink(blobFile(reg, replaced.digest));
+      execFileSync('mkfifo', [blobFile(reg, replaced.digest)]);
+      await unlink(blobFile(reg, missingManifest));
+
+      h.worker.start();
+      await h.worker.whenIdle();
+      expect(await h.worker.scanOf(missingLayer)).toMatchObject({
+        status: 'failed',
+        error: `layer ${deleted.digest} is missing from the registry's blob store (deleted from the data directory?)`,
+      });
+      expect(await h.worker.scanOf(fifoLayer)).toMatchObject({
+        status: 'failed',
+        error: `layer ${replaced.digest} is stored with 0 bytes but its descriptor says ${replaced.size}: the blob store is damaged`,
+      });
+      expect(await h.worker.scanOf(missingManifest)).toMatchObject({
+        status: 'failed',
+        error: `manifest ${missingManifest} is missing from the registry's blob store (deleted from the data directory?)`,
+      });
+      expect(h.worker.stats()).toMatchObject({ failed: 3, scanned: 0, running: 0, queued: 0 });
+    } finally {
+      await h.close();
+      await reg.stop();
+    }
+  }, 120_000);
+
+  it('closes with abort without waiting for a scan blocked in a read; the scan stays queued', async () => {
+    const reg = await startPortcullisRegistry({ noAuth: true });
+    const h = openWorker(reg, { vulnDbPath: fullDb });
+    // The manifest's own blob replaced by a FIFO: nothing says what size it should have, so the
+    // scan opens it and blocks there until a writer comes.
+    const [digest] = await pushDamaged(reg, ['a']);
+    if (digest === undefined) throw new Error('nothing pushed');
+    const fifo = blobFile(reg, digest);
+    await unlink(fifo);
+    execFileSync('mkfifo', [fifo]);
+    h.worker.onManifestPushed(await pushed(reg, 'lib/damaged', digest));
+    try {
+      const started = new Promise<void>((resolve) => {
+        h.worker.start();
+        const poll = setInterval(() => {
+          if (h.worker.stats().running === 1) {
+            clearInterval(poll);
+            resolve();
+          }
+        }, 10);
+      });
+      await started;
+      await h.worker.close({ abort: true });
+      expect((await h.worker.scanOf(digest))?.status).toBe('pending');
+      expect(h.worker.store.pending().map((j) => j.digest)).toEqual([digest]);
+    } finally {
+      // Let the blocked open finish (a writer that goes at once: the reader sees an empty blob).
+      for (let i = 0; i < 200; i++) {
+        try {
+          closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK));
+          break;
+        } catch {
+          await new Promise((r) => setTimeout(r, 10));
+        }
+      }
       await h.close();
       await reg.stop();
     }

@@ -92,6 +92,13 @@ export type ScanWorkerCloseOptions = {
 
 const REMATCH_PAGE = 50;
 
+/**
+ * How long `close({ abort: true })` waits for aborted scans to stop. A scan notices the abort
+ * between reads; one blocked inside a read (a blob on a hung network mount, a FIFO where a blob
+ * was) cannot, and must not hold the server's shutdown: it is left pending for the next worker.
+ */
+const ABORT_GRACE_MS = 2_000;
+
 /** The version of a vulnerability database: when records were last imported into it. */
 export function vulnDbVersion(db: VulnDb): string {
   return db.lastUpdate()?.toISOString() ?? 'empty';
@@ -143,6 +150,8 @@ export class ScanWorker implements ScanResultsReader {
   readonly #closing = new AbortController();
   #started = false;
   #closed = false;
+  /** Set when close stopped waiting for aborted scans still blocked in a read. */
+  #detached = false;
   #timer: NodeJS.Timeout | undefined;
   #rematch: Promise<RematchResult> | undefined;
   #stats = { scanned: 0, failed: 0, unsupported: 0, rematches: 0 };
@@ -329,14 +338,38 @@ export class ScanWorker implements ScanResultsReader {
     if (this.#timer !== undefined) clearInterval(this.#timer);
     this.#queue.length = 0;
     this.#queued.clear();
-    if (options.abort === true) this.#closing.abort(new Error('the scan worker was closed'));
-    await Promise.allSettled([...this.#running.values(), this.#rematch]);
+    if (options.abort === true) {
+      this.#closing.abort(new Error('the scan worker was closed'));
+      const rematch = this.#rematch === undefined ? [] : [this.#rematch];
+      await this.#settleWithin([...this.#running.values(), ...rematch], ABORT_GRACE_MS);
+    } else {
+      await Promise.allSettled([...this.#running.values(), this.#rematch]);
+    }
     for (const [digest, list] of this.#waiters) {
       const scan = this.store.scanOfSync(digest);
       for (const resolve of list) resolve(scan);
     }
     this.#waiters.clear();
     this.#checkIdle();
+  }
+
+  /** Waits for `work` to settle, at most `ms`; what is still running then is let go (and logged). */
+  async #settleWithin(work: readonly Promise<unknown>[], ms: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<'expired'>((resolve) => {
+      timer = setTimeout(() => {
+        resolve('expired');
+      }, ms);
+    });
+    const outcome = await Promise.race([Promise.allSettled(work), expired]);
+    clearTimeout(timer);
+    if (outcome !== 'expired') return;
+    // Their rows stay pending; once they stop they touch neither the store nor the waiters (the
+    // caller may close the database handle as soon as this returns).
+    this.#detached = true;
+    this.#logger.warn('aborted scans did not stop in time; they stay queued for the next start', {
+      digests: [...this.#running.keys()].slice(0, 10),
+    });
   }
 
   #push(job: ScanJob): void {
@@ -354,6 +387,7 @@ export class ScanWorker implements ScanResultsReader {
       this.#queued.delete(job.digest);
       const run = this.#scan(job).finally(() => {
         this.#running.delete(job.digest);
+        if (this.#detached) return;
         this.#onEvent?.({ kind: 'finished', digest: job.digest, scan: this.store.scanOfSync(job.digest) });
         this.#notify(job.digest);
         this.#pump();
@@ -390,7 +424,9 @@ export class ScanWorker implements ScanResultsReader {
     try {
       // Let the pump start its other jobs before this one does synchronous work.
       await yieldToEventLoop();
-      const manifest = await readStoredBlob(this.#blobs, job.digest, this.#limits.maxManifestBytes);
+      const manifest = await readStoredBlob(this.#blobs, job.digest, this.#limits.maxManifestBytes, {
+        what: 'manifest',
+      });
       const target = classifyManifest(manifest);
       if (target.kind === 'unsupported') {
         this.store.recordUnsupported(job.digest, target.reason, now());
