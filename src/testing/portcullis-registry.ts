@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -219,4 +219,33 @@ export function rawHttpRequest(
     req.on('error', reject);
     req.end(request.body);
   });
+}
+
+/** The stores `portcullis serve` opens on a data directory (created), with an `admin` system administrator. */
+export type ServeStores = {
+  readonly dataDir: string;
+  /** The registry.db connection the accounts, audit log and scan worker share. */
+  readonly db: Database.Database;
+  readonly accounts: SqliteAccountStore;
+  readonly metadata: SqliteMetadataStore;
+  close(): Promise<void>;
+};
+
+/** Opens the stores `portcullis serve` opens on `dataDir`, adding `admin` with `adminPassword`. */
+export async function openServeStores(dataDir: string, adminPassword: string): Promise<ServeStores> {
+  await mkdir(dataDir, { recursive: true });
+  const metadata = SqliteMetadataStore.open(path.join(dataDir, 'registry.db'));
+  const db = new Database(path.join(dataDir, 'registry.db'));
+  const accounts = new SqliteAccountStore(db);
+  await addUser(accounts, { name: 'admin', password: adminPassword, systemAdmin: true });
+  return {
+    dataDir,
+    db,
+    accounts,
+    metadata,
+    async close() {
+      db.close();
+      await metadata.close();
+    },
+  };
 }

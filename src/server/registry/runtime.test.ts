@@ -6,28 +6,23 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { digestOf, type Digest } from '../../core/index.js';
 import { MediaType } from '../../oci/index.js';
 import { parsePolicy } from '../../policy/index.js';
-import {
-  addUser,
-  FilesystemBlobStore,
-  SqliteAccountStore,
-  SqliteMetadataStore,
-} from '../../registry/index.js';
+import { FilesystemBlobStore } from '../../registry/index.js';
 import {
   buildSignatureManifest,
   parseSignatureManifest,
   parseTrustedRoot,
   signatureTag,
 } from '../../signing/index.js';
+import { openServeStores, type ServeStores } from '../../testing/portcullis-registry.js';
 import { sharedData } from '../../testing/fixtures.js';
 import { buildTestImages, pushLayoutTag, runCommand } from '../../testing/oci-images.js';
 import { trivyFixtureRecords } from '../../testing/trivy-fixture-db.js';
 import { openVulnDb } from '../../vulndb/index.js';
-import { startRegistryRuntime, TOKEN_KEY_FILE, type RegistryRuntimeOptions } from './runtime.js';
+import { startRegistryRuntime, TOKEN_KEY_FILE } from './runtime.js';
 
 // The server layer on real stores: the registry answers, the token key is created, pushes reach
 // the scan worker through the hooks, the gates read what the worker stored, and close stops the
@@ -73,27 +68,9 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-type Stores = Pick<RegistryRuntimeOptions, 'db' | 'accounts' | 'metadata' | 'dataDir'> & {
-  close(): Promise<void>;
-};
-
 /** The stores `portcullis serve` opens on a data directory, with an admin. */
-async function openStores(name: string): Promise<Stores> {
-  const dataDir = path.join(work, name);
-  const metadata = SqliteMetadataStore.open(path.join(dataDir, 'registry.db'));
-  const db = new Database(path.join(dataDir, 'registry.db'));
-  const accounts = new SqliteAccountStore(db);
-  await addUser(accounts, { name: 'admin', password: PASSWORD, systemAdmin: true });
-  return {
-    dataDir,
-    db,
-    accounts,
-    metadata,
-    async close() {
-      db.close();
-      await metadata.close();
-    },
-  };
+function openStores(name: string): Promise<ServeStores> {
+  return openServeStores(path.join(work, name), PASSWORD);
 }
 
 const base = { host: '127.0.0.1', port: 0, service: 'portcullis-test' } as const;
@@ -267,7 +244,7 @@ describe('keyless signers in the pull gates', () => {
     );
 
   /** The image manifest, stored the way a push stores it (its blobs are not in the fixture, so not over HTTP). */
-  async function storeImage(stores: Stores): Promise<Digest> {
+  async function storeImage(stores: ServeStores): Promise<Digest> {
     const bytes = readFileSync(path.join(dir, 'manifests', 'keyless.json'));
     const digest = digestOf(bytes);
     await new FilesystemBlobStore(stores.dataDir).put(digest, Readable.from([bytes]), bytes.length);

@@ -2,15 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Digest } from '../../core/index.js';
 import { parsePolicy, type Policy, type Severity } from '../../policy/index.js';
-import { addUser, SqliteAccountStore, SqliteMetadataStore } from '../../registry/index.js';
 import { layoutDescriptor, runCommand, writeAuthFile } from '../../testing/oci-images.js';
+import { openServeStores, type ServeStores } from '../../testing/portcullis-registry.js';
 import { requireCommand } from '../../testing/registry.js';
 import { openTrivyFixtureDb, policyYaml, pushTrivyArchive } from '../facts/testdata/admission-fixture.js';
-import { startRegistryRuntime, type RegistryRuntime, type RegistryRuntimeOptions } from './runtime.js';
+import { startRegistryRuntime, type RegistryRuntime } from './runtime.js';
 
 // Scan-on-push end to end (issue 9's acceptance point): Trivy's alpine test images pushed with
 // skopeo into `portcullis serve`'s runtime (startRegistryRuntime: the real ScanWorker matching
@@ -28,28 +27,9 @@ const OPENSSL_1551 = 'CVE-2019-1551 (medium, libcrypto1.1 1.1.1c-r0, fixed in 1.
 let work: string;
 let vulnDb: string;
 
-type Stores = Pick<RegistryRuntimeOptions, 'db' | 'accounts' | 'metadata' | 'dataDir'> & {
-  close(): Promise<void>;
-};
-
-/** The stores `portcullis serve` opens on a data directory, with the `admin` system administrator. */
-async function openStores(name: string): Promise<Stores> {
-  const dataDir = path.join(work, name);
-  await mkdir(dataDir);
-  const metadata = SqliteMetadataStore.open(path.join(dataDir, 'registry.db'));
-  const db = new Database(path.join(dataDir, 'registry.db'));
-  const accounts = new SqliteAccountStore(db);
-  await addUser(accounts, { name: 'admin', password: PASSWORD, systemAdmin: true });
-  return {
-    dataDir,
-    db,
-    accounts,
-    metadata,
-    async close() {
-      db.close();
-      await metadata.close();
-    },
-  };
+/** The stores `portcullis serve` opens on a data directory, with an admin. */
+function openStores(name: string): Promise<ServeStores> {
+  return openServeStores(path.join(work, name), PASSWORD);
 }
 
 /** What the gates of the policy below are set to. */
@@ -96,7 +76,7 @@ async function authFileFor(runtime: RegistryRuntime): Promise<string> {
  */
 async function pushAndScan(
   runtime: RegistryRuntime,
-  stores: Stores,
+  stores: ServeStores,
   name: string,
   repository: string,
   tag: string,
@@ -182,7 +162,7 @@ afterAll(async () => {
 });
 
 describe('scan-on-push end to end', () => {
-  let stores: Stores;
+  let stores: ServeStores;
   let runtime: RegistryRuntime;
   let alpine39: Digest;
   let alpine310: Digest;
