@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import { link, mkdir, open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -69,11 +68,15 @@ export async function writeStreamAtomic(
 ): Promise<void> {
   await mkdir(path.dirname(target), { recursive: true });
   const tmp = tempSibling(target);
+  // Created before the pipeline starts: a write stream opening its own file may create it after
+  // a failing pipeline has already settled and the cleanup below has run, leaving it behind.
+  const fh = await open(tmp, 'wx');
   try {
-    await pipeline([source, ...transforms, createWriteStream(tmp, { flags: 'wx' })]);
+    await pipeline([source, ...transforms, fh.createWriteStream()]);
     await fsyncPath(tmp);
     await rename(tmp, target);
   } catch (err) {
+    await fh.close().catch(() => undefined);
     await rm(tmp, { force: true });
     throw err;
   }
